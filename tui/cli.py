@@ -1,0 +1,3 @@
+def main() -> int:
+    print("bigram-tui: under construction")
+    return 0
