@@ -1,0 +1,186 @@
+"""The one-hot neural bigram: logits = one_hot(x) @ W, softmax, trained by gradient descent.
+
+Two paths compute the same loss. `TrainingRun` works from the count matrix, because the
+loss depends on the data only through the counts: one epoch costs a V×V softmax, not a
+pass over 228,146 examples. `PerExampleTrainer` is the notebook's loop, kept as the
+reference that the fast path is tested and benchmarked against.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from .counts import BigramCounts, training_examples
+from .model import BigramModel
+from .rng import DEFAULT_SEED, make_generator
+from .vocab import Vocab
+
+DEFAULT_LR = 50.0
+DEFAULT_REG = 0.0
+DEFAULT_EPOCHS = 500
+
+
+def initial_weights(size: int, seed: int = DEFAULT_SEED) -> torch.Tensor:
+    """The notebook's W: float32 randn from a generator seeded with `seed`."""
+    return torch.randn(size, size, generator=make_generator(seed))
+
+
+def check_hyperparameters(lr: float, reg: float) -> None:
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"learning rate must be a finite number > 0, got {lr!r}")
+    if not (math.isfinite(reg) and reg >= 0):
+        raise ValueError(f"regularisation λ must be a finite number ≥ 0, got {reg!r}")
+
+
+class TrainingDiverged(ArithmeticError):
+    """The loss became NaN or infinite; the weights are left as they were before that epoch."""
+
+
+def neural_model(vocab: Vocab, weights: torch.Tensor, name: str = "neural") -> BigramModel:
+    return BigramModel(name, vocab, torch.softmax(weights.double(), dim=1))
+
+
+@dataclass(frozen=True)
+class Epoch:
+    index: int  # 0-based: epoch 0 is the loss of the initial weights
+    loss: float
+
+
+class TrainingRun:
+    """Full-batch gradient descent, one `step()` at a time, so a UI can pause between epochs.
+
+    `lr` and `reg` may be changed between steps. `step()` reports the loss of the weights it
+    started from, then updates them, as the notebook's loop prints before it steps.
+    """
+
+    def __init__(
+        self,
+        counts: BigramCounts,
+        *,
+        seed: int = DEFAULT_SEED,
+        lr: float = DEFAULT_LR,
+        reg: float = DEFAULT_REG,
+    ) -> None:
+        check_hyperparameters(lr, reg)
+        self.vocab = counts.vocab
+        self.seed = seed
+        self.lr = lr
+        self.reg = reg
+        self._counts = counts.counts.double()
+        self._row_totals = self._counts.sum(dim=1, keepdim=True)
+        self._total = float(self._counts.sum())
+        # step() and reset() may run on different threads (a worker and the UI).
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self, seed: int | None = None) -> None:
+        with self._lock:
+            if seed is not None:
+                self.seed = seed
+            # Replaced, never mutated in place, so a reader always sees a whole W.
+            self.weights = initial_weights(self.vocab.size, self.seed).double()
+            self.losses: list[float] = []
+
+    @property
+    def epoch(self) -> int:
+        """How many epochs have run."""
+        return len(self.losses)
+
+    def loss_and_grad(self, weights: torch.Tensor) -> tuple[float, torch.Tensor]:
+        log_probs = torch.log_softmax(weights, dim=1)
+        data_loss = -(self._counts * log_probs).sum() / self._total
+        reg_loss = self.reg * (weights**2).mean()
+        # d(mean NLL)/dW[i] = (n_i · softmax(W[i]) − N[i]) / total: the one-hot sum, collapsed.
+        grad = (self._row_totals * log_probs.exp() - self._counts) / self._total
+        grad += self.reg * 2.0 * weights / weights.numel()
+        return float(data_loss + reg_loss), grad
+
+    def step(self) -> Epoch:
+        with self._lock:
+            lr, weights = self.lr, self.weights
+            loss, grad = self.loss_and_grad(weights)
+            if not math.isfinite(loss):
+                raise TrainingDiverged(
+                    f"loss became {loss} at epoch {self.epoch} (lr={lr:g}); reset to start again"
+                )
+            new_weights = weights - lr * grad
+            if not bool(torch.isfinite(new_weights).all()):
+                raise TrainingDiverged(
+                    f"weights overflowed at epoch {self.epoch} (lr={lr:g}); lower lr and reset"
+                )
+            self.weights = new_weights
+            self.losses.append(loss)
+            return Epoch(len(self.losses) - 1, loss)
+
+    def run(self, epochs: int) -> list[Epoch]:
+        return [self.step() for _ in range(epochs)]
+
+    def model(self) -> BigramModel:
+        return neural_model(self.vocab, self.weights)
+
+
+class PerExampleTrainer:
+    """The notebook's In[23]–In[24], literally: one-hot every example, every epoch, in float32."""
+
+    def __init__(
+        self,
+        words: Sequence[str],
+        vocab: Vocab,
+        *,
+        seed: int = DEFAULT_SEED,
+        lr: float = DEFAULT_LR,
+        reg: float = DEFAULT_REG,
+    ) -> None:
+        self.xs, self.ys = training_examples(words, vocab)
+        self.size = vocab.size
+        self.lr, self.reg = lr, reg
+        self.W = initial_weights(self.size, seed).requires_grad_()
+
+    def step(self) -> float:
+        xenc = F.one_hot(self.xs, num_classes=self.size).float()
+        logits = xenc @ self.W
+        counts = logits.exp()
+        probs = counts / counts.sum(dim=1, keepdim=True)
+        loss = -probs[torch.arange(len(self.xs)), self.ys].log().mean()
+        loss = loss + self.reg * (self.W**2).mean()
+        self.W.grad = None
+        loss.backward()
+        assert self.W.grad is not None
+        self.W.data -= self.lr * self.W.grad
+        return float(loss.item())
+
+
+@dataclass(frozen=True)
+class ExampleStep:
+    """One row of the notebook's In[22]: what the net sees and says for one bigram."""
+
+    first: str
+    second: str
+    input_index: int
+    label: int
+    probs: torch.Tensor  # the output distribution over the next character
+    prob: float  # probs[label]
+    log_prob: float
+    nll: float
+
+
+def walkthrough(model: BigramModel, word: str) -> list[ExampleStep]:
+    """For each bigram of '.word.', the forward pass a one-hot net makes on it."""
+    vocab = model.vocab
+    indices = vocab.encode(word)
+    steps = []
+    for x, y in zip(indices, indices[1:]):
+        # one_hot(x) @ W selects row x; for every model that row is probs[x].
+        row = model.probs[x]
+        prob = float(row[y])
+        log_prob = math.log(prob) if prob > 0 else -math.inf
+        steps.append(
+            ExampleStep(vocab.itos[x], vocab.itos[y], x, y, row, prob, log_prob, -log_prob)
+        )
+    return steps

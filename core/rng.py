@@ -1,0 +1,20 @@
+"""Seeds and generators: every random number in bigram-tui comes from a seeded torch.Generator."""
+
+from __future__ import annotations
+
+import torch
+
+DEFAULT_SEED = 2147483647  # the lecture's seed
+MAX_SEED = 2**64 - 1  # what torch.Generator.manual_seed accepts
+
+
+def check_seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"seed must be a whole number, got {seed!r}")
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be between 0 and 2**64-1, got {seed}")
+    return seed
+
+
+def make_generator(seed: int = DEFAULT_SEED) -> torch.Generator:
+    return torch.Generator().manual_seed(check_seed(seed))
