@@ -8,6 +8,7 @@ reference that the fast path is tested and benchmarked against.
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections.abc import Sequence
@@ -175,7 +176,7 @@ def walkthrough(model: BigramModel, word: str) -> list[ExampleStep]:
     vocab = model.vocab
     indices = vocab.encode(word)
     steps = []
-    for x, y in zip(indices, indices[1:]):
+    for x, y in itertools.pairwise(indices):
         # one_hot(x) @ W selects row x; for every model that row is probs[x].
         row = model.probs[x]
         prob = float(row[y])
