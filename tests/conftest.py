@@ -1,0 +1,45 @@
+"""Shared fixtures. The real dataset is read from ../shared (CI) or BIGRAM_TUI_DATA, never copied."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_NAMES = Path(__file__).resolve().parents[2] / "shared" / "data" / "names.txt"
+
+
+def find_names_txt() -> Path | None:
+    candidate = os.environ.get("BIGRAM_TUI_DATA")
+    if candidate and Path(candidate).is_file():
+        return Path(candidate)
+    return SHARED_NAMES if SHARED_NAMES.is_file() else None
+
+
+@pytest.fixture(scope="session")
+def names_path() -> Path:
+    path = find_names_txt()
+    if path is None:
+        pytest.skip(
+            "names.txt not found: set BIGRAM_TUI_DATA or place the repo beside ../shared/data"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def names(names_path: Path) -> list[str]:
+    return names_path.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.fixture(scope="session")
+def name_counts(names: list[str]):
+    from bigram_tui.core.counts import BigramCounts
+
+    return BigramCounts.from_words(names)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    # No test may read or write the user's real cache.
+    monkeypatch.setenv("BIGRAM_TUI_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
