@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
-from .counts import BigramCounts
+from .counts import BigramCounts, training_examples
 from .model import BigramModel
 from .vocab import BOUNDARY
 
@@ -91,3 +93,19 @@ def score_dataset(model: BigramModel, counts: BigramCounts) -> DatasetScore:
     # Only observed bigrams contribute; 0·log 0 would otherwise give NaN.
     log_likelihood = (counts.counts[observed].double() * model.probs[observed].log()).sum()
     return DatasetScore(float(log_likelihood), counts.total)
+
+
+def notebook_log_likelihood(word_chunks: Iterable[Sequence[str]], counts: BigramCounts) -> float:
+    """The log-likelihood as the notebook's In[16] computes it: a float32 running sum.
+
+    Rounding in that running sum drifts: it prints -559891.75 (mean NLL 2.4541) where the
+    exact sum is -559873.59 (2.4540). Kept to show where the notebook's number comes from.
+    """
+    probs32 = counts.counts.float() / counts.counts.float().sum(dim=1, keepdim=True)
+    running = np.float32(0.0)
+    for words in word_chunks:
+        xs, ys = training_examples(words, counts.vocab)
+        log_probs = probs32[xs, ys].log().numpy()
+        # numpy's accumulate adds in order, in float32, as `log_likelihood += …` did.
+        running = np.add.accumulate(np.append(running, log_probs), dtype=np.float32)[-1]
+    return float(running)

@@ -1,0 +1,251 @@
+"""A heatmap of a square matrix, drawn with the Line API.
+
+Two layouts: `compact` packs two matrix rows into one terminal line with half blocks
+(27 characters fit in 58×15), `labelled` gives every cell its bigram and value, like the
+notebook's figure. Lines are cached as strips; a cursor move re-renders only the lines
+it touches, which keeps a key press to a few milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from .colour_scale import palette, text_colour_on, xterm
+
+CURSOR_COLOUR = 201  # magenta: on no scale, so the cursor never hides in the data
+COMPACT_LABELS = {"<S>": "<", "<E>": ">"}
+
+
+@dataclass(frozen=True)
+class HeatmapData:
+    labels: tuple[str, ...]
+    bins: list[list[int]]  # -1: nothing here (drawn as background)
+    texts: list[list[str]]  # the value of each cell as the labelled layout prints it
+    palette: str  # "dark", "light" or "diverging"
+
+
+class Heatmap(ScrollView, can_focus=True):
+    BINDINGS = [
+        Binding("up,k", "move(-1, 0)", "Up", show=False),
+        Binding("down,j", "move(1, 0)", "Down", show=False),
+        Binding("left,h", "move(0, -1)", "Left", show=False),
+        Binding("right,l", "move(0, 1)", "Right", show=False),
+        Binding("home", "jump(0)", "First", show=False),
+        Binding("end", "jump(-1)", "Last", show=False),
+    ]
+
+    compact: reactive[bool] = reactive(True)
+
+    class CursorMoved(Message):
+        def __init__(self, heatmap: Heatmap, row: int, col: int) -> None:
+            super().__init__()
+            self.heatmap = heatmap
+            self.row = row
+            self.col = col
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.data: HeatmapData | None = None
+        self.row = 0
+        self.col = 0
+        self._lines: dict[int, Strip] = {}
+
+    # Geometry ------------------------------------------------------------------------
+
+    @property
+    def _n(self) -> int:
+        return len(self.data.labels) if self.data else 0
+
+    def _display_labels(self) -> list[str]:
+        labels = self.data.labels if self.data else ()
+        return [COMPACT_LABELS.get(lab, lab) if self.compact else lab for lab in labels]
+
+    def _cell_width(self, compact: bool) -> int:
+        if compact or not self.data:
+            return 2
+        widest_text = max((len(t) for row in self.data.texts for t in row), default=1)
+        widest_pair = 2 * max(len(lab) for lab in self.data.labels)
+        return max(widest_text, widest_pair) + 1
+
+    def _label_width(self, compact: bool) -> int:
+        labels = self.data.labels if self.data else ()
+        shown = [COMPACT_LABELS.get(lab, lab) if compact else lab for lab in labels]
+        widest = max((len(lab) for lab in shown), default=1)
+        return (2 * widest + 2) if compact else widest + 1
+
+    def content_size(self, compact: bool) -> Size:
+        """The size of the whole grid in either layout, header and labels included."""
+        n = self._n
+        height = 1 + ((n + 1) // 2 if compact else 2 * n)
+        return Size(self._label_width(compact) + n * self._cell_width(compact), height)
+
+    @property
+    def cell_width(self) -> int:
+        return self._cell_width(self.compact)
+
+    @property
+    def label_width(self) -> int:
+        return self._label_width(self.compact)
+
+    def _cell_lines(self, row: int) -> tuple[int, int]:
+        """First terminal line of a matrix row, and how many lines it spans."""
+        return (1 + row // 2, 1) if self.compact else (1 + 2 * row, 2)
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = self.content_size(self.compact)
+
+    # State ---------------------------------------------------------------------------
+
+    def set_data(self, data: HeatmapData) -> None:
+        self.data = data
+        self.row = min(self.row, self._n - 1)
+        self.col = min(self.col, self._n - 1)
+        self._lines.clear()
+        self._update_virtual_size()
+        self.refresh()
+
+    def watch_compact(self) -> None:
+        self._lines.clear()
+        self._update_virtual_size()
+        self.refresh()
+        self.call_after_refresh(self._scroll_to_cursor)
+
+    def on_resize(self) -> None:
+        self._lines.clear()
+
+    def move_cursor(self, row: int, col: int) -> None:
+        if not self.data:
+            return
+        row = max(0, min(self._n - 1, row))
+        col = max(0, min(self._n - 1, col))
+        touched = {self._cell_lines(self.row), self._cell_lines(row), (0, 1)}
+        self.row, self.col = row, col
+        for first, count in touched:
+            for y in range(first, first + count):
+                self._lines.pop(y, None)
+            self.refresh_lines(first, count)
+        self._scroll_to_cursor()
+        self.post_message(self.CursorMoved(self, row, col))
+
+    def _scroll_to_cursor(self) -> None:
+        first, count = self._cell_lines(self.row)
+        x = self.label_width + self.col * self.cell_width
+        region = Region(x, first, self.cell_width, count)
+        # Keep the header and row labels in view when the cursor is near the top/left.
+        self.scroll_to_region(region, animate=False, spacing=None, force=True)
+        if first <= 2:
+            self.scroll_to(y=0, animate=False, force=True)
+
+    def action_move(self, d_row: int, d_col: int) -> None:
+        self.move_cursor(self.row + d_row, self.col + d_col)
+
+    def action_jump(self, where: int) -> None:
+        end = self._n - 1 if where < 0 else 0
+        self.move_cursor(end, end)
+
+    def on_click(self, event: events.Click) -> None:
+        x = event.x + self.scroll_offset.x - self.label_width
+        y = event.y + self.scroll_offset.y - 1
+        if not self.data or x < 0 or y < 0:
+            return
+        # In the compact layout a line holds two rows; a click picks the upper one.
+        row = 2 * y if self.compact else y // 2
+        col = x // self.cell_width
+        if row < self._n and col < self._n:
+            self.move_cursor(row, col)
+
+    # Drawing -------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        line_y = y + scroll_y
+        strip = self._lines.get(line_y)
+        if strip is None:
+            strip = self._build_line(line_y)
+            self._lines[line_y] = strip
+        return strip.crop_extend(scroll_x, scroll_x + self.size.width, self.rich_style)
+
+    def _build_line(self, line_y: int) -> Strip:
+        if not self.data or line_y >= self.virtual_size.height:
+            return Strip.blank(self.virtual_size.width, self.rich_style)
+        if line_y == 0:
+            return self._header()
+        if self.compact:
+            return self._compact_line(2 * (line_y - 1))
+        row, second = divmod(line_y - 1, 2)
+        return self._labelled_line(row, value_line=bool(second))
+
+    def _label_style(self, highlighted: bool) -> Style:
+        base = self.rich_style
+        return base + Style(reverse=True, bold=True) if highlighted else base + Style(dim=False)
+
+    def _header(self) -> Strip:
+        labels = self._display_labels()
+        segments = [Segment(" " * self.label_width, self.rich_style)]
+        for col, label in enumerate(labels):
+            text = label.center(self.cell_width)[: self.cell_width]
+            segments.append(Segment(text, self._label_style(col == self.col)))
+        return Strip(segments)
+
+    def _compact_line(self, upper: int) -> Strip:
+        assert self.data is not None
+        labels = self._display_labels()
+        lower = upper + 1
+        has_lower = lower < self._n
+        widest = max(len(lab) for lab in labels)
+        segments = [
+            Segment(labels[upper].rjust(widest), self._label_style(self.row == upper)),
+            Segment("/", self.rich_style + Style(dim=True)),
+            Segment(
+                (labels[lower] if has_lower else "").ljust(widest),
+                self._label_style(self.row == lower),
+            ),
+            Segment(" ", self.rich_style),
+        ]
+        colours = palette(self.data.palette)
+        background = self.rich_style.bgcolor
+
+        def colour(row: int, col: int):
+            if row == self.row and col == self.col:
+                return xterm(CURSOR_COLOUR)
+            if row >= self._n:
+                return background
+            b = self.data.bins[row][col]
+            return background if b < 0 else xterm(colours[b])
+
+        for col in range(self._n):
+            style = Style(color=colour(upper, col), bgcolor=colour(lower, col))
+            segments.append(Segment("▀▀", style))
+        return Strip(segments)
+
+    def _labelled_line(self, row: int, value_line: bool) -> Strip:
+        assert self.data is not None
+        labels = self.data.labels
+        width = self.cell_width
+        name = self.data.palette
+        colours = palette(name)
+        label = labels[row] if not value_line else ""
+        segments = [
+            Segment(label.rjust(self.label_width - 1) + " ", self._label_style(self.row == row))
+        ]
+        for col in range(self._n):
+            b = self.data.bins[row][col]
+            text = self.data.texts[row][col] if value_line else labels[row] + labels[col]
+            if b < 0:
+                style = self.rich_style + Style(dim=True)
+            else:
+                style = Style(color=text_colour_on(name, b), bgcolor=xterm(colours[b]))
+            if row == self.row and col == self.col:
+                style = Style(color=xterm(231), bgcolor=xterm(CURSOR_COLOUR), bold=True)
+            segments.append(Segment(text.center(width - 1)[: width - 1] + " ", style))
+        return Strip(segments)

@@ -1,0 +1,37 @@
+"""The contract between the app and its four panes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.containers import Vertical
+
+if TYPE_CHECKING:
+    from .session import Session
+
+
+class Pane(Vertical):
+    """One of the app's tabs. It shows a loading state until `attach` hands it the model."""
+
+    TITLE = ""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session: Session | None = None
+
+    def on_mount(self) -> None:
+        if self.session is None:
+            self.loading = True
+
+    def attach(self, session: Session) -> None:
+        """Called once, on the UI thread, when the model is ready."""
+        self.session = session
+        self.loading = False
+        self.on_attach()
+
+    def on_attach(self) -> None:
+        """Fill the pane from `self.session`."""
+
+    def focus_default(self) -> None:
+        """Give focus to the widget a user of this pane wants first (never a text field)."""
+        self.focus()

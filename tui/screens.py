@@ -1,0 +1,75 @@
+"""Screens over the main one: the key help, and what to do when there is no dataset."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Static
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key of the app, pane by pane."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close"),
+    ]
+
+    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Static("bigram-tui keys", id="help-title")
+            with VerticalScroll(id="help-body"):
+                yield Static(self._table())
+            yield Static("escape or ? closes this", id="help-hint")
+
+    def _table(self) -> Table:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(justify="right", style="bold")
+        table.add_column()
+        for title, keys in self.sections:
+            table.add_row(Text(title, style="bold underline"), "")
+            for key, description in keys:
+                table.add_row(key, description)
+            table.add_row("", "")
+        return table
+
+
+class DataProblemScreen(Screen[None]):
+    """Shown instead of the panes when no word list can be loaded."""
+
+    BINDINGS = [
+        Binding("r", "retry", "Retry"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        from bigram_tui.core.dataset import DATA_ENV_VAR, DEFAULT_URL
+
+        text = Text()
+        text.append("No word list to load\n\n", style="bold")
+        text.append(self.reason + "\n\n", style="red")
+        text.append("bigram-tui needs a text file of words, one per line. Either:\n\n")
+        text.append("  • start it with your own file:  ", style="")
+        text.append("bigram-tui --data PATH\n", style="bold")
+        text.append("  • or set ", style="")
+        text.append(f"{DATA_ENV_VAR}=PATH\n", style="bold")
+        text.append("  • or let it download makemore's names.txt (228 KB) from\n    ")
+        text.append(DEFAULT_URL + "\n", style="underline")
+        text.append("    once you are online: press r to try again.\n")
+        with Vertical(id="problem-box"):
+            yield Static(text)
+        yield Footer()
+
+    def action_retry(self) -> None:
+        self.dismiss()

@@ -1,0 +1,234 @@
+"""Pane 2: how likely a typed word is, bigram by bigram."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input, Static
+
+from .pane import Pane
+
+if TYPE_CHECKING:
+    from bigram_tui.core.scoring import WordScore
+
+MAX_WORD_LENGTH = 40  # a long paste is cut here, with a message: the table stays readable
+SMOOTHING_STEPS = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0)
+SURPRISE_BAR_NATS = 8.0  # −log P of 8 (P ≈ 0.0003) fills the bar
+BAR_WIDTH = 16
+
+
+def printable(text: str) -> str:
+    """Control characters shown as escapes, so a pasted \\x1b[2J never reaches the terminal raw."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def fmt_log(value: float) -> str:
+    return "-inf" if value == -math.inf else f"{value:.4f}"
+
+
+def surprise_bar(log_prob: float) -> Text:
+    if log_prob == -math.inf:
+        return Text("█" * BAR_WIDTH + " ∞", style="bold red")
+    filled = min(BAR_WIDTH, round(-log_prob / SURPRISE_BAR_NATS * BAR_WIDTH))
+    return Text("█" * filled, style="cyan")
+
+
+class WordPane(Pane):
+    TITLE = "Word"
+    BINDINGS = [
+        Binding("e,slash,enter", "edit", "Edit word"),
+        Binding("plus,equals_sign", "smoothing(1)", "k+"),
+        Binding("minus", "smoothing(-1)", "k−"),
+        Binding("m", "toggle_model", "Counts/neural"),
+        Binding("w", "toggle_walkthrough", "Walkthrough"),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.k = 0.0
+        self.model_kind = "counts"
+        self.walkthrough = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="word-entry"):
+            yield Static("word", id="word-label")
+            yield Input(
+                "andrejq",
+                placeholder="type a name",
+                max_length=MAX_WORD_LENGTH,
+                id="word-input",
+            )
+            yield Static(id="word-settings")
+        with VerticalScroll(id="word-results", can_focus=True):
+            yield Static(id="word-table")
+            yield Static(id="word-summary")
+
+    def on_attach(self) -> None:
+        self.rescore()
+
+    def focus_default(self) -> None:
+        self.query_one("#word-results").focus()
+
+    def action_edit(self) -> None:
+        self.query_one("#word-input", Input).focus()
+
+    @on(Input.Submitted, "#word-input")
+    def _leave_input(self) -> None:
+        self.focus_default()
+
+    @on(Input.Changed, "#word-input")
+    def _word_changed(self) -> None:
+        self.rescore()
+
+    def on_paste(self, event) -> None:
+        if len(event.text) > MAX_WORD_LENGTH:
+            self.notify(
+                f"Pasted {len(event.text):,} characters; a word here holds {MAX_WORD_LENGTH}.",
+                severity="warning",
+            )
+
+    def action_smoothing(self, direction: int) -> None:
+        steps = SMOOTHING_STEPS
+        position = max(i for i, k in enumerate(steps) if k <= self.k)
+        self.k = steps[max(0, min(len(steps) - 1, position + direction))]
+        if self.model_kind == "neural":
+            self.notify("Smoothing applies to the counts model; switch with m.", timeout=3)
+        self.rescore()
+
+    def action_toggle_model(self) -> None:
+        self.model_kind = "neural" if self.model_kind == "counts" else "counts"
+        self.rescore()
+
+    def action_toggle_walkthrough(self) -> None:
+        self.walkthrough = not self.walkthrough
+        self.rescore()
+
+    # Drawing -----------------------------------------------------------------------
+
+    def _model_caption(self) -> str:
+        assert self.session is not None
+        if self.model_kind == "neural":
+            return f"neural net, epoch {self.session.run.epoch}"
+        return f"counts, k = {self.k:g}"
+
+    def rescore(self) -> None:
+        if self.session is None:
+            return
+        word = self.query_one("#word-input", Input).value
+        model = self.session.model(self.model_kind, self.k)
+        self.query_one("#word-settings", Static).update(
+            Text.assemble(("model ", "dim"), self._model_caption())
+        )
+        table = self.query_one("#word-table", Static)
+        summary = self.query_one("#word-summary", Static)
+        unknown = model.vocab.unknown_chars(word)
+        if unknown:
+            table.update(self._unknown_message(word, unknown))
+            summary.update("")
+            return
+        from bigram_tui.core.scoring import score_word
+
+        score = score_word(model, word)
+        if self.walkthrough:
+            table.update(self._walkthrough(model, word))
+        else:
+            table.update(self._bigram_table(score))
+        summary.update(self._summary(score))
+
+    def _unknown_message(self, word: str, positions: list[int]) -> Text:
+        assert self.session is not None
+        marked = Text("  ")
+        for i, ch in enumerate(word):
+            style = "bold white on red" if i in positions else ""
+            marked.append(printable(ch), style=style)
+        first = positions[0]
+        char = word[first]
+        reason = (
+            "'.' marks the start and end of every word, so it cannot be typed inside one"
+            if char == "."
+            else f"the data never contains {printable(repr(char))}"
+        )
+        marked.append("\n\n")
+        marked.append(f"  position {first + 1}: {reason}.\n", style="bold")
+        marked.append(
+            f"  The vocabulary is {printable(''.join(self.session.vocab.itos))} "
+            f"({self.session.vocab.size} characters).",
+            style="dim",
+        )
+        return marked
+
+    def _bigram_table(self, score: WordScore) -> Text:
+        text = Text.assemble(
+            ("bigram        P     log P   surprise −log P\n", "bold"),
+        )
+        never_seen = None
+        for b in score.bigrams:
+            pair = printable(b.first + b.second)
+            text.append(f"{pair:>6}  {b.prob:8.4f}  {fmt_log(b.log_prob):>8}  ")
+            text.append_text(surprise_bar(b.log_prob))
+            text.append("\n")
+            if b.log_prob == -math.inf and never_seen is None:
+                never_seen = pair
+        if never_seen is not None:
+            text.append(
+                f"\n{never_seen} never occurs in the data: P = 0, so log P = −inf and the "
+                "whole word is impossible. Press + to add fake counts (k).\n",
+                style="bold red",
+            )
+        return text
+
+    def _walkthrough(self, model, word: str) -> Text:
+        from bigram_tui.core.neural import walkthrough
+
+        itos = model.vocab.itos
+        text = Text("The net's forward pass on each example (notebook In[22])\n", style="bold")
+        steps = walkthrough(model, word)
+        for n, step in enumerate(steps, start=1):
+            pair = printable(step.first + step.second)
+            text.append(f"\nexample {n}: {pair} (indices {step.input_index}, {step.label})\n")
+            text.append(f"  input x = {step.input_index}   label y = {step.label}\n")
+            probs = step.probs.tolist()
+            cells = [f"{printable(itos[i])}:{p:.4f}" for i, p in enumerate(probs)]
+            text.append("  output probs  ")
+            for i, cell in enumerate(cells):
+                style = "bold reverse" if i == step.label else "dim"
+                text.append(cell, style=style)
+                text.append(" ")
+            text.append("\n")
+            text.append(
+                f"  p(y) = {step.prob:.6f}   log p = {fmt_log(step.log_prob)}   "
+                f"nll = {fmt_log(step.nll) if step.nll != math.inf else 'inf'}\n"
+            )
+        mean = sum(s.nll for s in steps) / len(steps)
+        text.append(f"\nmean nll = loss = {mean:.4f}\n", style="bold")
+        return text
+
+    def _summary(self, score: WordScore) -> Text:
+        assert self.session is not None
+        text = Text()
+        text.append(f"log-likelihood  {fmt_log(score.log_likelihood)}\n")
+        text.append(f"NLL             {score.nll:.4f}\n")
+        text.append(f"mean NLL        {score.mean_nll:.4f}", style="bold")
+        text.append(f"   over {len(score.bigrams)} bigrams\n")
+        k = self.k if self.model_kind == "counts" else 0.0
+        reference = self.session.dataset_score(k)
+        text.append(
+            f"dataset mean NLL {reference.mean_nll:.6f}  (counts model, k = {k:g}, "
+            f"{reference.bigrams:,} bigrams)\n",
+            style="dim",
+        )
+        notebook_sum = self.session.notebook_log_likelihood
+        if k == 0 and notebook_sum is not None:
+            text.append(
+                f"the notebook prints {-notebook_sum / reference.bigrams:.4f}: its float32 "
+                f"running sum drifts to {notebook_sum:,.2f}, the exact sum is "
+                f"{reference.log_likelihood:,.2f}",
+                style="dim",
+            )
+        return text
