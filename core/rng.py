@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 DEFAULT_SEED = 2147483647  # the lecture's seed
 MAX_SEED = 2**64 - 1  # what torch.Generator.manual_seed accepts
@@ -17,4 +20,7 @@ def check_seed(seed: object) -> int:
 
 
 def make_generator(seed: int = DEFAULT_SEED) -> torch.Generator:
+    # Imported here so that the seed constants load without torch (the app needs them at once).
+    import torch
+
     return torch.Generator().manual_seed(check_seed(seed))

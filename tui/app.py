@@ -7,10 +7,11 @@ import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tab, Tabs
@@ -72,7 +73,6 @@ class BigramApp(App[None]):
         self.seed = DEFAULT_SEED if seed is None else seed
         self.session: Session | None = None
         self.active_pane = "counts"
-        self.side_pane = "word"  # what the wide layout shows beside the grid
 
     def compose(self) -> ComposeResult:
         try:  # TEMPORARY until the train and sample panes land
@@ -98,7 +98,8 @@ class BigramApp(App[None]):
     def on_mount(self) -> None:
         self.query_one(Tabs).can_focus = False
         self._apply_size()
-        self.load_session()
+        # Loading torch's libraries holds the GIL for a while: paint the first frame before.
+        self.call_after_refresh(self.load_session)
 
     # Loading ---------------------------------------------------------------------
 
@@ -166,16 +167,15 @@ class BigramApp(App[None]):
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
         name = event.tab.id.removeprefix("tab-") if event.tab.id else "counts"
         self.active_pane = name
-        if name != "counts":
-            self.side_pane = name
         self._show_panes()
         if self.session is not None:
             self._pane(name).focus_default()
 
     def _show_panes(self) -> None:
         shown = {self.active_pane}
+        # Wide: the grid stays beside the other panes; on its own tab it takes the whole width.
         if self.screen.has_class("-wide"):
-            shown |= {"counts", self.side_pane}
+            shown.add("counts")
         for name in PANES:
             self._pane(name).set_class(name in shown, "-shown")
 
@@ -233,11 +233,11 @@ class BigramApp(App[None]):
 
     # Size ------------------------------------------------------------------------
 
-    def on_resize(self) -> None:
-        self._apply_size()
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_size(event.size)
 
-    def _apply_size(self) -> None:
-        width, height = self.size
+    def _apply_size(self, size: Size | None = None) -> None:
+        width, height = size or self.size
         too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         self.screen.set_class(too_small, "-too-small")
         self.screen.set_class(width >= WIDE_SIZE[0] and height >= WIDE_SIZE[1], "-wide")

@@ -56,8 +56,9 @@ class Heatmap(ScrollView, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.data: HeatmapData | None = None
+        # Start on '.a', the most common first letter, rather than the empty '..'.
         self.row = 0
-        self.col = 0
+        self.col = 1
         self._lines: dict[int, Strip] = {}
 
     # Geometry ------------------------------------------------------------------------

@@ -21,6 +21,7 @@ MAX_WORD_LENGTH = 40  # a long paste is cut here, with a message: the table stay
 SMOOTHING_STEPS = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0)
 SURPRISE_BAR_NATS = 8.0  # −log P of 8 (P ≈ 0.0003) fills the bar
 BAR_WIDTH = 16
+WALKTHROUGH_COLUMNS = 7  # probabilities per line: 7 × 9 characters fit in 80 columns
 
 
 def printable(text: str) -> str:
@@ -193,14 +194,13 @@ class WordPane(Pane):
             pair = printable(step.first + step.second)
             text.append(f"\nexample {n}: {pair} (indices {step.input_index}, {step.label})\n")
             text.append(f"  input x = {step.input_index}   label y = {step.label}\n")
-            probs = step.probs.tolist()
-            cells = [f"{printable(itos[i])}:{p:.4f}" for i, p in enumerate(probs)]
-            text.append("  output probs  ")
-            for i, cell in enumerate(cells):
-                style = "bold reverse" if i == step.label else "dim"
-                text.append(cell, style=style)
-                text.append(" ")
-            text.append("\n")
+            text.append("  output probabilities\n")
+            for start in range(0, len(itos), WALKTHROUGH_COLUMNS):
+                text.append("   ")
+                for i in range(start, min(start + WALKTHROUGH_COLUMNS, len(itos))):
+                    cell = f" {printable(itos[i]):>1} {float(step.probs[i]):.4f}"
+                    text.append(cell, style="bold reverse" if i == step.label else "dim")
+                text.append("\n")
             text.append(
                 f"  p(y) = {step.prob:.6f}   log p = {fmt_log(step.log_prob)}   "
                 f"nll = {fmt_log(step.nll) if step.nll != math.inf else 'inf'}\n"

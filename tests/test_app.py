@@ -1,0 +1,160 @@
+"""Pilot tests of the whole app: the notebook's numbers on screen, keys, focus and sizes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from textual.widgets import Input, Tabs
+
+from bigram_tui.tui.app import BigramApp
+from bigram_tui.tui.heatmap import Heatmap
+
+from .app_harness import make_app, text_of, wait_until_loaded
+
+SIZES = [(80, 24), (120, 40)]
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_word_pane_shows_minus_inf_for_jq_and_smoothing_fixes_it(names_path, size):
+    async def scenario():
+        app = make_app(names_path)
+        async with app.run_test(size=size) as pilot:
+            await wait_until_loaded(pilot)
+            await pilot.press("2")
+            table = text_of(app, "#word-table")
+            assert "jq" in table and "-inf" in table
+            assert "never occurs in the data" in table
+            assert "mean NLL        inf" in text_of(app, "#word-summary")
+            await pilot.press("plus", "plus")  # k: 0 → 0.5 → 1
+            table = text_of(app, "#word-table")
+            assert "-7.9817" in table and "-inf" not in table
+            summary = text_of(app, "#word-summary")
+            assert "mean NLL        3.4834" in summary
+            assert "log-likelihood  -27.8672" in summary
+
+    run(scenario())
+
+
+def test_typing_a_word_rescoring_as_you_type(names_path):
+    async def scenario():
+        app = make_app(names_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until_loaded(pilot)
+            await pilot.press("2", "e")
+            field = app.query_one("#word-input", Input)
+            assert app.focused is field
+            field.value = ""
+            await pilot.press(*"emma")
+            assert ".e" in text_of(app, "#word-table") and "a." in text_of(app, "#word-table")
+            await pilot.press("escape")
+            assert not isinstance(app.focused, Input)
+            await pilot.press("1")  # pane keys work again once the field is left
+            assert app.query_one(Tabs).active == "tab-counts"
+
+    run(scenario())
+
+
+def test_unknown_characters_are_marked_not_dropped(names_path):
+    async def scenario():
+        app = make_app(names_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until_loaded(pilot)
+            await pilot.press("2")
+            app.query_one("#word-input", Input).value = "anDrej"
+            await pilot.pause()
+            message = text_of(app, "#word-table")
+            assert "position 3" in message and "'D'" in message
+            assert "anDrej" in message
+
+    run(scenario())
+
+
+def test_dataset_mean_nll_and_notebook_figure_are_both_shown(names_path):
+    async def scenario():
+        app = make_app(names_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until_loaded(pilot)
+            await pilot.press("2")
+            summary = text_of(app, "#word-summary")
+            assert "2.454014" in summary
+            assert "2.4541" in summary and "-559,891.75" in summary
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_pane_keys_and_help(names_path, size):
+    async def scenario():
+        app = make_app(names_path)
+        async with app.run_test(size=size) as pilot:
+            await wait_until_loaded(pilot)
+            for key, pane in zip("2341", ("word", "train", "sample", "counts"), strict=True):
+                await pilot.press(key)
+                assert app.query_one(Tabs).active == f"tab-{pane}"
+                assert app.query_one(f"#{pane}").display
+            await pilot.press("question_mark")
+            assert app.screen.__class__.__name__ == "HelpScreen"
+            await pilot.press("escape")
+            assert isinstance(app.screen.__class__, type) and app.screen.id != "help"
+            assert app.screen.__class__.__name__ != "HelpScreen"
+
+    run(scenario())
+
+
+def test_count_grid_cursor_reads_the_cell(names_path):
+    async def scenario():
+        app = make_app(names_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until_loaded(pilot)
+            heatmap = app.query_one(Heatmap)
+            assert app.focused is heatmap
+            assert "count   4,410" in text_of(app, "#cell-info")  # '.a' at start
+            # From '.a' down 14 rows to 'n', left 1 to '.': ('n', '.') = 6763.
+            await pilot.press(*["j"] * 14, "h")
+            info = text_of(app, "#cell-info")
+            assert "n." in info and "count   6,763" in info
+            await pilot.press("s")  # the notebook's <S>/<E> layout
+            assert heatmap.data is not None and len(heatmap.data.labels) == 28
+
+    run(scenario())
+
+
+def test_resize_to_tiny_and_back_does_not_crash(names_path):
+    async def scenario():
+        app = make_app(names_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until_loaded(pilot)
+            await pilot.resize_terminal(40, 12)
+            await pilot.pause()
+            assert app.screen.has_class("-too-small")
+            assert "too small" in text_of(app, "#too-small")
+            await pilot.resize_terminal(200, 60)
+            await pilot.pause()
+            assert not app.screen.has_class("-too-small")
+            assert app.screen.has_class("-wide")
+            await pilot.resize_terminal(80, 24)
+            await pilot.pause()
+            await pilot.press("2")
+            assert app.query_one(Tabs).active == "tab-word"
+
+    run(scenario())
+
+
+def test_missing_dataset_shows_what_to_do(tmp_path):
+    async def scenario():
+        app = BigramApp(data=str(tmp_path / "nope.txt"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(200):
+                if app.screen.__class__.__name__ == "DataProblemScreen":
+                    break
+                await pilot.pause(0.05)
+            assert app.screen.__class__.__name__ == "DataProblemScreen"
+            await pilot.press("q")
+        assert app.return_code in (0, None)
+
+    run(scenario())
