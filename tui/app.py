@@ -202,7 +202,10 @@ class BigramApp(App[None]):
         sections = [("Everywhere", general)]
         for name in PANES:
             pane = self._pane(name)
-            keys = [(b.key.replace(",", ", "), b.description) for b in _bindings_of(pane)]
+            keys = [
+                (b.key_display or b.key.replace(",", ", "), b.tooltip or b.description)
+                for b in _bindings_of(pane)
+            ]
             sections.append((f"{PANES.index(name) + 1} {pane.TITLE or name.title()}", keys))
         sections.append(
             ("Counts grid", [("arrows, h j k l", "move the cursor"), ("home, end", "first/last")])

@@ -45,11 +45,11 @@ def format_cell(view: str, value: float) -> str:
 class CountsPane(Pane):
     TITLE = "Counts"
     BINDINGS = [
-        Binding("v", "cycle_view", "View"),
-        Binding("s", "toggle_layout", "<S>/<E>"),
-        Binding("z", "zoom", "Zoom"),
-        Binding("g", "toggle_legend", "Legend"),
-        Binding("t", "toggle_top", "Top bigrams"),
+        Binding("v", "cycle_view", "View", tooltip="show counts, P, log P, exp(W) or ΔP"),
+        Binding("s", "toggle_layout", "<S>/<E>", tooltip="'.' layout or the <S>/<E> layout"),
+        Binding("z", "zoom", "Zoom", tooltip="colour-only grid or labelled cells"),
+        Binding("g", "toggle_legend", "Legend", tooltip="show or hide the colour scale"),
+        Binding("t", "toggle_top", "Top bigrams", tooltip="show or hide the most common"),
     ]
 
     def __init__(self, **kwargs) -> None:

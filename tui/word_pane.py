@@ -43,11 +43,11 @@ def surprise_bar(log_prob: float) -> Text:
 class WordPane(Pane):
     TITLE = "Word"
     BINDINGS = [
-        Binding("e,slash,enter", "edit", "Edit word"),
-        Binding("plus,equals_sign", "smoothing(1)", "k+"),
-        Binding("minus", "smoothing(-1)", "k−"),
-        Binding("m", "toggle_model", "Counts/neural"),
-        Binding("w", "toggle_walkthrough", "Walkthrough"),
+        Binding("e,slash,enter", "edit", "Edit word", tooltip="type a word (escape leaves)"),
+        Binding("plus,equals_sign", "smoothing(1)", "k+", tooltip="more fake counts (smoothing)"),
+        Binding("minus", "smoothing(-1)", "k−", tooltip="fewer fake counts"),
+        Binding("m", "toggle_model", "Counts/neural", tooltip="score with counts or the net"),
+        Binding("w", "toggle_walkthrough", "Walkthrough", tooltip="the net's forward pass, In[22]"),
     ]
 
     def __init__(self, **kwargs) -> None:

@@ -1,0 +1,60 @@
+"""Make the README's pictures: the app photographs each of its panes.
+
+    python assets/make_screenshots.py [--data PATH]
+
+Writes assets/<pane>.svg at 120×40 (and counts-80x24.svg), on fixed data and seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from pathlib import Path
+
+from bigram_tui.core.rng import DEFAULT_SEED
+from bigram_tui.tui.app import BigramApp
+
+ASSETS = Path(__file__).resolve().parent
+DEFAULT_DATA = ASSETS.parent.parent / "shared" / "data" / "names.txt"
+
+# (file name, terminal size, keys pressed after the model has loaded)
+SHOTS = [
+    ("counts-80x24", (80, 24), []),
+    ("counts", (120, 40), []),
+    ("word", (120, 40), ["2", "plus", "plus"]),
+    ("walkthrough", (120, 40), ["2", "m", "w"]),
+    ("train", (120, 40), ["3", *["n"] * 3, "space"]),
+    ("sample", (120, 40), ["4", "n", "n", "n", "n", "f", "n", "n"]),
+    ("wide", (200, 60), ["3", *["n"] * 3]),
+]
+TRAINING_SECONDS = 1.5  # for the shot that lets training run a while before pausing
+
+
+async def shoot(data: Path, name: str, size: tuple[int, int], keys: list[str]) -> Path:
+    app = BigramApp(data=str(data), seed=DEFAULT_SEED)
+    async with app.run_test(size=size) as pilot:
+        while app.session is None:
+            await pilot.pause(0.05)
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            if name == "train" and key == "space":
+                await asyncio.sleep(TRAINING_SECONDS)
+                await pilot.press("space")
+        await pilot.pause(0.3)
+        path = ASSETS / f"{name}.svg"
+        app.save_screenshot(filename=path.name, path=str(ASSETS))
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=os.environ.get("BIGRAM_TUI_DATA", DEFAULT_DATA))
+    args = parser.parse_args()
+    for name, size, keys in SHOTS:
+        print(asyncio.run(shoot(args.data, name, size, keys)))
+
+
+if __name__ == "__main__":
+    main()
