@@ -202,10 +202,7 @@ class BigramApp(App[None]):
         sections = [("Everywhere", general)]
         for name in PANES:
             pane = self._pane(name)
-            keys = [
-                (b.key_display or b.key.replace(",", ", "), b.tooltip or b.description)
-                for b in _bindings_of(pane)
-            ]
+            keys = [(_key_label(b), b.tooltip or b.description) for b in _bindings_of(pane)]
             sections.append((f"{PANES.index(name) + 1} {pane.TITLE or name.title()}", keys))
         sections.append(
             ("Counts grid", [("arrows, h j k l", "move the cursor"), ("home, end", "first/last")])
@@ -251,6 +248,20 @@ class BigramApp(App[None]):
                 f"bigram-tui needs at least {MIN_SIZE[0]}×{MIN_SIZE[1]}.\n"
                 "Make the window larger, or press q to quit."
             )
+
+
+KEY_SYMBOLS = {
+    "plus": "+",
+    "minus": "-",
+    "equals_sign": "=",
+    "slash": "/",
+    "question_mark": "?",
+    "full_stop": ".",
+}
+
+
+def _key_label(binding: Binding) -> str:
+    return ", ".join(KEY_SYMBOLS.get(key, key) for key in binding.key.split(","))
 
 
 def _bindings_of(pane: Pane) -> list[Binding]:
