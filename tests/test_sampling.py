@@ -1,0 +1,423 @@
+"""Samplers: the installed torch.multinomial, the classic inverse CDF, step-wise == batch."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+
+import pytest
+import torch
+from bigram_tui.core.counts import BigramCounts
+from bigram_tui.core.model import BigramModel, counts_model, uniform_model
+from bigram_tui.core.neural import TrainingRun
+from bigram_tui.core.rng import DEFAULT_SEED, MAX_SEED, check_seed, make_generator
+from bigram_tui.core.sampling import (
+    ALGORITHMS,
+    DEFAULT_MAX_LENGTH,
+    NameSampler,
+    SampledName,
+    draw_classic,
+    draw_torch,
+    exponential_race,
+    inverse_cdf_index,
+    sample_names,
+)
+from bigram_tui.core.vocab import Vocab
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+CORPUS = [
+    "emma", "olivia", "ava", "isabella", "sophia", "charlotte", "mia", "amelia",
+    "harper", "evelyn", "abigail", "emily", "elizabeth", "mila", "ella", "avery",
+    "zoe", "quinn", "jax", "kyle",
+]  # fmt: skip
+ALPHABET = "abcxyzABZ019 -'éüßñ漢字😀👍🏽\u0301"
+WORDS = st.lists(st.text(alphabet=ALPHABET, min_size=1, max_size=8), min_size=1, max_size=30)
+MODEL_NAMES = ("counts", "smoothed", "neural", "uniform")
+
+
+@pytest.fixture(scope="module")
+def counts() -> BigramCounts:
+    return BigramCounts.from_words(CORPUS)
+
+
+@pytest.fixture(scope="module")
+def models(counts) -> dict[str, BigramModel]:
+    run = TrainingRun(counts, lr=50.0)
+    run.run(5)
+    return {
+        "counts": counts_model(counts),
+        "smoothed": counts_model(counts, k=1),
+        "neural": run.model(),
+        "uniform": uniform_model(counts.vocab),
+    }
+
+
+def cycle_model() -> BigramModel:
+    """A hand-made model that never ends a name: '.' has probability zero after every token."""
+    probs = torch.tensor([[0.0, 0.5, 0.5]] * 3, dtype=torch.float64)
+    return BigramModel("endless", Vocab(("a", "b")), probs)
+
+
+def finishes_within(seconds: float, fn: Callable[[], object]) -> object:
+    """Run fn on a thread; fail instead of hanging the suite."""
+    result: list[object] = []
+    thread = threading.Thread(target=lambda: result.append(fn()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"did not finish within {seconds} s"
+    return result[0]
+
+
+def reference_classic(model: BigramModel, n: int, seed: int) -> list[str]:
+    """The inverse CDF written out: one float64 uniform, first index whose running sum ≥ u."""
+    generator = torch.Generator().manual_seed(seed)
+    rows = model.probs.tolist()
+    names = []
+    while len(names) < n:
+        context, out = 0, []
+        while True:
+            u = torch.rand(1, dtype=torch.float64, generator=generator).item()
+            row = rows[context]
+            running, chosen = 0.0, None
+            for i, p in enumerate(row):
+                running += p
+                if u <= running:
+                    chosen = i
+                    break
+            if chosen is None or row[chosen] == 0:
+                chosen = max(i for i, p in enumerate(row) if p > 0)
+            if chosen == 0:
+                break
+            out.append(model.vocab.itos[chosen])
+            context = chosen
+        names.append("".join(out))
+    return names
+
+
+def reference_multinomial(model: BigramModel, n: int, seed: int) -> list[str]:
+    """The notebook's In[25] loop on the installed torch."""
+    generator = torch.Generator().manual_seed(seed)
+    names = []
+    for _ in range(n):
+        context, out = 0, []
+        while True:
+            context = torch.multinomial(
+                model.probs[context], 1, replacement=True, generator=generator
+            ).item()
+            if context == 0:
+                break
+            out.append(model.vocab.itos[context])
+        names.append("".join(out))
+    return names
+
+
+# --- the installed torch.multinomial ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_torch_draws_equal_installed_multinomial(models, name):
+    """1,500 draws along the chain, one seed shared by two generators."""
+    probs = models[name].probs
+    ours, theirs = make_generator(1234), torch.Generator().manual_seed(1234)
+    context = 0
+    for _ in range(1500):
+        draw = draw_torch(probs, context, ours)
+        expected = torch.multinomial(probs[context], 1, replacement=True, generator=theirs)
+        assert draw.chosen == int(expected)
+        context = draw.chosen
+    assert torch.equal(ours.get_state(), theirs.get_state())
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_torch_names_equal_installed_multinomial_loop(models, name):
+    names = sample_names(models[name], 100, algorithm="torch", seed=DEFAULT_SEED)
+    assert [n.text for n in names] == reference_multinomial(models[name], 100, DEFAULT_SEED)
+
+
+# --- the classic inverse CDF ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_classic_equals_reference_inverse_cdf(models, name):
+    model = models[name]
+    batch = sample_names(model, 300, algorithm="classic", seed=99)
+    assert [n.text for n in batch] == reference_classic(model, 300, 99)
+
+
+def test_classic_falls_back_to_the_last_possible_index():
+    """Rows summing below 1: a u past the end goes to the row's last nonzero entry."""
+    probs = torch.tensor(
+        [[0.0, 0.3, 0.2, 0.0], [0.1, 0.1, 0.0, 0.0], [0.25, 0.0, 0.25, 0.0], [1.0, 0, 0, 0]],
+        dtype=torch.float64,
+    )
+    model = BigramModel("short rows", Vocab(("a", "b", "c")), probs)
+    batch = sample_names(model, 300, algorithm="classic", seed=5)
+    assert [n.text for n in batch] == reference_classic(model, 300, 5)
+    sampler = NameSampler(model, algorithm="classic", seed=5)
+    assert [sampler.finish_name()[1] for _ in range(300)] == batch
+    assert "c" not in "".join(n.text for n in batch)  # 'c' is never reachable
+
+
+def test_inverse_cdf_index():
+    cumulative = torch.tensor([0.2, 0.2, 0.7, 0.9999999], dtype=torch.float64)
+    u = torch.tensor([0.0, 0.1, 0.2, 0.2000001, 0.7, 0.95, 0.99999999], dtype=torch.float64)
+    assert inverse_cdf_index(cumulative, u).tolist() == [0, 0, 0, 2, 2, 3, 3]
+
+
+# --- step-wise == batch ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_step_wise_equals_batch(models, name, algorithm):
+    model = models[name]
+    batch = sample_names(model, 300, algorithm=algorithm, seed=2024)
+    sampler = NameSampler(model, algorithm=algorithm, seed=2024)
+    stepped = [sampler.finish_name()[1] for _ in range(300)]
+    assert stepped == batch
+    assert sampler.history == batch
+    assert len({n.text for n in batch}) > 20  # really random names
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_names_do_not_depend_on_how_many_are_asked_for(models, name, algorithm):
+    """The generator is consumed the same way: the first m of n names are the m names."""
+    model = models[name]
+    many = sample_names(model, 300, algorithm=algorithm, seed=8)
+    for m in (1, 7, 150):
+        assert sample_names(model, m, algorithm=algorithm, seed=8) == many[:m]
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_step_wise_equals_batch_with_short_max_length(models, algorithm):
+    model = models["uniform"]
+    batch = sample_names(model, 300, algorithm=algorithm, seed=3, max_length=4)
+    sampler = NameSampler(model, algorithm=algorithm, seed=3, max_length=4)
+    assert [sampler.finish_name()[1] for _ in range(300)] == batch
+    assert any(n.cut for n in batch)
+    assert all(len(n.text) <= 4 for n in batch)
+    assert all(len(n.text) == 4 for n in batch if n.cut)
+
+
+def test_draws_decode_to_the_name(models):
+    sampler = NameSampler(models["counts"], seed=17)
+    for _ in range(20):
+        draws, name = sampler.finish_name()
+        assert draws[-1].chosen == 0
+        assert draws[0].context == 0
+        assert models["counts"].vocab.decode(d.chosen for d in draws) == name.text
+        assert [d.context for d in draws[1:]] == [d.chosen for d in draws[:-1]]
+
+
+def test_step_exposes_current_and_context(models):
+    sampler = NameSampler(models["counts"], seed=DEFAULT_SEED)
+    itos = models["counts"].vocab.itos
+    prefix = []
+    while True:
+        assert sampler.current == prefix
+        draw, finished = sampler.step()
+        if finished is not None:
+            assert finished == SampledName("".join(prefix))
+            assert sampler.current == []
+            assert sampler.context == 0
+            break
+        prefix.append(itos[draw.chosen])
+        assert sampler.context == draw.chosen
+
+
+def test_reset_restarts_and_clears_history(models):
+    sampler = NameSampler(models["smoothed"], seed=4)
+    first = [sampler.finish_name()[1] for _ in range(5)]
+    sampler.step()
+    sampler.reset()
+    assert sampler.history == []
+    assert sampler.current == []
+    assert sampler.context == 0
+    assert [sampler.finish_name()[1] for _ in range(5)] == first
+    sampler.reset(seed=5)
+    assert sampler.seed == 5
+    assert sampler.history == []
+    assert [sampler.finish_name()[1] for _ in range(5)] == sample_names(
+        models["smoothed"], 5, seed=5
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="NameSampler.reset assigns self.seed before make_generator validates it, so a "
+    "rejected seed is kept and every later reset() raises",
+)
+def test_rejected_reset_seed_leaves_the_sampler_usable(models):
+    sampler = NameSampler(models["counts"], seed=4)
+    with pytest.raises(ValueError):
+        sampler.reset(seed=-1)
+    assert sampler.seed == 4
+    sampler.reset()
+
+
+def test_set_algorithm(models):
+    sampler = NameSampler(models["counts"])
+    sampler.set_algorithm("torch")
+    assert sampler.algorithm == "torch"
+    assert sampler.step()[0].race is not None
+    with pytest.raises(ValueError, match="classic"):
+        sampler.set_algorithm("gumbel")
+    assert sampler.algorithm == "torch"
+
+
+def test_unknown_algorithm_and_bad_max_length_raise(models):
+    with pytest.raises(ValueError):
+        NameSampler(models["counts"], algorithm="gumbel")
+    with pytest.raises(ValueError):
+        sample_names(models["counts"], 3, algorithm="gumbel")
+    with pytest.raises(ValueError):
+        NameSampler(models["counts"], max_length=0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sample_names does not validate max_length: with max_length=0 it returns "
+    "one-character names marked cut, where NameSampler raises ValueError",
+)
+def test_sample_names_rejects_max_length_zero(models):
+    with pytest.raises(ValueError):
+        sample_names(models["counts"], 3, max_length=0)
+
+
+def test_zero_names(models):
+    assert sample_names(models["counts"], 0) == []
+
+
+# --- the max_length guard ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_endless_model_is_cut_at_max_length(algorithm):
+    model = cycle_model()
+    batch = finishes_within(20, lambda: sample_names(model, 50, algorithm=algorithm, max_length=12))
+    assert len(batch) == 50
+    assert all(n.cut and len(n.text) == 12 for n in batch)
+    assert all(set(n.text) <= {"a", "b"} for n in batch)
+    sampler = NameSampler(model, algorithm=algorithm, max_length=12)
+    stepped = finishes_within(20, lambda: [sampler.finish_name()[1] for _ in range(50)])
+    assert stepped == batch
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_endless_model_default_max_length(algorithm):
+    model = cycle_model()
+    names = finishes_within(20, lambda: sample_names(model, 3, algorithm=algorithm))
+    assert all(n.cut and len(n.text) == DEFAULT_MAX_LENGTH for n in names)
+
+
+# --- what a draw records -------------------------------------------------------------------------
+
+
+def test_classic_draw_record(models):
+    probs = models["smoothed"].probs
+    generator, mirror = make_generator(31), make_generator(31)
+    context = 0
+    for _ in range(500):
+        draw = draw_classic(probs, context, generator)
+        assert draw.uniforms.shape == (1,)
+        assert draw.uniforms.dtype == torch.float64
+        # Exactly one uniform consumed: the mirror generator draws the same number.
+        assert torch.equal(draw.uniforms, torch.rand(1, dtype=torch.float64, generator=mirror))
+        assert torch.equal(generator.get_state(), mirror.get_state())
+        assert draw.race is None
+        assert draw.context == context
+        assert torch.equal(draw.probs, probs[context])
+        assert draw.cumulative is not None
+        assert torch.allclose(draw.cumulative, probs[context].cumsum(0))
+        u = float(draw.uniforms)
+        lower = 0.0 if draw.chosen == 0 else float(draw.cumulative[draw.chosen - 1])
+        upper = float(draw.cumulative[draw.chosen])
+        if draw.chosen == probs.shape[1] - 1:
+            upper = max(upper, 1.0)  # u may pass a last sum rounded below 1
+        assert lower < u <= upper or (u == 0.0 and draw.chosen == 0)
+        assert float(draw.probs[draw.chosen]) > 0
+        context = draw.chosen
+
+
+def test_torch_draw_record(models):
+    probs = models["counts"].probs
+    size = probs.shape[1]
+    generator, mirror = make_generator(32), make_generator(32)
+    context = 0
+    for _ in range(500):
+        draw = draw_torch(probs, context, generator)
+        assert draw.uniforms.shape == (size,)
+        assert torch.equal(draw.uniforms, torch.rand(size, dtype=torch.float64, generator=mirror))
+        assert draw.cumulative is None
+        assert draw.race is not None
+        assert torch.equal(draw.race, -torch.log1p(-draw.uniforms))
+        assert draw.chosen == int(torch.argmax(draw.probs / draw.race))
+        assert float(draw.probs[draw.chosen]) > 0  # a zero count never wins
+        context = draw.chosen
+
+
+def test_exponential_race():
+    row = torch.tensor([0.0, 0.5, 0.25, 0.25], dtype=torch.float64)
+    u = torch.tensor([0.9, 0.5, 0.1, 0.7], dtype=torch.float64)
+    q, winner = exponential_race(row, u)
+    assert torch.allclose(q, -torch.log(1 - u))
+    assert int(winner) == 2  # 0.25 / 0.105 beats 0.5 / 0.693 and 0.25 / 1.204
+
+
+# --- seeds -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, DEFAULT_SEED, 2**63, MAX_SEED])
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_valid_seeds(models, seed, algorithm):
+    assert MAX_SEED == 2**64 - 1
+    assert check_seed(seed) == seed
+    names = sample_names(models["counts"], 5, algorithm=algorithm, seed=seed)
+    sampler = NameSampler(models["counts"], algorithm=algorithm, seed=seed)
+    assert [sampler.finish_name()[1] for _ in range(5)] == names
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64, 1.5, "7", None, True])
+def test_invalid_seeds_raise(models, seed):
+    with pytest.raises(ValueError):
+        check_seed(seed)
+    with pytest.raises(ValueError):
+        make_generator(seed)
+    with pytest.raises(ValueError):
+        sample_names(models["counts"], 1, seed=seed)
+    with pytest.raises(ValueError):
+        NameSampler(models["counts"], seed=seed)
+
+
+def test_different_seeds_give_different_names(models):
+    a = sample_names(models["smoothed"], 20, seed=1)
+    b = sample_names(models["smoothed"], 20, seed=2)
+    assert a != b
+
+
+# --- properties ------------------------------------------------------------------------------
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    WORDS,
+    st.sampled_from([0.0, 0.5, 1.0]),
+    st.sampled_from(ALGORITHMS),
+    st.integers(min_value=0, max_value=MAX_SEED),
+)
+def test_samples_use_only_vocabulary_characters(words, k, algorithm, seed):
+    counts = BigramCounts.from_words(words)
+    names = sample_names(counts_model(counts, k), 15, algorithm=algorithm, seed=seed, max_length=20)
+    assert len(names) == 15
+    allowed = set(counts.vocab.chars)
+    for name in names:
+        assert set(name.text) <= allowed
+        assert len(name.text) <= 20
+        assert name.cut == (len(name.text) == 20)  # only the guard stops a name at 20
+        if k == 0:
+            # An unsmoothed model only produces bigrams it has seen.
+            tokens = [".", *name.text] + ([] if name.cut else ["."])
+            assert all(counts.count(a, b) > 0 for a, b in itertools.pairwise(tokens))
