@@ -1,3 +1,622 @@
-def main() -> int:
-    print("bigram-tui: under construction")
-    return 0
+"""The `bigram-tui` command: the app with no subcommand, or headless stats/score/sample/train.
+
+Subcommands print plain text, or strict JSON with --json. Strict JSON has no infinity,
+so an infinite value (log-probability -inf of a bigram the data never shows, NLL inf of
+a word containing one) is written as the string "-inf" or "inf"; every other number is a
+JSON number at full precision (see `cli_output`).
+
+Errors print exactly one line on stderr and exit 2 (bad arguments or bad input), 130
+(Ctrl-C), or 1 ("internal error", a bug). Tracebacks appear only with BIGRAM_TUI_DEBUG=1.
+
+Neither torch nor textual is imported at module level: the commands import the core
+inside their functions, so `bigram-tui --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import textwrap
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from . import cli_output
+
+if TYPE_CHECKING:
+    from bigram_tui.core.counts import BigramCounts
+    from bigram_tui.core.model import BigramModel
+    from bigram_tui.core.neural import Epoch, TrainingRun
+
+PROG = "bigram-tui"
+# Copies of core constants (core.rng and core.neural import torch, which would make --help
+# take a second); tests/test_cli.py checks that they agree with the core.
+DEFAULT_SEED = 2147483647
+DEFAULT_EPOCHS = 500
+DEFAULT_LR = 50.0
+DEFAULT_MAX_LENGTH = 256
+MAX_EPOCHS = 1_000_000  # ~3 minutes of training; more is a typo, not a plan
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a C tool killed by the closed pipe reports
+DEBUG_ENV_VAR = "BIGRAM_TUI_DEBUG"
+
+
+class UsageError(Exception):
+    """Bad input found after parsing; the message is one line, 'what is wrong; how to fix'."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse prints the usage and the error on two or more lines; one line is enough.
+        one_line = " ".join(message.split())
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line} (see {self.prog} --help)\n")
+
+
+# --- argument types: each rejects what the core would reject, before any work starts ---
+
+
+def _whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def _finite_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def _positive_count(text: str) -> int:
+    value = _whole_number(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _epoch_count(text: str) -> int:
+    value = _whole_number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    if value > MAX_EPOCHS:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_EPOCHS:,} (about 3 minutes of training), got {value:,}; "
+            "the loss stops improving long before"
+        )
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = _finite_number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = _finite_number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    from bigram_tui.core.rng import check_seed  # imports torch: only when a seed is given
+
+    try:
+        return check_seed(_whole_number(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+# --- the parser -----------------------------------------------------------------------
+
+EPILOG = f"""\
+With no command, the interactive app starts.
+
+{textwrap.fill(cli_output.JSON_INFINITY_NOTE, width=88)}
+
+The data is --data PATH, else ${{BIGRAM_TUI_DATA}}, else makemore's names.txt (downloaded
+once and cached). Set {DEBUG_ENV_VAR}=1 to see tracebacks of internal errors.
+"""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("bigram-tui")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data",
+        metavar="PATH",
+        help="word list, one word per line (default: $BIGRAM_TUI_DATA, else names.txt)",
+    )
+    common.add_argument("--json", action="store_true", help="print strict JSON (see below)")
+    return common
+
+
+_SMOOTHING_OPTION: dict[str, Any] = {
+    "type": _non_negative,
+    "metavar": "K",
+    "help": "add-k smoothing of the counts model (default 0: the raw counts)",
+}
+
+
+def _add_model_options(parser: argparse.ArgumentParser, kinds: tuple[str, ...], seed: str) -> None:
+    """--model and the neural net's options; `seed` is the flag for the training seed."""
+    group = parser.add_argument_group("model")
+    group.add_argument("--model", choices=kinds, help="which bigram model (default counts)")
+    group.add_argument("--smoothing", **_SMOOTHING_OPTION)
+    group.add_argument(
+        "--epochs", type=_epoch_count, help=f"neural: epochs to train (default {DEFAULT_EPOCHS})"
+    )
+    group.add_argument(
+        "--lr", type=_positive, help=f"neural: learning rate (default {DEFAULT_LR:g})"
+    )
+    group.add_argument("--reg", type=_non_negative, help="neural: regularisation λ (default 0)")
+    group.add_argument(
+        seed,
+        dest="train_seed",
+        type=_seed,
+        metavar="N",
+        help=f"neural: seed of the initial weights (default {DEFAULT_SEED})",
+    )
+    group.add_argument(
+        "--load",
+        metavar="PATH",
+        help="neural: use a model saved by `train --save` instead of training",
+    )
+
+
+def _add_stats(commands: Any, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser(
+        "stats", parents=[common], prog=f"{PROG} stats", help="dataset statistics",
+        description="Words, bigrams, vocabulary, the dataset's NLL and the most common bigrams.",
+        epilog=cli_output.JSON_INFINITY_NOTE,
+    )  # fmt: skip
+    parser.add_argument("--smoothing", **_SMOOTHING_OPTION)
+    parser.add_argument(
+        "--top", type=_positive_count, default=10, metavar="N", help="bigrams to list (default 10)"
+    )
+
+
+def _add_score(commands: Any, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser(
+        "score", parents=[common], prog=f"{PROG} score", help="probability of words",
+        description="Probability and log-probability of each bigram of each word, and the "
+        "word's log-likelihood, NLL and mean NLL.",
+        epilog=cli_output.JSON_INFINITY_NOTE,
+    )  # fmt: skip
+    parser.add_argument("words", nargs="+", metavar="WORD", help="words to score")
+    _add_model_options(parser, ("counts", "neural", "uniform"), seed="--seed")
+    parser.set_defaults(train_seed_flag="--seed")
+
+
+def _add_sample(commands: Any, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser(
+        "sample", parents=[common], prog=f"{PROG} sample", help="sample names",
+        description="Sample names, one per line; a name stopped by --max-length ends in '…'. "
+        "The defaults print the lecture's names: mor, axx, minaymoryles, …",
+        epilog=cli_output.JSON_INFINITY_NOTE,
+    )  # fmt: skip
+    parser.add_argument(
+        "-n", dest="count", type=_positive_count, default=20, help="names to sample (default 20)"
+    )
+    parser.add_argument(
+        "--seed", type=_seed, metavar="N", help=f"sampling seed (default {DEFAULT_SEED})"
+    )
+    parser.add_argument(
+        "--sampler",
+        choices=("classic", "torch"),
+        default="classic",
+        help="classic: inverse CDF, as in the lecture; torch: today's torch.multinomial",
+    )
+    parser.add_argument(
+        "--max-length",
+        type=_positive_count,
+        default=DEFAULT_MAX_LENGTH,
+        metavar="N",
+        help=f"stop a name after N characters (default {DEFAULT_MAX_LENGTH})",
+    )
+    parser.add_argument("--trace", action="store_true", help="show every draw")
+    _add_model_options(parser, ("counts", "neural", "uniform"), seed="--train-seed")
+    parser.set_defaults(train_seed_flag="--train-seed")
+
+
+def _add_train(commands: Any, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser(
+        "train", parents=[common], prog=f"{PROG} train", help="train the neural net",
+        description="Train the one-hot neural bigram by gradient descent, printing the loss.",
+        epilog=cli_output.JSON_INFINITY_NOTE,
+    )  # fmt: skip
+    parser.add_argument(
+        "--epochs", type=_epoch_count, default=DEFAULT_EPOCHS, help="default %(default)s"
+    )
+    parser.add_argument("--lr", type=_positive, default=DEFAULT_LR, help="default %(default)g")
+    parser.add_argument("--reg", type=_non_negative, default=0.0, help="λ, default %(default)g")
+    parser.add_argument(
+        "--seed", dest="train_seed", type=_seed, metavar="N", help=f"default {DEFAULT_SEED}"
+    )
+    parser.add_argument("--save", metavar="PATH", help="save the trained model to PATH")
+    parser.add_argument(
+        "--every", type=_positive_count, default=1, metavar="N", help="print every Nth epoch"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    return _build_parsers()[0]
+
+
+def _build_parsers() -> tuple[argparse.ArgumentParser, Mapping[str, argparse.ArgumentParser]]:
+    """The top-level parser, and the subcommands' parsers by name."""
+    parser = _Parser(
+        prog=PROG,
+        description="Explore the character-level bigram model of Karpathy's makemore.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    # Distinct dests: a subcommand's own --data/--seed default would otherwise overwrite
+    # the top-level value, so `bigram-tui --data F stats` would silently lose F.
+    parser.add_argument("--data", dest="app_data", metavar="PATH", help="word list to explore")
+    parser.add_argument(
+        "--seed",
+        dest="app_seed",
+        type=_seed,
+        metavar="N",
+        help=f"the app's sampling seed (default {DEFAULT_SEED})",
+    )
+    parser.add_argument("--no-mouse", action="store_true", help="no mouse tracking (for SSH)")
+    parser.add_argument("--truecolor", action="store_true", help="force 24-bit colour")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    common = _common_options()
+    for add in (_add_stats, _add_score, _add_sample, _add_train):
+        add(commands, common)
+    return parser, commands.choices
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser, subcommands = _build_parsers()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # argparse blames the top-level parser for a subcommand's unknown flag; name the
+        # subcommand, whose --help lists the flags it does take.
+        blamed = subcommands.get(args.command, parser)
+        blamed.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
+# --- running --------------------------------------------------------------------------
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    from bigram_tui.tui.app import run_app
+
+    seed = DEFAULT_SEED if args.app_seed is None else args.app_seed
+    return run_app(data=args.app_data, seed=seed, mouse=not args.no_mouse, truecolor=args.truecolor)
+
+
+def _check_app_only_options(args: argparse.Namespace) -> None:
+    for flag, given in (("--no-mouse", args.no_mouse), ("--truecolor", args.truecolor)):
+        if given:
+            raise UsageError(f"{flag} is an option of the app; drop it from `{args.command}`")
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+class _DownloadProgress:
+    """'downloading names.txt: 120 of 228 KB', rewritten in place on stderr."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, received: int, total: int | None) -> None:
+        of_total = f" of {total // 1024}" if total else ""
+        sys.stderr.write(f"\rdownloading names.txt: {received // 1024}{of_total} KB")
+        sys.stderr.flush()
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+
+
+def _data_path(args: argparse.Namespace) -> Path:
+    from bigram_tui.core.dataset import resolve_dataset
+
+    data = args.data if args.data is not None else args.app_data
+    # Progress is for a person watching; in a pipe or a log it would be noise.
+    progress = _DownloadProgress() if sys.stderr.isatty() else None
+    try:
+        return resolve_dataset(data, progress=progress)
+    finally:
+        if progress is not None:
+            progress.finish()
+
+
+def _load_counts(path: Path) -> BigramCounts:
+    from bigram_tui.core.counts import BigramCounts
+    from bigram_tui.core.data import iter_word_chunks
+
+    # Streamed in chunks, so a huge word list never sits in memory as one list.
+    return BigramCounts.from_word_chunks(iter_word_chunks(path))
+
+
+def _first_given(*values: int | None) -> int:
+    return next(value for value in values if value is not None)
+
+
+def _step(run: TrainingRun) -> Epoch:
+    from bigram_tui.core.neural import TrainingDiverged
+
+    try:
+        return run.step()
+    except TrainingDiverged as exc:
+        # The core's hint ("reset ...") is for the app; here the way out is a smaller lr.
+        what = str(exc).split(";")[0]
+        raise UsageError(f"training diverged: {what}; run again with a smaller --lr") from None
+
+
+def _model_kind(args: argparse.Namespace) -> str:
+    """The model asked for, refusing options that would be silently ignored."""
+    kind = args.model or ("neural" if args.load is not None else "counts")
+    training = [
+        flag
+        for flag, value in [
+            ("--epochs", args.epochs),
+            ("--lr", args.lr),
+            ("--reg", args.reg),
+            (args.train_seed_flag, args.train_seed),
+        ]
+        if value is not None
+    ]
+    if args.load is not None and kind != "neural":
+        raise UsageError(f"--load reads a neural model; drop --model {kind} or --load")
+    if args.smoothing is not None and kind != "counts":
+        raise UsageError(f"--smoothing applies to the counts model only; drop it for {kind}")
+    if training and kind != "neural":
+        raise UsageError(f"{training[0]} applies to the neural model; add --model neural")
+    if training and args.load is not None:
+        raise UsageError(f"{training[0]} sets up training, but --load is trained; drop one")
+    return kind
+
+
+def _build_model(
+    args: argparse.Namespace, kind: str, counts: BigramCounts
+) -> tuple[BigramModel, dict[str, Any]]:
+    """The model of `kind` (from `_model_kind`) and a description of it for the report."""
+    from bigram_tui.core.model import counts_model, uniform_model
+    from bigram_tui.core.neural import TrainingRun
+    from bigram_tui.core.persist import load_model
+
+    if kind == "counts":
+        k = 0.0 if args.smoothing is None else args.smoothing
+        return counts_model(counts, k), {"kind": "counts", "smoothing": k}
+    if kind == "uniform":
+        return uniform_model(counts.vocab), {"kind": "uniform"}
+    if args.load is not None:
+        saved = load_model(args.load, counts.vocab)
+        trained = {"epochs": saved.epoch, "lr": saved.lr, "reg": saved.reg, "seed": saved.seed}
+        return saved.model(), {"kind": "neural", "file": args.load, **trained}
+    epochs = _first_given(args.epochs, DEFAULT_EPOCHS)
+    lr, reg = (DEFAULT_LR if args.lr is None else args.lr), (args.reg or 0.0)
+    seed = _first_given(args.train_seed, DEFAULT_SEED)
+    run = TrainingRun(counts, seed=seed, lr=lr, reg=reg)
+    for _ in range(epochs):
+        _step(run)
+    settings = {"epochs": epochs, "lr": lr, "reg": reg, "seed": seed}
+    return run.model(), {"kind": "neural", "file": None, **settings}
+
+
+def _emit(args: argparse.Namespace, report: Any, text_lines: Callable[[Any], list[str]]) -> None:
+    print(cli_output.render_json(report) if args.json else "\n".join(text_lines(report)))
+
+
+def stats(args: argparse.Namespace) -> int:
+    from bigram_tui.core.model import counts_model
+    from bigram_tui.core.scoring import score_dataset
+
+    path = _data_path(args)
+    counts = _load_counts(path)
+    k = 0.0 if args.smoothing is None else args.smoothing
+    score = score_dataset(counts_model(counts, k), counts)
+    # The '.' layout (one start/end token), as the app shows by default.
+    top = counts.most_common(args.top, layout="dot")
+    _emit(args, cli_output.stats_report(path, counts, k, score, top), cli_output.stats_lines)
+    return EXIT_OK
+
+
+def score(args: argparse.Namespace) -> int:
+    from bigram_tui.core.scoring import OutOfVocabulary, score_word
+
+    kind = _model_kind(args)  # before reading the data: a bad combination fails at once
+    counts = _load_counts(_data_path(args))
+    vocab = counts.vocab
+    for word in args.words:  # checked before a neural model spends time training
+        if unknown := vocab.unknown_chars(word):
+            chars = cli_output.abbreviated("".join(vocab.chars))
+            raise UsageError(
+                f"cannot score {word!r}: {OutOfVocabulary(word, unknown)}; "
+                f"use words made of the data's characters {chars!r}"
+            )
+    model, model_info = _build_model(args, kind, counts)
+    scores = [score_word(model, word) for word in args.words]
+    _emit(args, cli_output.score_report(model_info, scores), cli_output.score_lines)
+    return EXIT_OK
+
+
+def sample(args: argparse.Namespace) -> int:
+    from bigram_tui.core.sampling import NameSampler, sample_names
+
+    kind = _model_kind(args)
+    counts = _load_counts(_data_path(args))
+    model, model_info = _build_model(args, kind, counts)
+    seed = _first_given(args.seed, args.app_seed, DEFAULT_SEED)
+    settings = {"algorithm": args.sampler, "seed": seed, "max_length": args.max_length}
+    if args.trace:
+        # Step by step, to see each draw; bit-identical to the batch path below.
+        sampler = NameSampler(model, **settings)
+        itos = model.vocab.itos
+        names = []
+        for _ in range(args.count):
+            draws, name = sampler.finish_name()
+            names.append(
+                cli_output.name_record(name, [cli_output.draw_record(d, itos) for d in draws])
+            )
+    else:
+        names = [cli_output.name_record(n) for n in sample_names(model, args.count, **settings)]
+    report = {"model": model_info, "sampler": args.sampler, "seed": seed,
+              "max_length": args.max_length, "trace": args.trace, "names": names}  # fmt: skip
+    _emit(args, report, cli_output.sample_lines)
+    return EXIT_OK
+
+
+def _check_save_path(save: str | None) -> None:
+    """Fail before training, not after: a long run must not be lost to a typo."""
+    if save is None:
+        return
+    target = Path(save)
+    if target.is_dir():
+        raise UsageError(
+            f"--save {save} is a directory; give a file name, e.g. {target / 'model.pt'}"
+        )
+    if not target.parent.is_dir():
+        raise UsageError(f"--save {save}: no directory {target.parent}; create it first")
+
+
+def train(args: argparse.Namespace) -> int:
+    from bigram_tui.core.neural import TrainingRun
+    from bigram_tui.core.persist import save_model
+
+    _check_save_path(args.save)
+    counts = _load_counts(_data_path(args))
+    seed = _first_given(args.train_seed, args.app_seed, DEFAULT_SEED)
+    run = TrainingRun(counts, seed=seed, lr=args.lr, reg=args.reg)
+    width = len(str(max(args.epochs - 1, 0)))
+    shown = []
+    for _ in range(args.epochs):
+        epoch = _step(run)
+        if epoch.index % args.every == 0 or epoch.index == args.epochs - 1:
+            shown.append({"epoch": epoch.index, "loss": epoch.loss})
+            if not args.json:  # as it happens: a long run shows progress
+                print(cli_output.epoch_line(epoch.index, epoch.loss, width))
+    if args.save is not None:
+        save_model(args.save, run)
+    summary = {"epochs": run.epoch, "lr": args.lr, "reg": args.reg, "seed": seed,
+               "last_loss": run.losses[-1] if run.losses else None,
+               "final_loss": run.loss_and_grad(run.weights)[0], "saved_to": args.save}  # fmt: skip
+    if args.json:
+        print(cli_output.render_json({"epochs": shown, "summary": summary}))
+    else:
+        print("\n".join(cli_output.train_summary_lines(summary)))
+    return EXIT_OK
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "stats": stats,
+    "score": score,
+    "sample": sample,
+    "train": train,
+}
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command is None:
+        return _run_app(args)
+    _check_app_only_options(args)
+    return _COMMANDS[args.command](args)
+
+
+def _fail(message: str) -> None:
+    print(f"{PROG}: {' '.join(message.split())}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    """After the reader of a pipe left: send what is still buffered to /dev/null.
+
+    Without this, Python's final flush of stdout would fail again and print an
+    "Exception ignored" message (the recipe of the `signal` module's documentation).
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout is not a real file (a test's capture): nothing will flush to a pipe
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    # DataError, ModelFileError and OutOfVocabulary are ValueErrors. The dataset module is
+    # stdlib-only, so importing it here to name DatasetUnavailable costs nothing.
+    from bigram_tui.core.dataset import DatasetUnavailable
+
+    return (UsageError, ValueError, DatasetUnavailable)
+
+
+def _run(argv: list[str] | None) -> int:
+    try:
+        args = _parse(argv)
+    except SystemExit as exit_request:  # --help, --version, or a usage error already printed
+        code = exit_request.code
+        return code if isinstance(code, int) else EXIT_OK
+    try:
+        status = _dispatch(args)
+        sys.stdout.flush()  # a closed pipe must fail here, inside the handler below
+        return status
+    except _expected_errors() as exc:
+        _fail(str(exc))
+        return EXIT_USAGE
+
+
+def _escape_unencodable_output() -> None:
+    # A character the terminal's encoding lacks (the '…' of a cut name on an ASCII
+    # terminal, say) is written escaped rather than ending the run with an error.
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        with contextlib.suppress(ValueError, OSError):
+            reconfigure(errors="backslashreplace")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (the console script exits with it)."""
+    debug = os.environ.get(DEBUG_ENV_VAR) == "1"
+    _escape_unencodable_output()
+    try:
+        with warnings.catch_warnings():
+            if not debug:
+                # Library warnings (torch's, say) are not for the user of a finished tool.
+                warnings.simplefilter("ignore")
+            return _run(argv)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:
+        if debug:
+            raise
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc}; "
+            f"rerun with {DEBUG_ENV_VAR}=1 for the traceback and report it"
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

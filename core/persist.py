@@ -1,0 +1,333 @@
+"""Saving and loading a trained neural bigram model.
+
+A model file is `torch.save` of a plain dict (see `save_model`): strings, numbers,
+lists and one float64 tensor. Loading uses `torch.load(weights_only=True)`, whose
+unpickler only rebuilds those plain types, so a crafted file cannot run code; every
+field is then checked, so a file that is not ours fails with one clear line rather
+than with a confusing error later on.
+
+Saving is atomic: the dict goes to a unique temporary file in the target's
+directory, is fsynced, and is renamed over the target. A crash or a full disk leaves
+either the old file or the new one, never a partial one.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import stat
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .counts import BigramCounts
+from .model import BigramModel
+from .neural import TrainingRun, check_hyperparameters, neural_model
+from .rng import check_seed
+from .vocab import Vocab
+
+__all__ = [
+    "FORMAT",
+    "ModelFileError",
+    "SavedModel",
+    "load_model",
+    "restore_run",
+    "save_model",
+]
+
+FORMAT = "bigram-tui/neural/1"
+_FORMAT_FAMILY = "bigram-tui/neural/"
+_KEYS = frozenset({"format", "chars", "weights", "epoch", "lr", "reg", "seed", "losses"})
+_NEW_FILE_MODE = 0o644  # mkstemp creates 0600; a saved model is not a secret
+_RETRAIN = "train again with `bigram-tui train --save PATH`"
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be written or used; the message is one line with the fix."""
+
+
+@dataclass(frozen=True)
+class SavedModel:
+    """What a model file holds, checked: `weights` is float64 vocab.size × vocab.size."""
+
+    vocab: Vocab
+    weights: torch.Tensor
+    epoch: int  # epochs trained; equals len(losses)
+    lr: float
+    reg: float
+    seed: int
+    losses: tuple[float, ...]
+
+    def model(self) -> BigramModel:
+        return neural_model(self.vocab, self.weights)
+
+
+def _shown(path: str | os.PathLike[str]) -> str:
+    """The path as the user typed it, escaped if printing it raw could break the line."""
+    text = os.fsdecode(path)
+    return text if text.isprintable() else repr(text)
+
+
+def _describe_os_error(exc: OSError) -> str:
+    return " ".join((exc.strerror or str(exc) or type(exc).__name__).split())
+
+
+# --- saving ---------------------------------------------------------------------------
+
+
+def _payload(run: TrainingRun) -> dict[str, object]:
+    # TrainingRun updates weights and losses together under its private lock; read
+    # without it, a save racing a step could pair them one epoch apart, so callers
+    # pause training (the CLI saves after the last step) before saving.
+    weights = run.weights.detach().to(torch.float64).clone().contiguous()
+    losses = [float(loss) for loss in run.losses]
+    return {
+        "format": FORMAT,
+        "chars": list(run.vocab.chars),
+        "weights": weights,
+        "epoch": len(losses),
+        "lr": float(run.lr),
+        "reg": float(run.reg),
+        "seed": int(run.seed),
+        "losses": losses,
+    }
+
+
+def _fsync_directory(directory: Path) -> None:
+    # Makes the rename durable; some filesystems refuse to fsync a directory, harmlessly.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _mode_for(target: Path) -> int:
+    """Keep the permissions of a file being replaced; a new file gets rw-r--r--."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        return _NEW_FILE_MODE
+
+
+def _cannot_save(path: str | os.PathLike[str], reason: str) -> ModelFileError:
+    return ModelFileError(
+        f"cannot save the model to {_shown(path)} ({reason}); "
+        "choose a path in an existing, writable directory with free space"
+    )
+
+
+def save_model(path: str | os.PathLike[str], run: TrainingRun) -> Path:
+    """Write `run` to `path` atomically and return the path written.
+
+    Raises ModelFileError (and leaves no temporary file behind) when the directory is
+    missing or read-only, the disk is full, or `path` is a directory.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise _cannot_save(path, "it is a directory")
+    payload = _payload(run)
+    directory = target.parent
+    try:
+        fd, temporary_name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=directory
+        )
+    except OSError as exc:
+        raise _cannot_save(path, _describe_os_error(exc)) from None
+    temporary = Path(temporary_name)
+    completed = False
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            torch.save(payload, stream)
+            stream.flush()
+            os.fchmod(stream.fileno(), _mode_for(target))
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+        completed = True
+    except OSError as exc:
+        raise _cannot_save(path, _describe_os_error(exc)) from None
+    except RuntimeError as exc:
+        # torch's zip writer reports a failed write of the underlying file as RuntimeError.
+        raise _cannot_save(path, " ".join(str(exc).split())) from None
+    finally:
+        if not completed:
+            temporary.unlink(missing_ok=True)
+    _fsync_directory(directory)
+    return target
+
+
+# --- loading --------------------------------------------------------------------------
+
+
+def _not_ours(path: str | os.PathLike[str], what: str) -> ModelFileError:
+    return ModelFileError(
+        f"{_shown(path)} is not a bigram-tui model file ({what}); "
+        f"pass a file saved by bigram-tui, or {_RETRAIN}"
+    )
+
+
+def _read_payload(path: str | os.PathLike[str]) -> object:
+    name = _shown(path)
+    if not os.path.exists(path):
+        raise ModelFileError(f"{name}: no such model file; check the path, or {_RETRAIN}")
+    if os.path.isdir(path):
+        raise ModelFileError(f"{name} is a directory, not a model file; pass the file inside it")
+    try:
+        if os.path.getsize(path) == 0:
+            raise _not_ours(path, "the file is empty")
+        with warnings.catch_warnings():
+            # torch warns about the pickle protocol of some files; the checks below say
+            # all there is to say, and the CLI must print nothing but its own lines.
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except ModelFileError:
+        raise
+    except OSError as exc:
+        raise ModelFileError(
+            f"cannot read {name} ({_describe_os_error(exc)}); check its permissions"
+        ) from None
+    except Exception as exc:
+        # torch.load raises a zoo of types for bad input (UnpicklingError, RuntimeError
+        # from the zip reader, EOFError, ValueError, ...); all mean the same to the user.
+        detail = " ".join(str(exc).split())
+        if "weights only" in detail.lower() or "weights_only" in detail.lower():
+            what = "it holds Python objects other than plain data, and was not run"
+        elif isinstance(exc, EOFError):
+            what = "it ends too early: truncated"
+        else:
+            what = "damaged, truncated or not a torch file"
+        raise _not_ours(path, what) from None
+
+
+def _as_float(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _check_vocab(payload: dict[str, object], path: str | os.PathLike[str]) -> Vocab:
+    chars = payload["chars"]
+    if not (isinstance(chars, list) and all(isinstance(ch, str) and len(ch) == 1 for ch in chars)):
+        raise _not_ours(path, "'chars' is not a list of single characters")
+    try:
+        return Vocab(tuple(chars))
+    except ValueError as exc:
+        raise _not_ours(path, f"bad vocabulary: {exc}") from None
+
+
+def _check_weights(
+    payload: dict[str, object], size: int, path: str | os.PathLike[str]
+) -> torch.Tensor:
+    weights = payload["weights"]
+    if not isinstance(weights, torch.Tensor) or weights.layout != torch.strided:
+        raise _not_ours(path, "'weights' is not a dense tensor")
+    if weights.dtype != torch.float64:
+        raise _not_ours(path, f"'weights' are {weights.dtype}, not torch.float64")
+    if tuple(weights.shape) != (size, size):
+        shape = "×".join(map(str, weights.shape)) or "a scalar"
+        raise _not_ours(path, f"'weights' are {shape}, not {size}×{size} for its vocabulary")
+    if not bool(torch.isfinite(weights).all()):
+        raise _not_ours(path, "'weights' contain NaN or infinity")
+    return weights.contiguous()
+
+
+def _check_training_record(
+    payload: dict[str, object], path: str | os.PathLike[str]
+) -> tuple[int, float, float, int, tuple[float, ...]]:
+    epoch, seed, losses = payload["epoch"], payload["seed"], payload["losses"]
+    lr, reg = _as_float(payload["lr"]), _as_float(payload["reg"])
+    if lr is None or reg is None:
+        raise _not_ours(path, "'lr' and 'reg' must be numbers")
+    try:
+        check_hyperparameters(lr, reg)
+        seed = check_seed(seed)
+    except ValueError as exc:
+        raise _not_ours(path, str(exc)) from None
+    if not isinstance(losses, list):
+        raise _not_ours(path, "'losses' is not a list")
+    loss_values: list[float] = []
+    for loss in losses:
+        value = _as_float(loss)
+        if value is None or not math.isfinite(value):
+            raise _not_ours(path, "'losses' must be finite numbers")
+        loss_values.append(value)
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch != len(losses):
+        raise _not_ours(path, f"'epoch' {epoch!r} does not match {len(losses)} recorded losses")
+    return epoch, lr, reg, seed, tuple(loss_values)
+
+
+def _abbreviated(chars: str) -> str:
+    return repr(chars if len(chars) <= 40 else chars[:30] + "…" + chars[-5:])
+
+
+def _describe_vocab(vocab: Vocab) -> str:
+    # Shown in index order, '.' first, so the count matches the characters shown.
+    chars = _abbreviated("".join(vocab.itos))
+    article = "an" if str(vocab.size).startswith("8") or vocab.size in (11, 18) else "a"
+    return f"{article} {vocab.size}-character vocabulary {chars}"
+
+
+def vocab_mismatch(saved: Vocab, data: Vocab, where: str = "the model") -> ModelFileError:
+    """The error for a model trained on other characters than the data at hand has."""
+    differences = []
+    extra = sorted(set(data.chars) - set(saved.chars))
+    missing = sorted(set(saved.chars) - set(data.chars))
+    if extra:
+        differences.append(f"the data adds {_abbreviated(''.join(extra))}")
+    if missing:
+        differences.append(f"lacks {_abbreviated(''.join(missing))}")
+    return ModelFileError(
+        f"{where} was saved for {_describe_vocab(saved)}, the data has {_describe_vocab(data)} "
+        f"({', '.join(differences)}); train again on this data"
+    )
+
+
+def load_model(path: str | os.PathLike[str], vocab: Vocab | None = None) -> SavedModel:
+    """Read and check a model file written by `save_model`.
+
+    With `vocab`, the saved vocabulary must equal it: weights index characters by
+    position, so a model of other characters would silently score the wrong ones.
+    """
+    payload = _read_payload(path)
+    if not isinstance(payload, dict):
+        raise _not_ours(path, f"it holds a {type(payload).__name__}, not a dict")
+    tag = payload.get("format")
+    if isinstance(tag, str) and tag.startswith(_FORMAT_FAMILY) and tag != FORMAT:
+        raise ModelFileError(
+            f"{_shown(path)} has format {tag!r}, which this version cannot read "
+            f"(it reads {FORMAT!r}); upgrade bigram-tui, or {_RETRAIN}"
+        )
+    if tag is None:
+        raise _not_ours(path, "it has no format tag")
+    if tag != FORMAT:
+        raise _not_ours(path, f"its format tag is {tag!r}, not {FORMAT!r}")
+    if set(payload) != _KEYS:
+        missing = ", ".join(sorted(_KEYS - set(payload))) or "none"
+        unexpected = ", ".join(sorted(map(str, set(payload) - _KEYS))) or "none"
+        raise _not_ours(path, f"missing keys: {missing}; unexpected keys: {unexpected}")
+    saved_vocab = _check_vocab(payload, path)
+    weights = _check_weights(payload, saved_vocab.size, path)
+    epoch, lr, reg, seed, losses = _check_training_record(payload, path)
+    if vocab is not None and vocab != saved_vocab:
+        raise vocab_mismatch(saved_vocab, vocab, where=_shown(path))
+    return SavedModel(saved_vocab, weights, epoch, lr, reg, seed, losses)
+
+
+def restore_run(counts: BigramCounts, saved: SavedModel) -> TrainingRun:
+    """A TrainingRun on `counts` that continues where the saved one stopped."""
+    if counts.vocab != saved.vocab:
+        raise vocab_mismatch(saved.vocab, counts.vocab)
+    run = TrainingRun(counts, seed=saved.seed, lr=saved.lr, reg=saved.reg)
+    # TrainingRun replaces these attributes wholesale on every step, so assigning
+    # fresh objects here is what a step would do.
+    run.weights = saved.weights.clone()
+    run.losses = list(saved.losses)
+    return run
