@@ -51,6 +51,14 @@ def _count_stream(stream: torch.Tensor, size: int) -> torch.Tensor:
     return torch.bincount(pair_ids, minlength=size * size).reshape(size, size)
 
 
+def _embed(counts: torch.Tensor, source: Vocab, target: Vocab) -> torch.Tensor:
+    """The same counts, with rows and columns placed by a larger vocabulary."""
+    where = torch.tensor([target.stoi[ch] for ch in source.itos])
+    embedded = torch.zeros(target.size, target.size, dtype=counts.dtype)
+    embedded[where.unsqueeze(1), where.unsqueeze(0)] = counts
+    return embedded
+
+
 @dataclass(frozen=True)
 class CountTable:
     """A square table of counts with a label per row/column, ready to draw."""
@@ -75,8 +83,9 @@ class BigramCounts:
 
     @classmethod
     def from_word_chunks(cls, chunks: Iterable[Sequence[str]]) -> BigramCounts:
-        """Stream chunks of words: memory stays bounded by the chunk, not the file."""
-        per_chunk: list[tuple[Vocab, torch.Tensor]] = []
+        """Stream chunks of words: memory stays bounded by one chunk and one V×V matrix."""
+        vocab: Vocab | None = None
+        counts = torch.zeros(0, 0, dtype=torch.long)
         n_words, min_len, max_len = 0, 0, 0
         for chunk in chunks:
             if not chunk:
@@ -84,20 +93,20 @@ class BigramCounts:
             code_points = _code_points(chunk)
             present = torch.bincount(code_points).nonzero().flatten().tolist()
             chunk_vocab = Vocab(tuple(chr(c) for c in present if chr(c) != BOUNDARY))
-            stream = _index_stream(code_points, chunk_vocab)
-            per_chunk.append((chunk_vocab, _count_stream(stream, chunk_vocab.size)))
+            chunk_counts = _count_stream(_index_stream(code_points, chunk_vocab), chunk_vocab.size)
+            if vocab is None:
+                vocab, counts = chunk_vocab, chunk_counts
+            else:
+                if not set(chunk_vocab.chars) <= set(vocab.chars):
+                    merged = Vocab(tuple(sorted(set(vocab.chars) | set(chunk_vocab.chars))))
+                    counts, vocab = _embed(counts, vocab, merged), merged
+                counts += _embed(chunk_counts, chunk_vocab, vocab)
             shortest, longest = min(map(len, chunk)), max(map(len, chunk))
             min_len = shortest if n_words == 0 else min(min_len, shortest)
             max_len = max(max_len, longest)
             n_words += len(chunk)
-        if n_words == 0:
+        if vocab is None:
             raise ValueError("no words to count")
-        vocab = Vocab(tuple(sorted(set().union(*(v.chars for v, _ in per_chunk)))))
-        counts = torch.zeros(vocab.size, vocab.size, dtype=torch.long)
-        for chunk_vocab, chunk_counts in per_chunk:
-            # Each chunk has its own vocabulary: place its rows and columns in the final one.
-            where = torch.tensor([vocab.stoi[ch] for ch in chunk_vocab.itos])
-            counts[where.unsqueeze(1), where.unsqueeze(0)] += chunk_counts
         return cls(vocab, counts, n_words, min_len, max_len)
 
     @property

@@ -28,7 +28,7 @@ class BigramModel:
 
 
 def check_smoothing(k: float) -> float:
-    if not (isinstance(k, int | float) and math.isfinite(k) and k >= 0):
+    if isinstance(k, bool) or not (isinstance(k, int | float) and math.isfinite(k) and k >= 0):
         raise ValueError(f"smoothing k must be a finite number ≥ 0, got {k!r}")
     return float(k)
 
@@ -36,7 +36,9 @@ def check_smoothing(k: float) -> float:
 def smoothed_probs(counts: torch.Tensor, k: float = 0.0) -> torch.Tensor:
     """Row-normalised (counts + k); a row with no counts at all stays zero rather than NaN."""
     k = check_smoothing(k)
-    pseudo_counts = counts.double() + k
+    # Scaled by k when k is large, so that even k near the float maximum cannot overflow.
+    scale = max(k, 1.0)
+    pseudo_counts = counts.double() / scale + k / scale
     row_totals = pseudo_counts.sum(dim=1, keepdim=True)
     return torch.where(row_totals > 0, pseudo_counts / row_totals.clamp_min(1e-300), 0.0)
 

@@ -19,12 +19,14 @@ import torch.nn.functional as F
 
 from .counts import BigramCounts, training_examples
 from .model import BigramModel
-from .rng import DEFAULT_SEED, make_generator
+from .rng import DEFAULT_SEED, check_seed, make_generator
 from .vocab import Vocab
 
 DEFAULT_LR = 50.0
 DEFAULT_REG = 0.0
 DEFAULT_EPOCHS = 500
+# A loss this many times the starting one (or log V) means the steps overshoot and grow.
+DIVERGENCE_FACTOR = 10.0
 
 
 def initial_weights(size: int, seed: int = DEFAULT_SEED) -> torch.Tensor:
@@ -70,9 +72,8 @@ class TrainingRun:
     ) -> None:
         check_hyperparameters(lr, reg)
         self.vocab = counts.vocab
-        self.seed = seed
-        self.lr = lr
-        self.reg = reg
+        self.seed = check_seed(seed)
+        self._lr, self._reg = float(lr), float(reg)
         self._counts = counts.counts.double()
         self._row_totals = self._counts.sum(dim=1, keepdim=True)
         self._total = float(self._counts.sum())
@@ -80,10 +81,28 @@ class TrainingRun:
         self._lock = threading.Lock()
         self.reset()
 
+    @property
+    def lr(self) -> float:
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        check_hyperparameters(value, self._reg)
+        self._lr = float(value)
+
+    @property
+    def reg(self) -> float:
+        return self._reg
+
+    @reg.setter
+    def reg(self, value: float) -> None:
+        check_hyperparameters(self._lr, value)
+        self._reg = float(value)
+
     def reset(self, seed: int | None = None) -> None:
         with self._lock:
             if seed is not None:
-                self.seed = seed
+                self.seed = check_seed(seed)
             # Replaced, never mutated in place, so a reader always sees a whole W.
             self.weights = initial_weights(self.vocab.size, self.seed).double()
             self.losses: list[float] = []
@@ -106,9 +125,10 @@ class TrainingRun:
         with self._lock:
             lr, weights = self.lr, self.weights
             loss, grad = self.loss_and_grad(weights)
-            if not math.isfinite(loss):
+            if not math.isfinite(loss) or loss > self._divergence_threshold():
                 raise TrainingDiverged(
-                    f"loss became {loss} at epoch {self.epoch} (lr={lr:g}); reset to start again"
+                    f"training diverged: loss {loss:.4g} at epoch {self.epoch} with lr={lr:g}; "
+                    "lower lr and reset"
                 )
             new_weights = weights - lr * grad
             if not bool(torch.isfinite(new_weights).all()):
@@ -118,6 +138,10 @@ class TrainingRun:
             self.weights = new_weights
             self.losses.append(loss)
             return Epoch(len(self.losses) - 1, loss)
+
+    def _divergence_threshold(self) -> float:
+        start = self.losses[0] if self.losses else math.inf
+        return DIVERGENCE_FACTOR * max(start, math.log(self.vocab.size))
 
     def run(self, epochs: int) -> list[Epoch]:
         return [self.step() for _ in range(epochs)]

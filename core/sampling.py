@@ -42,6 +42,11 @@ def _check_algorithm(algorithm: str) -> str:
     return algorithm
 
 
+def _check_max_length(max_length: int) -> None:
+    if max_length < 1:
+        raise ValueError(f"max length must be at least 1, got {max_length}")
+
+
 def _last_possible(row: torch.Tensor) -> int:
     return int(row.nonzero().max())
 
@@ -96,14 +101,15 @@ class NameSampler:
 
     def __post_init__(self) -> None:
         _check_algorithm(self.algorithm)
-        if self.max_length < 1:
-            raise ValueError("max_length must be at least 1")
+        _check_max_length(self.max_length)
         self.reset()
 
     def reset(self, seed: int | None = None) -> None:
+        # Build the generator first: a rejected seed leaves the sampler as it was.
+        generator = make_generator(self.seed if seed is None else seed)
         if seed is not None:
             self.seed = seed
-        self.generator = make_generator(self.seed)
+        self.generator = generator
         self.context = 0
         self.current: list[str] = []
         self.history.clear()
@@ -173,6 +179,7 @@ def sample_names(
 ) -> list[SampledName]:
     """`n` names, the same as `n` × NameSampler.finish_name(), computed a block at a time."""
     _check_algorithm(algorithm)
+    _check_max_length(max_length)
     generator = make_generator(seed)
     itos = model.vocab.itos
     names: list[SampledName] = []

@@ -8,6 +8,7 @@ import time
 
 import pytest
 import torch
+
 from bigram_tui.core.counts import BigramCounts, training_examples
 from bigram_tui.core.model import counts_model
 from bigram_tui.core.neural import (
@@ -98,11 +99,6 @@ def test_reset_with_a_new_seed(counts):
     assert run.epoch == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TrainingRun.reset assigns self.seed before make_generator validates it, so a "
-    "rejected seed is kept and every later reset() raises",
-)
 def test_rejected_reset_seed_leaves_the_run_usable(counts):
     run = TrainingRun(counts, seed=5)
     with pytest.raises(ValueError):
@@ -245,11 +241,6 @@ def test_huge_learning_rate_diverges_and_keeps_the_last_finite_weights(counts):
     assert math.isfinite(run.step().loss)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with reg=0 the float64 log_softmax loss stays finite however large lr is "
-    "(loss oscillates in the thousands), so TrainingDiverged is never raised",
-)
 def test_huge_learning_rate_without_regularisation_diverges(counts):
     run = TrainingRun(counts, lr=1e6, reg=0.0)
     with pytest.raises(TrainingDiverged):

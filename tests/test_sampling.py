@@ -8,6 +8,9 @@ from collections.abc import Callable
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bigram_tui.core.counts import BigramCounts
 from bigram_tui.core.model import BigramModel, counts_model, uniform_model
 from bigram_tui.core.neural import TrainingRun
@@ -24,8 +27,6 @@ from bigram_tui.core.sampling import (
     sample_names,
 )
 from bigram_tui.core.vocab import Vocab
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 CORPUS = [
     "emma", "olivia", "ava", "isabella", "sophia", "charlotte", "mia", "amelia",
@@ -245,11 +246,6 @@ def test_reset_restarts_and_clears_history(models):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="NameSampler.reset assigns self.seed before make_generator validates it, so a "
-    "rejected seed is kept and every later reset() raises",
-)
 def test_rejected_reset_seed_leaves_the_sampler_usable(models):
     sampler = NameSampler(models["counts"], seed=4)
     with pytest.raises(ValueError):
@@ -277,11 +273,6 @@ def test_unknown_algorithm_and_bad_max_length_raise(models):
         NameSampler(models["counts"], max_length=0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sample_names does not validate max_length: with max_length=0 it returns "
-    "one-character names marked cut, where NameSampler raises ValueError",
-)
 def test_sample_names_rejects_max_length_zero(models):
     with pytest.raises(ValueError):
         sample_names(models["counts"], 3, max_length=0)
