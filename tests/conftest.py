@@ -1,4 +1,4 @@
-"""Shared fixtures. The real dataset is read from ../shared (CI) or BIGRAM_TUI_DATA, never copied."""
+"""Shared fixtures: the real dataset comes from ../shared or BIGRAM_TUI_DATA, never a copy."""
 
 from __future__ import annotations
 

@@ -7,10 +7,11 @@ from collections import Counter
 
 import pytest
 import torch
-from bigram_tui.core.counts import BigramCounts, encode_words, training_examples
-from bigram_tui.core.vocab import Vocab
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from bigram_tui.core.counts import BigramCounts, encode_words, training_examples
+from bigram_tui.core.vocab import Vocab
 
 # No '.', no control characters; accents, CJK, emoji (with a skin-tone modifier) and a
 # combining mark, each a code point of its own.

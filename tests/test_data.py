@@ -12,11 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from bigram_tui.core import data
 from bigram_tui.core.data import BOUNDARY, DataError, check_readable, iter_word_chunks, read_words
 from bigram_tui.core.dataset import DATA_ENV_VAR, DEFAULT_SHA256
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 REAL_NAMES_TXT = Path(__file__).resolve().parents[2] / "shared" / "data" / "names.txt"
 

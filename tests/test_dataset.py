@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
 from bigram_tui.core import dataset
 from bigram_tui.core.data import DataError
 from bigram_tui.core.dataset import (

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 import torch
+
 from bigram_tui.core.counts import BigramCounts, training_examples
 from bigram_tui.core.model import counts_model, uniform_model
 from bigram_tui.core.neural import (

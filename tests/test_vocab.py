@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from bigram_tui.core.vocab import BOUNDARY, END_TOKEN, START_TOKEN, Vocab
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from bigram_tui.core.vocab import BOUNDARY, END_TOKEN, START_TOKEN, Vocab
 
 # Letters, digits, accents, CJK, emoji and a combining mark; no '.', no control characters.
 ALPHABET = "abcxyzABZ019 -'éüßñ漢字😀👍🏽\u0301"
