@@ -1,0 +1,196 @@
+"""The Train tab, driven by key presses in a tiny host app around just the pane."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Footer, Input, Static
+
+import bigram_tui.tui as tui_package
+from bigram_tui.tui.train_pane import (
+    DIVERGED,
+    FINISHED,
+    PAUSED,
+    RUNNING,
+    TrainPane,
+    parse_epochs,
+    parse_lr,
+    parse_reg,
+)
+
+STYLES = Path(tui_package.__file__).parent / "styles"
+SEED = 2147483647
+
+
+@pytest.fixture(scope="module")
+def session(names_path):
+    from bigram_tui.tui.session import Session
+
+    return Session.load(names_path, seed=SEED)
+
+
+class HostApp(App):
+    CSS_PATH = [STYLES / "train.tcss"]
+
+    def __init__(self, session) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        yield TrainPane(id="train")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.session.run.reset()
+        pane = self.query_one(TrainPane)
+        pane.attach(self.session)
+        pane.focus_default()
+
+
+def drive(session, scenario, size=(80, 24)):
+    """Run `scenario(pilot, pane)` inside a headless host app."""
+
+    async def main():
+        app = HostApp(session)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await scenario(pilot, app.query_one(TrainPane))
+
+    asyncio.run(main())
+
+
+def text_of(pane: TrainPane, selector: str) -> str:
+    return str(pane.query_one(selector, Static).render())
+
+
+async def wait_until(pilot, condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+def test_parsers_give_one_line_reasons():
+    assert parse_lr("50") == 50.0
+    assert parse_lr("1e6") == 1e6
+    for bad in ("abc", "0", "-1", "nan", "inf", ""):
+        with pytest.raises(ValueError, match="lr must be a number > 0"):
+            parse_lr(bad)
+    assert parse_reg("0") == 0.0
+    for bad in ("-0.1", "nan", "x"):
+        with pytest.raises(ValueError, match="λ must be a number ≥ 0"):
+            parse_reg(bad)
+    assert parse_epochs("500") == 500
+    assert parse_epochs("1_000_000") == 1_000_000
+    for bad in ("0", "-5", "1000001", "2.5", "inf", "many"):
+        with pytest.raises(ValueError, match="epochs must be a whole number"):
+            parse_epochs(bad)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_three_single_steps_show_the_lecture_losses(session, size):
+    async def scenario(pilot, pane):
+        await pilot.press("n", "n", "s")
+        assert session.run.epoch == 3
+        table = text_of(pane, "#train-losses")
+        for loss in ("3.7590", "3.3711", "3.1540"):
+            assert loss in table
+        status = text_of(pane, "#train-status")
+        assert "epoch 3/500" in status
+        assert "loss 3.154043" in status
+        assert pane.state == PAUSED
+
+    drive(session, scenario, size)
+
+
+def test_start_pause_and_reset(session):
+    async def scenario(pilot, pane):
+        pane.query_one("#train-epochs", Input).value = "1000000"
+        await pilot.pause()
+        await pilot.press("space")
+        assert pane.state == RUNNING
+        await wait_until(pilot, lambda: session.run.epoch > 50)
+        pane.pause()  # stop the worker before pressing more keys
+        await pilot.pause()
+        assert pane.state == PAUSED
+        stopped_at = session.run.epoch
+        await pilot.pause(0.3)
+        assert session.run.epoch == stopped_at  # no epoch lands after pause
+        assert f"epoch {stopped_at:,}/1,000,000" in text_of(pane, "#train-status")
+        await pilot.press("r")
+        assert session.run.epoch == 0
+        assert "epoch 0/1,000,000" in text_of(pane, "#train-status")
+        await pilot.press("n")
+        assert session.run.losses == pytest.approx([3.7589535584350453])
+
+    drive(session, scenario)
+
+
+def test_run_stops_at_the_epochs_field(session):
+    async def scenario(pilot, pane):
+        await pilot.press("tab", "tab")  # plot → lr → epochs
+        assert pane.app.focused is pane.query_one("#train-epochs", Input)
+        await pilot.press(*"20", "enter")
+        assert pane.target_epochs == 20
+        await pilot.press("space")
+        await wait_until(pilot, lambda: pane.state == FINISHED)
+        assert session.run.epoch == 20
+        assert "epoch 20/20" in text_of(pane, "#train-status")
+
+    drive(session, scenario)
+
+
+def test_bad_lr_is_rejected_with_a_reason(session):
+    async def scenario(pilot, pane):
+        await pilot.press("tab")
+        assert pane.app.focused is pane.query_one("#train-lr", Input)
+        await pilot.press("ctrl+a", *"abc")
+        assert "lr must be a number > 0" in text_of(pane, "#train-lr-reason")
+        assert session.run.lr == 50.0  # the last good value stays in force
+        await pilot.press("escape")
+        assert pane.app.focused is pane.query_one("#train-plot")
+        await pilot.press("n")  # the pane's keys work again
+        assert session.run.epoch == 1
+
+    drive(session, scenario)
+
+
+def test_huge_lr_diverges_and_reset_recovers(session):
+    async def scenario(pilot, pane):
+        pane.query_one("#train-lr", Input).value = "1e6"
+        await pilot.pause()
+        assert session.run.lr == 1e6
+        await pilot.press("space")
+        await wait_until(pilot, lambda: pane.state == DIVERGED)
+        message = text_of(pane, "#train-message")
+        assert "lr=1e+06" in message  # the core's or the pane's reason, naming the lr
+        assert "diverged" in str(pane.query_one("#train-state").render())
+        epochs_before = session.run.epoch
+        await pilot.press("space")  # refuses to go on
+        assert session.run.epoch == epochs_before
+        pane.query_one("#train-lr", Input).value = "50"
+        await pilot.pause()
+        await pilot.press("r", "n")
+        assert pane.state == PAUSED
+        assert session.run.losses == pytest.approx([3.7589535584350453])
+
+    drive(session, scenario)
+
+
+def test_epochs_field_rejects_out_of_range(session):
+    async def scenario(pilot, pane):
+        for bad in ("0", "2000000", "nan"):
+            pane.query_one("#train-epochs", Input).value = bad
+            await pilot.pause()
+            assert "epochs must be a whole number" in text_of(pane, "#train-epochs-reason")
+            assert pane.target_epochs == 500
+        pane.query_one("#train-reg", Input).value = "-1"
+        await pilot.pause()
+        assert "λ must be a number ≥ 0" in text_of(pane, "#train-reg-reason")
+        assert session.run.reg == 0.0
+
+    drive(session, scenario)
