@@ -68,7 +68,8 @@ class SavedModel:
 def _shown(path: str | os.PathLike[str]) -> str:
     """The path as the user typed it, escaped if printing it raw could break the line."""
     text = os.fsdecode(path)
-    return text if text.isprintable() else repr(text)
+    # An empty path would make a message start with ": no such model file".
+    return text if text.isprintable() and text else repr(text)
 
 
 def _describe_os_error(exc: OSError) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 import textwrap
 import warnings
@@ -39,6 +40,10 @@ DEFAULT_EPOCHS = 500
 DEFAULT_LR = 50.0
 DEFAULT_MAX_LENGTH = 256
 MAX_EPOCHS = 1_000_000  # ~3 minutes of training; more is a typo, not a plan
+# Every name is kept until the report is printed: 10**10 names would fill memory for hours.
+MAX_NAMES = 1_000_000
+MAX_TRACED_NAMES = 10_000  # a trace keeps a record of every draw of every name
+MAX_NAME_LENGTH = 10_000  # --max-length: far past any name, short enough to print
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a C tool killed by the closed pipe reports
@@ -49,7 +54,18 @@ class UsageError(Exception):
     """Bad input found after parsing; the message is one line, 'what is wrong; how to fix'."""
 
 
+# argparse reads "-inf" and "-1e3" as flags (it only knows "-1" and "-1.5" as numbers), so
+# `--smoothing -inf` failed with "expected one argument" instead of naming the bad value.
+_NEGATIVE_NUMBER = re.compile(
+    r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
+)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
     def error(self, message: str) -> NoReturn:
         # argparse prints the usage and the error on two or more lines; one line is enough.
         one_line = " ".join(message.split())
@@ -80,6 +96,23 @@ def _positive_count(text: str) -> int:
     value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _name_count(text: str) -> int:
+    value = _positive_count(text)
+    if value > MAX_NAMES:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_NAMES:,} names in one run, got {value:,}; run it several times "
+            "with different --seed values for more"
+        )
+    return value
+
+
+def _name_length(text: str) -> int:
+    value = _positive_count(text)
+    if value > MAX_NAME_LENGTH:
+        raise argparse.ArgumentTypeError(f"at most {MAX_NAME_LENGTH:,}, got {value:,}")
     return value
 
 
@@ -215,7 +248,7 @@ def _add_sample(commands: Any, common: argparse.ArgumentParser) -> None:
         epilog=cli_output.JSON_INFINITY_NOTE,
     )  # fmt: skip
     parser.add_argument(
-        "-n", dest="count", type=_positive_count, default=20, help="names to sample (default 20)"
+        "-n", dest="count", type=_name_count, default=20, help="names to sample (default 20)"
     )
     parser.add_argument(
         "--seed", type=_seed, metavar="N", help=f"sampling seed (default {DEFAULT_SEED})"
@@ -228,7 +261,7 @@ def _add_sample(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-length",
-        type=_positive_count,
+        type=_name_length,
         default=DEFAULT_MAX_LENGTH,
         metavar="N",
         help=f"stop a name after N characters (default {DEFAULT_MAX_LENGTH})",
@@ -368,9 +401,11 @@ def _step(run: TrainingRun) -> Epoch:
     try:
         return run.step()
     except TrainingDiverged as exc:
-        # The core's hint ("reset ...") is for the app; here the way out is a smaller lr.
-        what = str(exc).split(";")[0]
-        raise UsageError(f"training diverged: {what}; run again with a smaller --lr") from None
+        # The core's hint ("reset ...") is for the app; here the way out is a smaller lr
+        # (or λ, whose penalty can overflow on its own).
+        what = str(exc).split(";")[0].removeprefix("training diverged: ")
+        smaller = "--lr or --reg" if run.reg > 0 else "--lr"
+        raise UsageError(f"training diverged: {what}; run again with a smaller {smaller}") from None
 
 
 def _model_kind(args: argparse.Namespace) -> str:
@@ -446,13 +481,21 @@ def score(args: argparse.Namespace) -> int:
     from bigram_tui.core.scoring import OutOfVocabulary, score_word
 
     kind = _model_kind(args)  # before reading the data: a bad combination fails at once
+    for word in args.words:
+        if not word.strip():
+            # A word is a stripped line of the data, so the data never has an empty one.
+            raise UsageError(
+                f"cannot score {word!r}: a word needs at least one character other than "
+                "white space; drop it or quote a real word"
+            )
     counts = _load_counts(_data_path(args))
     vocab = counts.vocab
     for word in args.words:  # checked before a neural model spends time training
         if unknown := vocab.unknown_chars(word):
             chars = cli_output.abbreviated("".join(vocab.chars))
             raise UsageError(
-                f"cannot score {word!r}: {OutOfVocabulary(word, unknown)}; "
+                f"cannot score {cli_output.abbreviated(repr(word))}: "
+                f"{OutOfVocabulary(word, unknown)}; "
                 f"use words made of the data's characters {chars!r}"
             )
     model, model_info = _build_model(args, kind, counts)
@@ -465,6 +508,11 @@ def sample(args: argparse.Namespace) -> int:
     from bigram_tui.core.sampling import NameSampler, sample_names
 
     kind = _model_kind(args)
+    if args.trace and args.count > MAX_TRACED_NAMES:
+        raise UsageError(
+            f"--trace records every draw: at most {MAX_TRACED_NAMES:,} names, "
+            f"not {args.count:,}; lower -n or drop --trace"
+        )
     counts = _load_counts(_data_path(args))
     model, model_info = _build_model(args, kind, counts)
     seed = _first_given(args.seed, args.app_seed, DEFAULT_SEED)
@@ -491,6 +539,8 @@ def _check_save_path(save: str | None) -> None:
     """Fail before training, not after: a long run must not be lost to a typo."""
     if save is None:
         return
+    if not save.strip():
+        raise UsageError("--save needs a file name, e.g. --save model.pt")
     target = Path(save)
     if target.is_dir():
         raise UsageError(
