@@ -20,14 +20,16 @@ def _code_points(words: Sequence[str]) -> torch.Tensor:
     """
     text = BOUNDARY + BOUNDARY.join(words) + BOUNDARY
     # UTF-32 gives one fixed-width integer per code point, so torch can do the lookup.
-    return torch.frombuffer(bytearray(text.encode("utf-32-le")), dtype=torch.int32).long()
+    # int32 throughout (code points end at 0x10FFFF): counting a chunk needs half the
+    # memory that int64 tensors would, which is what bounds the memory of a huge file.
+    return torch.frombuffer(bytearray(text.encode("utf-32-le")), dtype=torch.int32)
 
 
 def _index_stream(code_points: torch.Tensor, vocab: Vocab) -> torch.Tensor:
     vocab_code_points = torch.tensor([ord(ch) for ch in vocab.itos], dtype=torch.long)
     table_size = max(int(code_points.max()), int(vocab_code_points.max())) + 1
-    lookup = torch.full((table_size,), -1, dtype=torch.long)
-    lookup[vocab_code_points] = torch.arange(vocab.size, dtype=torch.long)
+    lookup = torch.full((table_size,), -1, dtype=torch.int32)
+    lookup[vocab_code_points] = torch.arange(vocab.size, dtype=torch.int32)
     indices = lookup[code_points]
     if bool((indices < 0).any()):
         unknown = sorted({chr(c) for c in code_points[indices < 0].unique().tolist()})
@@ -36,8 +38,8 @@ def _index_stream(code_points: torch.Tensor, vocab: Vocab) -> torch.Tensor:
 
 
 def encode_words(words: Sequence[str], vocab: Vocab) -> torch.Tensor:
-    """The index stream of '.w1.w2.….wn.' (see `_code_points`)."""
-    return _index_stream(_code_points(words), vocab)
+    """The index stream of '.w1.w2.….wn.' (see `_code_points`), as int64."""
+    return _index_stream(_code_points(words), vocab).long()
 
 
 def training_examples(words: Sequence[str], vocab: Vocab) -> tuple[torch.Tensor, torch.Tensor]:
@@ -47,6 +49,8 @@ def training_examples(words: Sequence[str], vocab: Vocab) -> tuple[torch.Tensor,
 
 
 def _count_stream(stream: torch.Tensor, size: int) -> torch.Tensor:
+    if size * size >= 2**31:  # pair ids would overflow int32
+        stream = stream.long()
     pair_ids = stream[:-1] * size + stream[1:]
     return torch.bincount(pair_ids, minlength=size * size).reshape(size, size)
 

@@ -272,7 +272,7 @@ def _validated_words(name: str, block: bytes, first_line: int) -> list[str]:
 
 
 def iter_word_chunks(
-    path: str | os.PathLike[str], chunk_bytes: int = 4 << 20
+    path: str | os.PathLike[str], chunk_bytes: int = 1 << 20
 ) -> Iterator[list[str]]:
     """Stream the words of a word list, one validated list per block of about chunk_bytes.
 
