@@ -158,3 +158,53 @@ def test_missing_dataset_shows_what_to_do(tmp_path):
         assert app.return_code in (0, None)
 
     run(scenario())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_three_training_epochs_show_the_notebook_losses(names_path, size):
+    async def scenario():
+        app = make_app(names_path)
+        async with app.run_test(size=size) as pilot:
+            await wait_until_loaded(pilot)
+            await pilot.press("3", "n", "n", "n")
+            await pilot.pause(0.3)  # the status redraws from a timer
+            losses = text_of(app, "#train-losses")
+            for expected in ("3.7590", "3.3711", "3.1540"):
+                assert expected in losses
+            assert app.session is not None and app.session.run.epoch == 3
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_sampler_after_reset_spells_mor_then_starts_axx(names_path, size):
+    async def scenario():
+        app = make_app(names_path)
+        async with app.run_test(size=size) as pilot:
+            await wait_until_loaded(pilot)
+            await pilot.press("4", "n", "r")  # a draw, then back to the seed
+            pane = app.query_one("#sample")
+            spelled = []
+            for _ in range(7):
+                await pilot.press("n")
+                spelled.append(app.session.vocab.itos[pane.last_draw.chosen])
+            assert spelled == ["m", "o", "r", ".", "a", "x", "x"]
+            assert [name.text for name in pane.sampler.history] == ["mor"]
+            assert "mor" in text_of(app, "#sample-name") or "axx" in text_of(app, "#sample-name")
+
+    run(scenario())
+
+
+def test_neural_heatmap_follows_training(names_path):
+    async def scenario():
+        app = make_app(names_path)
+        async with app.run_test(size=(200, 60)) as pilot:
+            await wait_until_loaded(pilot)
+            await pilot.press("v", "v", "v")  # counts → P → log P → exp(W)
+            assert "exp(W)" in text_of(app, "#counts-title")
+            assert "epoch 0" in text_of(app, "#counts-title")
+            await pilot.press("3", "n", "n")
+            await pilot.pause(0.8)  # the grid follows training at a bounded rate
+            assert "epoch 2" in text_of(app, "#counts-title")
+
+    run(scenario())

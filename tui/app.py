@@ -18,8 +18,10 @@ from textual.widgets import Footer, Input, Static, Tab, Tabs
 
 from .counts_pane import CountsPane
 from .pane import Pane
+from .sample_pane import SamplePane
 from .screens import DataProblemScreen, HelpScreen
 from .session import Session
+from .train_pane import TrainPane
 from .word_pane import WordPane
 
 PANES = ("counts", "word", "train", "sample")
@@ -54,7 +56,6 @@ class BigramApp(App[None]):
         "styles/train.tcss",
         "styles/sample.tcss",
     ]
-    CSS_PATH = [p for p in CSS_PATH if (Path(__file__).parent / p).exists()]  # TEMPORARY
     BINDINGS = [
         Binding("1", "show_pane('counts')", "Counts", show=False),
         Binding("2", "show_pane('word')", "Word", show=False),
@@ -75,12 +76,6 @@ class BigramApp(App[None]):
         self.active_pane = "counts"
 
     def compose(self) -> ComposeResult:
-        try:  # TEMPORARY until the train and sample panes land
-            from .sample_pane import SamplePane
-            from .train_pane import TrainPane
-        except ImportError:
-            SamplePane = TrainPane = Pane  # type: ignore[misc,assignment]
-
         with Horizontal(id="top-bar"):
             yield Tabs(
                 *(Tab(f"{i} {name.title()}", id=f"tab-{name}") for i, name in enumerate(PANES, 1)),

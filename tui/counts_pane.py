@@ -172,9 +172,9 @@ class CountsPane(Pane):
         for i, edge in enumerate(scale.edges()):
             legend.append("  ", Style(bgcolor=xterm(colours[i])))
             legend.append(f" ≥ {edge:.4g}\n" if i else f" > {edge:.4g}\n")
-        legend.append("  ", Style(reverse=True, dim=True))
-        none = "never seen" if self.view in ("counts", "probs", "log_probs") else "—"
-        legend.append(f" {none}")
+        # Empty cells are left as background: the legend shows that as an outlined gap.
+        legend.append("[]", Style(dim=True))
+        legend.append(" never seen" if self.view in ("counts", "probs", "log_probs") else " —")
         self.query_one("#legend", Static).update(legend)
 
     def on_heatmap_cursor_moved(self, message: Heatmap.CursorMoved) -> None:

@@ -1,9 +1,10 @@
 """A heatmap of a square matrix, drawn with the Line API.
 
-Two layouts: `compact` packs two matrix rows into one terminal line with half blocks
-(27 characters fit in 58×15), `labelled` gives every cell its bigram and value, like the
-notebook's figure. Lines are cached as strips; a cursor move re-renders only the lines
-it touches, which keeps a key press to a few milliseconds.
+Two layouts: `compact` draws colour only, one matrix row per line when the height allows
+and otherwise two rows per line with half blocks (27 characters then fit in 58×15);
+`labelled` gives every cell its bigram and value, like the notebook's figure.
+Lines are cached as strips; a cursor move re-renders only the lines it touches, which
+keeps a key press to a few milliseconds.
 """
 
 from __future__ import annotations
@@ -82,12 +83,18 @@ class Heatmap(ScrollView, can_focus=True):
         labels = self.data.labels if self.data else ()
         shown = [COMPACT_LABELS.get(lab, lab) if compact else lab for lab in labels]
         widest = max((len(lab) for lab in shown), default=1)
-        return (2 * widest + 2) if compact else widest + 1
+        return (2 * widest + 2) if compact and self._rows_per_line == 2 else widest + 1
+
+    @property
+    def _rows_per_line(self) -> int:
+        """Compact layout: one matrix row per line if they all fit, else two (half blocks)."""
+        return 1 if self.size.height >= self._n + 1 else 2
 
     def content_size(self, compact: bool) -> Size:
         """The size of the whole grid in either layout, header and labels included."""
         n = self._n
-        height = 1 + ((n + 1) // 2 if compact else 2 * n)
+        rows_per_line = self._rows_per_line
+        height = 1 + ((n + rows_per_line - 1) // rows_per_line if compact else 2 * n)
         return Size(self._label_width(compact) + n * self._cell_width(compact), height)
 
     @property
@@ -100,7 +107,7 @@ class Heatmap(ScrollView, can_focus=True):
 
     def _cell_lines(self, row: int) -> tuple[int, int]:
         """First terminal line of a matrix row, and how many lines it spans."""
-        return (1 + row // 2, 1) if self.compact else (1 + 2 * row, 2)
+        return (1 + row // self._rows_per_line, 1) if self.compact else (1 + 2 * row, 2)
 
     def _update_virtual_size(self) -> None:
         self.virtual_size = self.content_size(self.compact)
@@ -123,6 +130,7 @@ class Heatmap(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._lines.clear()
+        self._update_virtual_size()
 
     def move_cursor(self, row: int, col: int) -> None:
         if not self.data:
@@ -160,7 +168,7 @@ class Heatmap(ScrollView, can_focus=True):
         if not self.data or x < 0 or y < 0:
             return
         # In the compact layout a line holds two rows; a click picks the upper one.
-        row = 2 * y if self.compact else y // 2
+        row = self._rows_per_line * y if self.compact else y // 2
         col = x // self.cell_width
         if row < self._n and col < self._n:
             self.move_cursor(row, col)
@@ -181,6 +189,8 @@ class Heatmap(ScrollView, can_focus=True):
             return Strip.blank(self.virtual_size.width, self.rich_style)
         if line_y == 0:
             return self._header()
+        if self.compact and self._rows_per_line == 1:
+            return self._full_row_line(line_y - 1)
         if self.compact:
             return self._compact_line(2 * (line_y - 1))
         row, second = divmod(line_y - 1, 2)
@@ -227,6 +237,23 @@ class Heatmap(ScrollView, can_focus=True):
         for col in range(self._n):
             style = Style(color=colour(upper, col), bgcolor=colour(lower, col))
             segments.append(Segment("▀▀", style))
+        return Strip(segments)
+
+    def _full_row_line(self, row: int) -> Strip:
+        assert self.data is not None
+        labels = self._display_labels()
+        colours = palette(self.data.palette)
+        segments = [
+            Segment(labels[row].rjust(self.label_width - 1), self._label_style(self.row == row)),
+            Segment(" ", self.rich_style),
+        ]
+        for col, b in enumerate(self.data.bins[row]):
+            if row == self.row and col == self.col:
+                segments.append(Segment("██", Style(color=xterm(CURSOR_COLOUR))))
+            elif b < 0:
+                segments.append(Segment("  ", self.rich_style))
+            else:
+                segments.append(Segment("██", Style(color=xterm(colours[b]))))
         return Strip(segments)
 
     def _labelled_line(self, row: int, value_line: bool) -> Strip:
