@@ -1,0 +1,172 @@
+"""`python -m bench [--quick] [--only NAME[,NAME…]] [--markdown] [--data PATH]`
+
+Prints one table (figure, reference, ours, ratio, goal, met), the notes under it, and
+the machine it ran on. Progress goes to stderr, so `--markdown > bench.md` is just the
+table. Benchmarks measure; nothing here fails because a goal is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+from .results import Row, failed, log
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "names.txt"
+CORE_NAMES = ("counts", "nll", "train", "sample", "bigfile")
+APP_NAMES = ("startup", "keys", "rss")
+GROUPS = {"core": CORE_NAMES, "app": APP_NAMES}
+HEADER = ("figure", "reference", "ours", "ratio", "goal", "met")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller samples")
+    parser.add_argument(
+        "--only",
+        metavar="NAME",
+        help="comma-separated figures: " + ", ".join((*CORE_NAMES, *APP_NAMES, "core", "app")),
+    )
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="names.txt (default: $BIGRAM_TUI_DATA, else ../shared/data/names.txt)",
+    )
+    return parser.parse_args(argv)
+
+
+def selected(only: str | None) -> list[str]:
+    if not only:
+        return [*CORE_NAMES, *APP_NAMES]
+    names: list[str] = []
+    for part in only.split(","):
+        part = part.strip()
+        expanded = GROUPS.get(part, (part,))
+        for name in expanded:
+            if name not in (*CORE_NAMES, *APP_NAMES):
+                sys.exit(f"python -m bench: unknown figure {name!r} (see --help)")
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def data_path(given: Path | None) -> Path:
+    path = given or Path(os.environ.get("BIGRAM_TUI_DATA") or DEFAULT_DATA)
+    if not path.is_file():
+        sys.exit(f"python -m bench: no word list at {path}; pass --data PATH")
+    return path
+
+
+def machine_line() -> str:
+    import torch
+
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    versions = {name: _version(name) for name in ("textual", "pyte")}
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{cpu}, {os.cpu_count()} cores, load {load}; Python {platform.python_version()}, "
+        f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
+        f"textual {versions['textual']}, pyte {versions['pyte']}"
+    )
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+# --- the table -------------------------------------------------------------------------
+
+
+def text_table(rows: list[Row]) -> str:
+    cells = [HEADER, *((r.figure, r.reference, r.ours, r.ratio, r.goal, r.met) for r in rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(HEADER))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) for row in cells]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def markdown_table(rows: list[Row]) -> str:
+    def line(cells: tuple[str, ...]) -> str:
+        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+    body = [line(HEADER), "|" + "---|" * len(HEADER)]
+    body += [line((r.figure, r.reference, r.ours, r.ratio, r.goal, r.met)) for r in rows]
+    return "\n".join(body)
+
+
+def report(rows: list[Row], markdown: bool, elapsed: float, quick: bool) -> str:
+    notes = [note for row in rows for note in row.notes]
+    mode = "--quick" if quick else "full"
+    footer = f"Machine: {machine_line()}. Run: {mode}, {elapsed:.0f} s."
+    if markdown:
+        parts = [markdown_table(rows), "", footer, ""]
+        parts += [f"- {note}" for note in notes]
+    else:
+        parts = [text_table(rows), "", footer, ""]
+        parts += [f"* {note}" for note in notes]
+    return "\n".join(parts)
+
+
+# --- running ---------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    names = selected(args.only)
+    data = data_path(args.data)
+    started = time.perf_counter()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bigram-bench-") as workdir:
+        from . import core_figures
+
+        settings = core_figures.Settings(data=data, quick=args.quick, workdir=Path(workdir))
+        for name in (n for n in names if n in CORE_NAMES):
+            log(f"core figure: {name}")
+            began = time.perf_counter()
+            try:
+                rows += core_figures.FIGURES[name](settings)
+            except Exception as error:  # one broken figure must not cost the whole table
+                rows.append(failed(name, "—", error))
+            log(f"  {name}: {time.perf_counter() - began:.1f} s")
+        app_names = [n for n in names if n in APP_NAMES]
+        if app_names:
+            rows += _app_rows(app_names, data, args.quick)
+    print(report(rows, args.markdown, time.perf_counter() - started, args.quick))
+    return 0
+
+
+def _app_rows(names: list[str], data: Path, quick: bool) -> list[Row]:
+    from bigram_tui.core.counts import BigramCounts
+    from bigram_tui.core.data import read_words
+
+    from . import app_figures
+
+    counts = BigramCounts.from_words(read_words(data))
+    settings = app_figures.AppSettings(
+        data=data,
+        quick=quick,
+        words=counts.words,
+        tokens=counts.vocab.size,
+        labels=counts.vocab.itos,
+    )
+    return app_figures.run_app_figures(names, settings, counts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Smoke test of the bench: the notebook's loops and the core's fast paths agree on a tiny corpus.
+
+No timing here: benchmarks measure (`python -m bench`), tests check.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from bench import reference
+from bench.results import percentile, speedup
+from bench.wordlist import write_word_list
+from bigram_tui.core.counts import BigramCounts
+from bigram_tui.core.data import iter_word_chunks
+from bigram_tui.core.model import counts_model
+from bigram_tui.core.neural import TrainingRun
+from bigram_tui.core.sampling import NameSampler, sample_names
+from bigram_tui.core.scoring import score_dataset
+
+WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "ab"]
+
+
+@pytest.fixture(scope="module")
+def notebook() -> reference.NotebookCounts:
+    return reference.count_bigrams(WORDS)
+
+
+def test_counts_agree(notebook: reference.NotebookCounts) -> None:
+    ours = BigramCounts.from_words(WORDS)
+    assert ours.vocab.stoi == notebook.string_to_integer
+    assert torch.equal(notebook.co_occurrence_matrix.long(), ours.counts)
+
+
+def test_nll_agrees(notebook: reference.NotebookCounts) -> None:
+    probability_matrix = reference.probability_matrix_of(notebook.co_occurrence_matrix)
+    nll, n = reference.dataset_nll(WORDS, probability_matrix, notebook.string_to_integer)
+    counts = BigramCounts.from_words(WORDS)
+    ours = score_dataset(counts_model(counts), counts)
+    assert n == ours.bigrams
+    assert nll / n == pytest.approx(ours.mean_nll, abs=1e-5)
+
+
+def test_training_losses_agree_every_epoch(notebook: reference.NotebookCounts) -> None:
+    one_hot = reference.OneHotTraining(WORDS, notebook.string_to_integer)
+    run = TrainingRun(BigramCounts.from_words(WORDS))
+    for _ in range(5):
+        assert one_hot.epoch() == pytest.approx(run.step().loss, abs=1e-4)
+
+
+def test_sampled_names_identical(notebook: reference.NotebookCounts) -> None:
+    model = counts_model(BigramCounts.from_words(WORDS))
+    batch = [name.text for name in sample_names(model, 50, algorithm="torch")]
+    sampler = NameSampler(model, algorithm="torch")
+    assert batch == [sampler.finish_name()[1].text for _ in range(50)]
+    # The batch path with torch's algorithm is the notebook's torch.multinomial loop.
+    looped = reference.sample_names(notebook.co_occurrence_matrix, notebook.integer_to_string, 50)
+    assert batch == looped
+
+
+def test_generated_word_list_counts_consistently(tmp_path, names_path) -> None:
+    path = tmp_path / "words.txt"
+    words = write_word_list(path, names_path, size=20_000)
+    counts = BigramCounts.from_word_chunks(iter_word_chunks(path, chunk_bytes=4096))
+    assert counts.words == words
+    assert counts.total == path.stat().st_size  # len(word) + 1 bigrams per line
+
+
+def test_statistics_helpers() -> None:
+    assert percentile([float(i) for i in range(1, 21)], 90) == 18.0
+    assert percentile([5.0], 90) == 5.0
+    assert speedup(2.0, 0.5) == 4.0
