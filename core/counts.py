@@ -148,7 +148,7 @@ class BigramCounts:
         # A stable sort keeps row-major order among equal counts.
         order = torch.sort(flat, descending=True, stable=True).indices
         size = len(table.labels)
-        result = []
+        result: list[tuple[str, str, int]] = []
         for pair_id, count in zip(order.tolist(), flat[order].tolist()):
             if count == 0 or (n is not None and len(result) >= n):
                 break

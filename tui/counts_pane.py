@@ -86,7 +86,7 @@ class CountsPane(Pane):
         heatmap = self.query_one(Heatmap)
         if not self.auto_zoom or heatmap.data is None:
             return
-        labelled = heatmap.content_size(compact=False)
+        labelled = heatmap.grid_size(compact=False)
         fits = labelled.width <= heatmap.size.width and labelled.height <= heatmap.size.height
         heatmap.compact = not fits
 

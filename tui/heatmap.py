@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -90,7 +91,7 @@ class Heatmap(ScrollView, can_focus=True):
         """Compact layout: one matrix row per line if they all fit, else two (half blocks)."""
         return 1 if self.size.height >= self._n + 1 else 2
 
-    def content_size(self, compact: bool) -> Size:
+    def grid_size(self, compact: bool) -> Size:
         """The size of the whole grid in either layout, header and labels included."""
         n = self._n
         rows_per_line = self._rows_per_line
@@ -110,7 +111,7 @@ class Heatmap(ScrollView, can_focus=True):
         return (1 + row // self._rows_per_line, 1) if self.compact else (1 + 2 * row, 2)
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = self.content_size(self.compact)
+        self.virtual_size = self.grid_size(self.compact)
 
     # State ---------------------------------------------------------------------------
 
@@ -225,13 +226,14 @@ class Heatmap(ScrollView, can_focus=True):
         ]
         colours = palette(self.data.palette)
         background = self.rich_style.bgcolor
+        bins = self.data.bins
 
-        def colour(row: int, col: int):
+        def colour(row: int, col: int) -> Color | None:
             if row == self.row and col == self.col:
                 return xterm(CURSOR_COLOUR)
             if row >= self._n:
                 return background
-            b = self.data.bins[row][col]
+            b = bins[row][col]
             return background if b < 0 else xterm(colours[b])
 
         for col in range(self._n):
