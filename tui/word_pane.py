@@ -75,6 +75,8 @@ class WordPane(Pane):
 
     def focus_default(self) -> None:
         self.query_one("#word-results").focus()
+        # The neural net may have trained since: show its current numbers.
+        self.rescore()
 
     def action_edit(self) -> None:
         self.query_one("#word-input", Input).focus()
