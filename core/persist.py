@@ -199,7 +199,12 @@ def _read_payload(path: str | os.PathLike[str]) -> object:
         # torch.load raises a zoo of types for bad input (UnpicklingError, RuntimeError
         # from the zip reader, EOFError, ValueError, ...); all mean the same to the user.
         detail = " ".join(str(exc).split())
-        if "weights only" in detail.lower() or "weights_only" in detail.lower():
+        lowered = detail.lower()
+        if "legacy .tar format" in lowered:
+            # torch's guess for any file that is neither a zip nor a pickle (all zeros,
+            # say); the message mentions weights_only but no object was refused.
+            what = "damaged, truncated or not a torch file"
+        elif "weights only" in lowered or "weights_only" in lowered:
             what = "it holds Python objects other than plain data, and was not run"
         elif isinstance(exc, EOFError):
             what = "it ends too early: truncated"
