@@ -36,6 +36,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="torch intra-op threads for the core figures, references included "
+        "(default: torch's own default; the app sets its own)",
+    )
+    parser.add_argument(
         "--data",
         type=Path,
         help="names.txt (default: $BIGRAM_TUI_DATA, else ../shared/data/names.txt)",
@@ -130,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     names = selected(args.only)
     data = data_path(args.data)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     started = time.perf_counter()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bigram-bench-") as workdir:

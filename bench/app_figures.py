@@ -1,7 +1,8 @@
 """The app figures: the real `bigram-tui` binary under a pseudo-terminal, driven by keys.
 
 Each app figure has a reference measured in the same run, alternating with it:
-  startup     bare Textual app (first frame) and `python -c "import torch"` (model ready)
+  startup     a bare Textual app (first frame) and `python -c "import torch"` (model ready);
+              every launch of the app in the run adds a startup sample
   keys        the same key sequence with training paused, then running
   bytes       output per second with training paused (idle), then running
   epoch rate  the core's own loop (TrainingRun.step, the app's thread count), app paused
@@ -11,6 +12,7 @@ A figure whose screen or key is not there (yet) is reported as "not measured (wh
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import shutil
@@ -18,7 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .pty_terminal import PtyTerminal
@@ -44,8 +46,11 @@ COUNTS_MARKER = "counts N[i,j]"  # the Counts pane's title in its default view
 SAMPLE_MARKER = "sampler "  # the Sample pane's header: "model … sampler classic seed …"
 CELL = re.compile(r"'(.)' after '(.)'")  # the Counts pane's cell info
 EPOCH = re.compile(r"epoch ([\d,]+)/([\d,]+)")
-NAME_NUMBER = re.compile(r"(?<![\w.,])(\d{1,4}) (?:[^\s\d]|\(empty\))")
+NAME_NUMBER = re.compile(r"\s*(\d+) ")  # a line of the Sample pane's list: "  12 mor"
+HISTORY_TITLE = " names "  # the title above that list
 LONG_RUN_EPOCHS = 1_000_000  # the field's maximum: training outlasts every measurement
+PAINT_TIMEOUT = 20.0  # a first frame later than this means the app is stuck (or broken)
+SETTLE = 1.0  # after a pane switch the tab underline animates; let it finish before counting
 
 
 @dataclass(frozen=True)
@@ -73,11 +78,34 @@ def launch(settings: AppSettings) -> PtyTerminal:
     return PtyTerminal(app_command(settings.data), cols=COLS, rows=ROWS)
 
 
-def wait_ready(term: PtyTerminal, settings: AppSettings) -> float:
-    at = term.wait_for_text(settings.ready_marker, LOAD_TIMEOUT)
-    if at is None:
+@dataclass
+class Startups:
+    """Startup samples. Every launch of the app in the run adds one: they are all timed alike."""
+
+    torch_import: list[float] = field(default_factory=list)
+    bare_paint: list[float] = field(default_factory=list)
+    paint: list[float] = field(default_factory=list)
+    ready: list[float] = field(default_factory=list)
+    launches: int = 0
+    app_paints: bool = True  # False once a launch painted nothing: the app is broken now
+
+
+def start_app(settings: AppSettings, startups: Startups) -> PtyTerminal:
+    """Launch the app and wait until its model is ready, recording both times."""
+    term = launch(settings)
+    startups.launches += 1
+    painted = term.wait_for_first_paint(PAINT_TIMEOUT)
+    if painted is None:
+        startups.app_paints = False
+        term.close()
+        raise Unmeasurable(f"the app painted nothing in {PAINT_TIMEOUT:g} s")
+    startups.paint.append(painted - term.started)
+    ready = term.wait_for_text(settings.ready_marker, LOAD_TIMEOUT)
+    if ready is None:
+        term.close()
         raise Unmeasurable(f"the ready marker {settings.ready_marker!r} never appeared")
-    return at
+    startups.ready.append(ready - term.started)
+    return term
 
 
 class Unmeasurable(Exception):
@@ -101,55 +129,46 @@ def _bare_first_frame() -> float:
         return at - term.started
 
 
-def _app_startup(settings: AppSettings) -> tuple[float | None, float | None]:
-    with launch(settings) as term:
-        painted = term.wait_for_first_paint(LOAD_TIMEOUT)
-        ready = term.wait_for_text(settings.ready_marker, LOAD_TIMEOUT)
-        return (
-            None if painted is None else painted - term.started,
-            None if ready is None else ready - term.started,
-        )
+def measure_startup_references(settings: AppSettings, startups: Startups, launches: int) -> None:
+    """The references, alternating with `launches` launches of the app (0: references only)."""
+    for round_ in range(max(launches, 1)):
+        startups.torch_import.append(_torch_import_time())
+        startups.bare_paint.append(_bare_first_frame())
+        if round_ < launches and startups.app_paints:
+            with contextlib.suppress(Unmeasurable):
+                start_app(settings, startups).close()
 
 
-def startup_figures(settings: AppSettings) -> list[Row]:
-    rounds = 1 if settings.quick else 3
-    torch_times, bare_times, paint_times, ready_times = [], [], [], []
-    for _ in range(rounds):
-        # The three alternate, so a burst of load elsewhere is shared between them.
-        torch_times.append(_torch_import_time())
-        bare_times.append(_bare_first_frame())
-        painted, ready = _app_startup(settings)
-        if painted is not None:
-            paint_times.append(painted)
-        if ready is not None:
-            ready_times.append(ready)
-    rows = []
+def startup_figures(settings: AppSettings, startups: Startups) -> list[Row]:
     paint_goal, ready_goal = "≤ +0.3 s", "≤ +0.7 s"
-    if paint_times:
-        gap = median(paint_times) - median(bare_times)
+    rows = []
+    if startups.paint and startups.bare_paint:
+        gap = median(startups.paint) - median(startups.bare_paint)
         rows.append(
             Row(
                 "app: first frame painted",
-                seconds(median(bare_times)) + " (bare app)",
-                seconds(median(paint_times)),
+                seconds(median(startups.bare_paint)) + " (bare app)",
+                seconds(median(startups.paint)),
                 f"{gap:+.2f} s",
                 paint_goal,
                 yes_no(gap <= 0.3),
                 [
-                    f"startup: medians of {rounds} launches at {COLS}×{ROWS}, alternating with the "
-                    "references; first frame = first non-blank screen (pyte)"
+                    f"startup: medians of {len(startups.paint)} app launches (every launch in the "
+                    f"run), {len(startups.bare_paint)} bare-app launches and "
+                    f"{len(startups.torch_import)} torch imports, alternating, at {COLS}×{ROWS}; "
+                    "first frame = first non-blank screen (pyte)"
                 ],
             )
         )
     else:
         rows.append(not_measured("app: first frame painted", paint_goal, "the app painted nothing"))
-    if ready_times:
-        gap = median(ready_times) - median(torch_times)
+    if startups.ready and startups.torch_import:
+        gap = median(startups.ready) - median(startups.torch_import)
         rows.append(
             Row(
                 "app: model ready (grid filled)",
-                seconds(median(torch_times)) + " (import torch)",
-                seconds(median(ready_times)),
+                seconds(median(startups.torch_import)) + " (import torch)",
+                seconds(median(startups.ready)),
                 f"{gap:+.2f} s",
                 ready_goal,
                 yes_no(gap <= 0.7),
@@ -243,9 +262,14 @@ def _key_cycle(settings: AppSettings) -> list[tuple[str, Callable[[str], str | N
     ]
 
 
-def measure_keys(term: PtyTerminal, settings: AppSettings, cycles: int, rng: random.Random):
-    """Latencies (s) of `cycles` rounds of the key cycle; a key never shown counts as timeout."""
-    latencies, timeouts = [], 0
+def measure_keys(
+    term: PtyTerminal, settings: AppSettings, cycles: int, rng: random.Random
+) -> dict[str, list[float]]:
+    """Latency (s) of each press of `cycles` rounds of the key cycle, by key.
+
+    A key whose text never shows within KEY_TIMEOUT counts as KEY_TIMEOUT (and is listed).
+    """
+    latencies: dict[str, list[float]] = {}
     for _ in range(cycles):
         for key, expected_of in _key_cycle(settings):
             # An irregular gap, so presses do not lock onto the app's 4 Hz redraw timer.
@@ -255,12 +279,20 @@ def measure_keys(term: PtyTerminal, settings: AppSettings, cycles: int, rng: ran
                 raise Unmeasurable(f"cannot tell what key {key!r} should show")
             pressed = term.press(key)
             shown = term.wait_for_text(expected, KEY_TIMEOUT)
-            if shown is None:
-                timeouts += 1
-                latencies.append(KEY_TIMEOUT)
-            else:
-                latencies.append(shown - pressed)
-    return latencies, timeouts
+            latencies.setdefault(key, []).append(KEY_TIMEOUT if shown is None else shown - pressed)
+    return latencies
+
+
+def _all(by_key: dict[str, list[float]]) -> list[float]:
+    return [value for values in by_key.values() for value in values]
+
+
+def _by_key_note(paused: dict[str, list[float]], running: dict[str, list[float]]) -> str:
+    parts = [
+        f"{key} {seconds(median(paused[key]))} / {seconds(median(running.get(key, [0.0])))}"
+        for key in paused
+    ]
+    return "keys: median by key, paused / running: " + ", ".join(parts)
 
 
 # --- bytes and epochs per second -------------------------------------------------------
@@ -313,7 +345,10 @@ def core_epoch_rate(counts, seconds_: float) -> float:
 # --- the training session: keys, bytes, epoch rate -------------------------------------
 
 
-def session_figures(settings: AppSettings, counts) -> list[Row]:
+def session_figures(
+    settings: AppSettings, counts, startups: Startups, then_rss: bool = False
+) -> list[Row]:
+    """Keys, bytes and epoch rate in one launch; with `then_rss`, the RSS figure after them."""
     figures = (
         "app: key → screen, p90 while training",
         "app: bytes/s to the terminal while training",
@@ -322,56 +357,57 @@ def session_figures(settings: AppSettings, counts) -> list[Row]:
     goals = ("p90 ≤ 50 ms", "≤ 30 KiB/s", "≥ 50% of the core's")
     blocks = 1 if settings.quick else 2
     cycles = 2 if settings.quick else 4
-    window = 2.0 if settings.quick else 3.0
+    window = 1.5 if settings.quick else 3.0
     rng = random.Random(4)
-    paused_lat, running_lat, idle_bps, train_bps, app_rates, core_rates = [], [], [], [], [], []
-    timeouts = {"paused": 0, "running": 0}
+    paused: dict[str, list[float]] = {}
+    running: dict[str, list[float]] = {}
+    idle_bps, train_bps, app_rates, core_rates = [], [], [], []
     try:
-        with launch(settings) as term:
-            wait_ready(term, settings)
+        with start_app(settings, startups) as term:
             open_train_pane(term, LONG_RUN_EPOCHS)
             for _ in range(blocks):
                 # Paused: keys, idle output, and the core's own rate (the app is quiet).
                 set_training(term, running=False)
-                lat, lost = measure_keys(term, settings, cycles, rng)
-                paused_lat += lat
-                timeouts["paused"] += lost
+                for key, values in measure_keys(term, settings, cycles, rng).items():
+                    paused.setdefault(key, []).extend(values)
+                term.drain(SETTLE)
                 idle_bps.append(measure_window(term, window, training=False)[0])
                 core_rates.append(core_epoch_rate(counts, 1.0))
                 # Running: the same keys, output and the app's rate.
                 set_training(term, running=True)
-                lat, lost = measure_keys(term, settings, cycles, rng)
-                running_lat += lat
-                timeouts["running"] += lost
+                for key, values in measure_keys(term, settings, cycles, rng).items():
+                    running.setdefault(key, []).extend(values)
+                term.drain(SETTLE)
                 bps, rate = measure_window(term, window, training=True)
                 train_bps.append(bps)
                 if rate is not None:
                     app_rates.append(rate)
             set_training(term, running=False)
+            rss_rows = measure_rss(term, reused=True) if then_rss else []
     except Unmeasurable as reason:
-        return [not_measured(f, g, str(reason)) for f, g in zip(figures, goals)]
+        rows = [not_measured(f, g, str(reason)) for f, g in zip(figures, goals)]
+        return rows + ([not_measured(RSS_FIGURE, RSS_GOAL, str(reason))] if then_rss else [])
 
     rows = []
-    p90 = percentile(running_lat, 90)
-    lost_note = (
-        f"; timeouts (> {KEY_TIMEOUT:g} s, counted as {KEY_TIMEOUT:g} s): paused "
-        f"{timeouts['paused']}, running {timeouts['running']}"
-        if any(timeouts.values())
-        else ""
-    )
+    paused_all, running_all = _all(paused), _all(running)
+    p90 = percentile(running_all, 90)
+    lost = sum(v >= KEY_TIMEOUT for v in paused_all + running_all)
+    lost_note = f"; {lost} presses never showed (counted as {KEY_TIMEOUT:g} s)" if lost else ""
     rows.append(
         Row(
             figures[0],
-            f"p50 {seconds(median(paused_lat))}, p90 {seconds(percentile(paused_lat, 90))}"
+            f"p50 {seconds(median(paused_all))}, p90 {seconds(percentile(paused_all, 90))}"
             " (paused)",
-            f"p50 {seconds(median(running_lat))}, p90 {seconds(p90)}",
-            f"{p90 / percentile(paused_lat, 90):.1f}× p90",
+            f"p50 {seconds(median(running_all))}, p90 {seconds(p90)}",
+            f"{p90 / percentile(paused_all, 90):.1f}× p90",
             goals[0],
             yes_no(p90 <= 0.050),
             [
-                f"keys: {len(running_lat)} presses each way at {COLS}×{ROWS}, cycle 1 l h 3 from "
-                "the Train pane (pane switch, grid cursor), until the expected text is on "
-                f"screen; {blocks} paused/running alternations{lost_note}"
+                f"keys: {len(running_all)} presses each way at {COLS}×{ROWS}: the cycle 1 l h 3 "
+                "from the Train pane (pane switch, grid cursor, pane switch back), each timed "
+                f"until its expected text is on screen; {blocks} paused/running "
+                f"alternation(s){lost_note}",
+                _by_key_note(paused, running),
             ],
         )
     )
@@ -381,10 +417,13 @@ def session_figures(settings: AppSettings, counts) -> list[Row]:
             figures[1],
             f"{median(idle_bps) / 1024:.1f} KiB/s (idle)",
             f"{kib:.1f} KiB/s",
-            f"{median(train_bps) / max(median(idle_bps), 1):.0f}× idle",
+            f"{median(train_bps) / max(median(idle_bps), 1.0):,.0f}× idle",
             goals[1],
             yes_no(kib <= 30),
-            [f"bytes: read from the pty master over {blocks}×{window:g} s windows, Train pane"],
+            [
+                f"bytes: read from the pty master over {blocks}×{window:g} s windows on the Train "
+                f"pane, {SETTLE:g} s after the last key"
+            ],
         )
     )
     if app_rates:
@@ -406,73 +445,118 @@ def session_figures(settings: AppSettings, counts) -> list[Row]:
         )
     else:
         rows.append(not_measured(figures[2], goals[2], "the epoch counter did not advance"))
-    return rows
+    return rows + rss_rows
 
 
 # --- peak RSS --------------------------------------------------------------------------
 
 
 def _names_drawn(term: PtyTerminal) -> int:
-    return max((int(m[1]) for m in NAME_NUMBER.finditer(term.text())), default=0)
+    """The last number in the Sample pane's list of names (0 before the first).
+
+    Only the column under the list's title is read: the probability bars beside it
+    carry numbers too.
+    """
+    lines = term.text().splitlines()
+    title = next((i for i, line in enumerate(lines) if HISTORY_TITLE in line), None)
+    if title is None:
+        return 0
+    column = lines[title].index(HISTORY_TITLE)
+    numbers = [NAME_NUMBER.match(line[column:]) for line in lines[title + 1 :]]
+    return max((int(m[1]) for m in numbers if m), default=0)
 
 
-def rss_figure(settings: AppSettings) -> list[Row]:
-    figure, goal = "app: peak RSS, 5,000 epochs + 1,000 names", "≤ 400 MB"
-    epochs, names = 5_000, 1_000
-    notes = []
+RSS_FIGURE, RSS_GOAL = "app: peak RSS, 5,000 epochs + 1,000 names", "≤ 400 MB"
+
+
+def rss_figure(settings: AppSettings, startups: Startups) -> list[Row]:
     try:
-        with launch(settings) as term:
-            wait_ready(term, settings)
-            after_load = term.peak_rss_kib()
-            open_train_pane(term, epochs)
-            started = time.perf_counter()
-            set_training(term, running=True)
-            done = f"{epochs:,}/{epochs:,}"
-            if term.wait_for_text(done, 300.0) is None:
-                raise Unmeasurable(f"training never showed {done!r}")
-            took = time.perf_counter() - started
-            after_training = term.peak_rss_kib()
-            term.press("4")
-            if term.wait_for_text(SAMPLE_MARKER, 5.0) is None:
-                raise Unmeasurable("the Sample pane (key 4) shows no sampler header")
-            sent = 0
-            while sent < names:
-                batch = min(25, names - sent)
-                for _ in range(batch):
-                    term.press("f")  # finish a name: one key, one name
-                sent += batch
-                if term.wait_until(lambda n=sent: _names_drawn(term) >= n, 20.0) is None:
-                    raise Unmeasurable(f"the Sample pane's list stopped at {_names_drawn(term)}")
-            peak = term.peak_rss_kib()
+        with start_app(settings, startups) as term:
+            return measure_rss(term)
+    except Unmeasurable as reason:
+        return [not_measured(RSS_FIGURE, RSS_GOAL, str(reason))]
+
+
+def measure_rss(term: PtyTerminal, reused: bool = False) -> list[Row]:
+    """Train 5,000 epochs from a reset W, finish 1,000 names, read the app's VmHWM."""
+    figure, goal = RSS_FIGURE, RSS_GOAL
+    epochs, names = 5_000, 1_000
+    try:
+        after_load = term.peak_rss_kib()
+        if reused:
+            term.press("3")
+            term.drain(0.5)
+            term.press("r")  # reset W: the 5,000 epochs start from epoch 0
+            if term.wait_for_text("epoch 0/", 5.0) is None:
+                raise Unmeasurable("r on the Train pane did not reset to epoch 0")
+        open_train_pane(term, epochs)
+        started = time.perf_counter()
+        set_training(term, running=True)
+        done = f"{epochs:,}/{epochs:,}"
+        if term.wait_for_text(done, 300.0) is None:
+            raise Unmeasurable(f"training never showed {done!r}")
+        took = time.perf_counter() - started
+        after_training = term.peak_rss_kib()
+        term.press("4")
+        if term.wait_for_text(SAMPLE_MARKER, 5.0) is None:
+            raise Unmeasurable("the Sample pane (key 4) shows no sampler header")
+        term.drain(0.5)  # a key sent while focus is still moving to the pane would be lost
+        started = time.perf_counter()
+        while (drawn := _names_drawn(term)) < names:
+            for _ in range(min(25, names - drawn)):
+                term.press("f")  # finish a name: one key, one name
+            if term.wait_until(lambda before=drawn: _names_drawn(term) > before, 20.0) is None:
+                raise Unmeasurable(f"the Sample pane's list stopped at {drawn} names")
+            term.drain(0.05)
+        sampling = time.perf_counter() - started
+        peak = term.peak_rss_kib()
     except Unmeasurable as reason:
         return [not_measured(figure, goal, str(reason))]
     if peak is None or after_load is None or after_training is None:
         return [not_measured(figure, goal, "/proc/PID/status has no VmHWM")]
-    notes.append(
-        f"RSS: VmHWM {after_load / 1024:.0f} MiB when ready, {after_training / 1024:.0f} MiB "
+    where = "before (in the keys session's app, --quick)" if reused else "when ready"
+    note = (
+        f"RSS: VmHWM {after_load / 1024:.0f} MiB {where}, {after_training / 1024:.0f} MiB "
         f"after {epochs:,} epochs ({took:.1f} s in the app), {peak / 1024:.0f} MiB after "
-        f"{names:,} names (key f)"
+        f"{names:,} names (key f, {sampling:.1f} s)"
     )
     mb = peak * 1024 / 1e6
-    return [Row(figure, "none (absolute)", f"{mb:.0f} MB", "—", goal, yes_no(mb <= 400), notes)]
+    return [Row(figure, "none (absolute)", f"{mb:.0f} MB", "—", goal, yes_no(mb <= 400), [note])]
 
 
 def run_app_figures(names: list[str], settings: AppSettings, counts) -> list[Row]:
-    runners = {
-        "startup": lambda: startup_figures(settings),
-        "keys": lambda: session_figures(settings, counts),
-        "rss": lambda: rss_figure(settings),
-    }
-    rows = []
-    for name in names:
+    """Run the selected app figures; startup rows come last, from every launch in the run."""
+    startups = Startups()
+    rows: list[Row] = []
+    steps: list[tuple[str, Callable[[], list[Row]]]] = []
+    if "startup" in names:
+        # Quick: the references only; the launches of the other figures give the app's times.
+        dedicated = 0 if settings.quick and ("keys" in names or "rss" in names) else 3
+        if settings.quick and dedicated:
+            dedicated = 1
+
+        def references() -> list[Row]:
+            measure_startup_references(settings, startups, dedicated)
+            return []
+
+        steps.append(("startup", references))
+    # Quick: one launch serves keys and RSS (RSS then includes the keys session's training).
+    shared = settings.quick and "keys" in names and "rss" in names
+    if "keys" in names:
+        steps.append(("keys", lambda: session_figures(settings, counts, startups, shared)))
+    if "rss" in names and not shared:
+        steps.append(("rss", lambda: rss_figure(settings, startups)))
+    for name, step in steps:
         log(f"app figure: {name}")
         began = time.perf_counter()
+        if not startups.app_paints:
+            rows.append(not_measured(f"app: {name}", "—", "the app painted nothing earlier"))
+            continue
         try:
-            rows += runners[name]()
+            rows += step()
         except Exception as error:  # a broken app must not cost the rest of the table
             rows.append(failed(f"app: {name}", "—", error))
         log(f"  {name}: {time.perf_counter() - began:.1f} s")
+    if "startup" in names:
+        rows = startup_figures(settings, startups) + rows
     return rows
-
-
-APP_FIGURES = ("startup", "keys", "rss")
