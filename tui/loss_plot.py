@@ -8,6 +8,7 @@ per column) instead of every epoch.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 
 from textual.color import Color
@@ -38,6 +39,7 @@ class LossPlot(PlotextPlot):
         self._losses: Sequence[float] = ()
         self._floor: float | None = None
         self._target_epochs = 0
+        self.render_seconds = 0.0  # how long the last render took, for callers to pace redraws
 
     def show(self, losses: Sequence[float], floor: float | None, target_epochs: int) -> None:
         """Plot `losses` (index = epoch) against the `floor` line; re-renders once."""
@@ -51,8 +53,11 @@ class LossPlot(PlotextPlot):
         return Color.parse(value).rgb
 
     def render(self):
+        started = time.perf_counter()
         self._build_figure()
-        return super().render()
+        rendered = super().render()
+        self.render_seconds = time.perf_counter() - started
+        return rendered
 
     def _build_figure(self) -> None:
         plt = self.plt

@@ -27,7 +27,8 @@ MODEL_CYCLE = ("counts", "smoothed", "neural", "uniform")
 SAMPLERS = ("classic", "torch")  # core.sampling.ALGORITHMS, without importing torch
 HISTORY_LIMIT = 1_000
 AUTO_SECONDS = 0.1  # 10 draws a second: slow enough to follow
-RACE_ROWS = 5
+RACE_ROWS = 5  # leaders shown in the race table; twice as many on a tall terminal
+TALL_PANE = 30
 RACE_NOTE = "q = −log(1−u) ~ Exp(1); winner = argmax p/q"
 
 
@@ -370,7 +371,8 @@ class SamplePane(Pane):
         uniforms = draw.uniforms.tolist()
         q = draw.race.tolist()
         ratio = [p / qi for p, qi in zip(probs, q)]
-        leaders = sorted(range(len(probs)), key=lambda i: -ratio[i])[:RACE_ROWS]
+        rows = RACE_ROWS * (2 if self.size.height >= TALL_PANE else 1)
+        leaders = sorted(range(len(probs)), key=lambda i: -ratio[i])[:rows]
         rank_by_p = sorted(range(len(probs)), key=lambda i: -probs[i]).index(draw.chosen) + 1
         parts: list[tuple[str, str] | str] = [
             (f"{'char':<5}{'p':>8}{'u':>10}{'q':>9}{'p/q':>11}\n", "bold")

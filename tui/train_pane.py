@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -37,6 +37,10 @@ DEFAULT_EPOCHS = 500
 MAX_EPOCHS = 1_000_000
 
 REDRAW_SECONDS = 0.25
+# A plot redraw blocks the UI thread (10-30 ms at 120×40, several times that on a busy
+# machine); keys wait behind it. While training, redraws are spaced so that plotting
+# takes at most about a tenth of the UI thread's time.
+PLOT_TIME_SHARE = 0.1
 YIELD_EVERY = 8  # epochs between the worker's time.sleep(0), so the UI thread gets the GIL
 # The core only stops on NaN/inf, which float64 rarely reaches: at lr=1e6 the loss
 # bounces around 35,000 for ever. A loss that has doubled since the current settings
@@ -135,6 +139,7 @@ class TrainPane(Pane):
         self._stop_reason: tuple[str, str] | None = None
         self._baseline_loss: float | None = None  # first loss under the current settings
         self._drawn: tuple[int, int] | None = None  # (id of losses list, epochs) last drawn
+        self._plot_shown_at = 0.0
         self._rate_mark: tuple[float, int] = (0.0, 0)
         self._rate: float | None = None
         self._ticker = None
@@ -395,10 +400,11 @@ class TrainPane(Pane):
             return
         losses = self.run.losses
         drawn = (id(losses), len(losses))
-        if force or drawn != self._drawn:
+        if force or (drawn != self._drawn and self._plot_due()):
             self._drawn = drawn
-            self.query_one(LossPlot).show(losses, self._floor, self.target_epochs)
             self.query_one("#train-losses", Static).update(self._losses_table(losses))
+            # Let the status answer a key press in this frame, and the plot follow in the next.
+            self.call_after_refresh(self._redraw_plot)
         state = self.query_one("#train-state", Label)
         state.update(f" {STATE_MARKS[self.state]} {self.state} ")
         state.set_classes(self.state)
@@ -408,6 +414,18 @@ class TrainPane(Pane):
         message_line.update(message)
         message_line.display = bool(message)
 
+    def _plot_due(self) -> bool:
+        if self.state != RUNNING:
+            return True  # a key press or the end of a run: show where it stands now
+        plot = self.query_one(LossPlot)
+        interval = max(REDRAW_SECONDS, plot.render_seconds / PLOT_TIME_SHARE)
+        return time.perf_counter() - self._plot_shown_at >= interval - 0.01
+
+    def _redraw_plot(self) -> None:
+        if self.session is not None:
+            self._plot_shown_at = time.perf_counter()
+            self.query_one(LossPlot).show(self.run.losses, self._floor, self.target_epochs)
+
     def status_line(self) -> str:
         """Epoch, loss, speed: what the status bar shows beside the state."""
         run = self.run
@@ -416,12 +434,12 @@ class TrainPane(Pane):
         rate = f"{self._rate:,.0f}" if self._rate is not None else "—"
         return f"epoch {run.epoch:,}/{self.target_epochs:,}  loss {loss}  {rate} epochs/s"
 
-    def _losses_table(self, losses: list[float]) -> Text:
+    def _losses_table(self, losses: list[float]) -> Content:
+        """The first epochs (the lecture prints them) and as many of the latest as fit."""
+        header = ("epoch   loss\n", "bold")
         count = len(losses)
-        text = Text("epoch   loss\n", style="bold")
         if count == 0:
-            text.append("press space to train,\nn for one epoch", style="dim")
-            return text
+            return Content.assemble(header, ("press space to train,\nn for one epoch", "dim"))
         rows_available = max(self.query_one("#train-losses").size.height - 1, 6)
         latest = max(rows_available - FIRST_EPOCHS_SHOWN - 1, 2)
         first = list(range(min(FIRST_EPOCHS_SHOWN, count)))
@@ -430,10 +448,8 @@ class TrainPane(Pane):
             shown = [*first, None, *range(tail_start, count)]
         else:
             shown = list(range(count))[: FIRST_EPOCHS_SHOWN + latest + 1]
-        for index in shown:
-            if index is None:
-                text.append("    ⋮\n", style="dim")
-            else:
-                text.append(f"{index:>5}   {losses[index]:.4f}\n")
-        text.rstrip()
-        return text
+        # One plain string: styled spans per row make Textual's render ~50× slower.
+        rows = "\n".join(
+            "    ⋮" if index is None else f"{index:>5}   {losses[index]:.4f}" for index in shown
+        )
+        return Content.assemble(header, rows)
