@@ -228,68 +228,57 @@ def test_the_app_shows_counting_progress(tmp_path: Path, names: list[str], monke
 # --- bad files reach the app as a message, not a crash -------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("content", "expected"),
-    [
-        (b"", "contains no words"),
-        (b"ava\n\xff\n", "line 2: not UTF-8 text"),
-        (b"ava\x00\x01\x02\n", "looks like a binary file"),
-        (b"ava\nmr.x\n", "line 2: contains '.'"),
-        (b"ava\nbo\tb\n", "line 2: contains the control character '\\t'"),
-    ],
-)
-def test_bad_files_open_the_data_problem_screen(tmp_path: Path, content: bytes, expected: str):
-    """The app shows what is wrong with the file and keeps running."""
+BAD_FILES = [
+    (b"", "contains no words"),
+    (b"ava\n\xff\n", "line 2: not UTF-8 text"),
+    (b"ava\x00\x01\x02\n", "looks like a binary file"),
+    (b"ava\nmr.x\n", "line 2: contains '.'"),
+    (b"ava\nbo\tb\n", "line 2: contains the control character '\\t'"),
+]
+
+
+def test_bad_files_open_the_data_problem_screen_and_retry_recovers(tmp_path: Path) -> None:
+    """Each bad file shows what is wrong and the app keeps running; once fixed, r loads it."""
     from textual.widgets import Static
 
     from bigram_tui.tui.app import BigramApp
     from bigram_tui.tui.screens import DataProblemScreen
 
-    path = tmp_path / "bad.txt"
-    path.write_bytes(content)
-
-    async def scenario() -> str:
-        app = BigramApp(data=str(path), seed=1)
-        async with app.run_test(size=(100, 30)) as pilot:
-            for _ in range(400):
-                if isinstance(app.screen, DataProblemScreen):
-                    break
-                await pilot.pause(0.05)
-            assert isinstance(app.screen, DataProblemScreen)
-            await pilot.pause()
-            shown = str(app.screen.query_one("#problem-box Static", Static).visual)
-            await pilot.press("q")
-            return shown
-
-    shown = asyncio.run(scenario())
-    assert expected in shown
-    assert "\x1b" not in shown and "\x00" not in shown
-
-
-def test_the_data_problem_screen_retries(tmp_path: Path) -> None:
-    """After fixing the file, r loads it without restarting the app."""
-    from bigram_tui.tui.app import BigramApp
-    from bigram_tui.tui.screens import DataProblemScreen
-
     from .app_harness import wait_until_loaded
 
-    path = tmp_path / "later.txt"
-    path.write_bytes(b"\xff\xfe\n")
+    path = tmp_path / "bad.txt"
+    path.write_bytes(BAD_FILES[0][0])
+
+    async def problem_shown(app, pilot) -> str:
+        for _ in range(400):
+            if isinstance(app.screen, DataProblemScreen):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, DataProblemScreen)
+        await pilot.pause()
+        return str(app.screen.query_one("#problem-box Static", Static).visual)
 
     async def scenario() -> None:
         app = BigramApp(data=str(path), seed=1)
         async with app.run_test(size=(100, 30)) as pilot:
-            for _ in range(400):
-                if isinstance(app.screen, DataProblemScreen):
-                    break
-                await pilot.pause(0.05)
-            assert isinstance(app.screen, DataProblemScreen)
+            for index, (content, expected) in enumerate(BAD_FILES):
+                if index:  # the user edits the file and presses r
+                    path.write_bytes(content)
+                    await pilot.press("r")
+                    await pilot.pause(0.1)
+                shown = await problem_shown(app, pilot)
+                assert expected in shown, content
+                assert raw_controls(shown) == []
             path.write_text("emma\nava\n", encoding="utf-8")
             await pilot.press("r")
             await wait_until_loaded(pilot)
             assert app.session is not None and app.session.counts.words == 2
 
     asyncio.run(scenario())
+
+
+def raw_controls(text: str) -> list[str]:
+    return [ch for ch in text if ch != "\n" and (ch < " " or "\x7f" <= ch <= "\x9f")]
 
 
 # --- the cache and the download, through the CLI -------------------------------------------
