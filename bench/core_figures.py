@@ -271,6 +271,8 @@ def status(field):
             if line.startswith(field + ":"):
                 return int(line.split()[1])
 
+import torch
+torch.set_num_threads(int(sys.argv[2]))  # the bench's thread count (--threads)
 BigramCounts.from_words(["warm", "up"])
 before = status("VmRSS")
 try:
@@ -296,7 +298,7 @@ def big_file_figure(settings: Settings) -> list[Row]:
     runs = []
     for _ in range(1 if settings.quick else 2):
         done = subprocess.run(
-            [sys.executable, "-c", _COUNT_IN_CHILD, str(path)],
+            [sys.executable, "-c", _COUNT_IN_CHILD, str(path), str(torch.get_num_threads())],
             capture_output=True,
             text=True,
             check=True,
@@ -320,7 +322,8 @@ def big_file_figure(settings: Settings) -> list[Row]:
             [
                 f"50 MB: {last['words']:,} words, {last['total']:,} bigrams (= file bytes: "
                 f"{yes_no(consistent)}); from_word_chunks(iter_word_chunks()) in a fresh "
-                f"process, median of {len(runs)}; peak growth = VmHWM after − VmRSS before "
+                f"process ({torch.get_num_threads()} torch threads), median of {len(runs)}; "
+                "peak growth = VmHWM after − VmRSS before "
                 f"(VmHWM reset first: {yes_no(last['hwm_reset'])}), worst run"
             ],
         )
