@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -93,6 +95,10 @@ class BigramApp(App[None]):
     def on_mount(self) -> None:
         self.query_one(Tabs).can_focus = False
         self._apply_size()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGTERM, signal.SIGHUP):
+            # A dropped SSH link or a kill: leave through Textual, which restores the terminal.
+            loop.add_signal_handler(signal_number, self.exit, None, 128 + signal_number)
         # Loading torch's libraries holds the GIL for a while: paint the first frame before.
         self.call_after_refresh(self.load_session)
 
@@ -234,7 +240,11 @@ class BigramApp(App[None]):
     def _apply_size(self, size: Size | None = None) -> None:
         width, height = size or self.size
         too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        was_too_small = self.screen.has_class("-too-small")
         self.screen.set_class(too_small, "-too-small")
+        if was_too_small and not too_small and self.session is not None:
+            # Hiding the panes took focus away; give it back so pane keys work at once.
+            self.call_after_refresh(self._pane(self.active_pane).focus_default)
         self.screen.set_class(width >= WIDE_SIZE[0] and height >= WIDE_SIZE[1], "-wide")
         self._show_panes()
         if too_small:
@@ -269,5 +279,6 @@ def run_app(*, data: str | None, seed: int, mouse: bool, truecolor: bool) -> int
 
         # Read by App.__init__; the environment variable would be too late, textual is imported.
         constants.COLOR_SYSTEM = "truecolor"  # type: ignore[misc]
-    BigramApp(data=data, seed=seed).run(mouse=mouse)
-    return 0
+    app = BigramApp(data=data, seed=seed)
+    app.run(mouse=mouse)
+    return app.return_code or 0

@@ -40,6 +40,26 @@ def surprise_bar(log_prob: float) -> Text:
     return Text("█" * filled, style="cyan")
 
 
+class WordInput(Input):
+    """The word field. Control characters never enter it; a paste too long is cut, with a notice."""
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        start, end = sorted((max(0, start), min(len(self.value), end)))
+        printable_text = "".join(ch for ch in text if ch.isprintable())
+        notes = []
+        if len(printable_text) < len(text):
+            # A pasted escape sequence must not be drawn raw: it would act on the terminal.
+            notes.append(f"left out {len(text) - len(printable_text)} control characters")
+        room = self.max_length - (len(self.value) - (end - start))
+        if len(printable_text) > room:
+            arrived = f"{len(text):,} characters arrived; " if len(text) > 1 else ""
+            notes.append(f"{arrived}a word here holds {self.max_length}, the rest is left out")
+            printable_text = printable_text[: max(0, room)]
+        if notes:
+            self.notify("; ".join(notes).capitalize() + ".", severity="warning", timeout=4)
+        super().replace(printable_text, start, end)
+
+
 class WordPane(Pane):
     TITLE = "Word"
     BINDINGS = [
@@ -59,7 +79,7 @@ class WordPane(Pane):
     def compose(self) -> ComposeResult:
         with Horizontal(id="word-entry"):
             yield Static("word", id="word-label")
-            yield Input(
+            yield WordInput(
                 "andrejq",
                 placeholder="type a name",
                 max_length=MAX_WORD_LENGTH,
@@ -88,13 +108,6 @@ class WordPane(Pane):
     @on(Input.Changed, "#word-input")
     def _word_changed(self) -> None:
         self.rescore()
-
-    def on_paste(self, event) -> None:
-        if len(event.text) > MAX_WORD_LENGTH:
-            self.notify(
-                f"Pasted {len(event.text):,} characters; a word here holds {MAX_WORD_LENGTH}.",
-                severity="warning",
-            )
 
     def action_smoothing(self, direction: int) -> None:
         steps = SMOOTHING_STEPS
@@ -130,6 +143,12 @@ class WordPane(Pane):
         )
         table = self.query_one("#word-table", Static)
         summary = self.query_one("#word-summary", Static)
+        if not word.strip():
+            table.update(
+                Text("Type a word to score it: press e (or /), type, then enter.", style="bold")
+            )
+            summary.update("")
+            return
         unknown = model.vocab.unknown_chars(word)
         if unknown:
             table.update(self._unknown_message(word, unknown))
