@@ -18,13 +18,11 @@ import torch
 import torch.nn.functional as F
 
 from .counts import BigramCounts, training_examples
+from .defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_REG  # noqa: F401 - re-exported
 from .model import BigramModel
 from .rng import DEFAULT_SEED, check_seed, make_generator
 from .vocab import Vocab
 
-DEFAULT_LR = 50.0
-DEFAULT_REG = 0.0
-DEFAULT_EPOCHS = 500
 # A loss this many times the starting one (or log V) means the steps overshoot and grow.
 DIVERGENCE_FACTOR = 10.0
 
@@ -89,6 +87,7 @@ class TrainingRun:
     def lr(self, value: float) -> None:
         check_hyperparameters(value, self._reg)
         self._lr = float(value)
+        self._baseline_loss = None
 
     @property
     def reg(self) -> float:
@@ -98,6 +97,7 @@ class TrainingRun:
     def reg(self, value: float) -> None:
         check_hyperparameters(self._lr, value)
         self._reg = float(value)
+        self._baseline_loss = None
 
     def reset(self, seed: int | None = None) -> None:
         with self._lock:
@@ -106,6 +106,8 @@ class TrainingRun:
             # Replaced, never mutated in place, so a reader always sees a whole W.
             self.weights = initial_weights(self.vocab.size, self.seed).double()
             self.losses: list[float] = []
+            # The loss that divergence is judged against: the first since lr or λ last changed.
+            self._baseline_loss: float | None = None
 
     @property
     def epoch(self) -> int:
@@ -130,6 +132,8 @@ class TrainingRun:
                     f"training diverged: loss {loss:.4g} at epoch {self.epoch} with lr={lr:g}; "
                     "lower lr and reset"
                 )
+            if self._baseline_loss is None:
+                self._baseline_loss = loss
             new_weights = weights - lr * grad
             if not bool(torch.isfinite(new_weights).all()):
                 raise TrainingDiverged(
@@ -140,8 +144,9 @@ class TrainingRun:
             return Epoch(len(self.losses) - 1, loss)
 
     def _divergence_threshold(self) -> float:
-        start = self.losses[0] if self.losses else math.inf
-        return DIVERGENCE_FACTOR * max(start, math.log(self.vocab.size))
+        if self._baseline_loss is None:
+            return math.inf
+        return DIVERGENCE_FACTOR * max(self._baseline_loss, math.log(self.vocab.size))
 
     def run(self, epochs: int) -> list[Epoch]:
         return [self.step() for _ in range(epochs)]

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import torch
 
-DEFAULT_SEED = 2147483647  # the lecture's seed
+from .defaults import DEFAULT_SEED
+
+__all__ = ["DEFAULT_SEED", "MAX_SEED", "check_seed", "make_generator"]
 MAX_SEED = 2**64 - 1  # what torch.Generator.manual_seed accepts
 
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 
 import torch
 
+from .defaults import DEFAULT_MAX_LENGTH
+from .defaults import SAMPLERS as ALGORITHMS
 from .model import BigramModel
 from .rng import DEFAULT_SEED, make_generator
 
-ALGORITHMS = ("classic", "torch")
-DEFAULT_MAX_LENGTH = 256
 _BATCH_STEPS = 1024  # draws per block of random numbers on the batch path
 
 

@@ -50,11 +50,6 @@ def run_app(names_path: Path, scenario, size=(100, 30)):
 # --- the word pane ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: an empty word is scored as the bigram '..' (P = 0, 'the whole word is "
-    "impossible') and a blank one as unknown spaces, instead of a hint to type a word",
-)
 def test_an_empty_word_asks_for_one(names_path: Path) -> None:
     """With nothing (or only spaces) typed, the pane asks for a word."""
 
@@ -104,11 +99,6 @@ def test_odd_words_in_the_word_pane(names_path: Path) -> None:
     run_app(names_path, scenario)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: the word field accepts pasted control characters and Input draws them "
-    "raw, so a pasted '\\x1b[2J' reaches the terminal as an escape sequence",
-)
 def test_pasted_control_characters_never_reach_the_terminal(names_path: Path) -> None:
     """Whatever is pasted into the field, no control character is drawn on screen."""
 
@@ -146,11 +136,6 @@ def test_typing_and_pasting_past_the_limit(names_path: Path) -> None:
     run_app(names_path, scenario)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: Input rejects a paste that would exceed max_length as a whole and stops "
-    "the Paste event, so WordPane.on_paste never runs: the paste is dropped silently",
-)
 def test_a_long_paste_is_cut_with_a_notification(names_path: Path) -> None:
     """A paste longer than the limit keeps its first characters and says so."""
 

@@ -114,7 +114,7 @@ def test_resizing_during_training(names_path: Path) -> None:
             reached = pane.run.epoch
             await asyncio.sleep(0.2)
             assert pane.run.epoch > reached > 0
-            # 1 then 3 gives the plot its focus back (see the xfail below); space pauses.
+            # 1 then 3 gives the plot its focus back (see the focus test below); space pauses.
             tabs = app.query_one(Tabs)
             await press_now(pilot, "1")
             await until(lambda: tabs.active == "tab-counts")
@@ -126,12 +126,6 @@ def test_resizing_during_training(names_path: Path) -> None:
     asyncio.run(main())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: below MIN_SIZE the panes are hidden and the focused widget loses focus; "
-    "back at a usable size nothing has focus, so pane keys (n, space, r, ...) do nothing "
-    "until 1-4 is pressed",
-)
 def test_pane_keys_work_again_after_a_too_small_terminal(names_path: Path) -> None:
     """After shrinking below the minimum and growing back, the pane's keys answer again."""
 

@@ -85,7 +85,7 @@ class BigramApp(App[None]):
             )
             yield Static("loading…", id="status")
         with Horizontal(id="panes"):
-            yield CountsPane(id="counts", classes="pane -shown")
+            yield CountsPane(id="counts", classes="pane")
             yield WordPane(id="word", classes="pane")
             yield TrainPane(id="train", classes="pane")
             yield SamplePane(id="sample", classes="pane")
@@ -162,11 +162,17 @@ class BigramApp(App[None]):
         return self.query_one(f"#{name}", Pane)
 
     def action_show_pane(self, name: str) -> None:
+        # Switch here, not on Tabs.TabActivated: a key typed right after must reach the new pane.
+        self._activate(name)
         self.query_one(Tabs).active = f"tab-{name}"
 
     @on(Tabs.TabActivated)
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
         name = event.tab.id.removeprefix("tab-") if event.tab.id else "counts"
+        if name != self.active_pane:  # a click on a tab
+            self._activate(name)
+
+    def _activate(self, name: str) -> None:
         self.active_pane = name
         self._show_panes()
         if self.session is not None:
@@ -178,7 +184,8 @@ class BigramApp(App[None]):
         if self.screen.has_class("-wide"):
             shown.add("counts")
         for name in PANES:
-            self._pane(name).set_class(name in shown, "-shown")
+            # Display, not a class: a class change would restyle every widget in the pane.
+            self._pane(name).display = name in shown
 
     def action_leave_field(self) -> None:
         if isinstance(self.focused, Input):

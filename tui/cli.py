@@ -25,13 +25,11 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
+from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_MAX_LENGTH, DEFAULT_SEED
+
 from . import cli_output
 from .cli_commands import (
     DEBUG_ENV_VAR,
-    DEFAULT_EPOCHS,
-    DEFAULT_LR,
-    DEFAULT_MAX_LENGTH,
-    DEFAULT_SEED,
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -356,6 +354,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command is None:
         return _run_app(args)
     _check_app_only_options(args)
+    import torch
+
+    # On a 27×27 model torch's second thread costs more than it gives (see python -m bench).
+    torch.set_num_threads(1)
     return _COMMANDS[args.command](args)
 
 

@@ -16,6 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# core.defaults imports no torch, so --help stays instant.
+from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_SEED
+
 from . import cli_output
 
 if TYPE_CHECKING:
@@ -24,12 +27,6 @@ if TYPE_CHECKING:
     from bigram_tui.core.neural import Epoch, TrainingRun
 
 PROG = "bigram-tui"
-# Copies of core constants (core.rng and core.neural import torch, which would make --help
-# take a second); tests/test_cli.py checks that they agree with the core.
-DEFAULT_SEED = 2147483647
-DEFAULT_EPOCHS = 500
-DEFAULT_LR = 50.0
-DEFAULT_MAX_LENGTH = 256
 MAX_EPOCHS = 1_000_000  # ~3 minutes of training; more is a typo, not a plan
 # Every name is kept until the report is printed: 10**10 names would fill memory for hours.
 MAX_NAMES = 1_000_000

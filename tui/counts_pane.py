@@ -26,6 +26,7 @@ VIEWS = {
     "neural": "neural net exp(W)",
     "diff": "P counts − P neural",
 }
+CELL_INFO_LINES = 8  # the cursor read-out is padded to this height
 LIVE_REFRESH_SECONDS = 0.5  # exp(W) follows training at a bounded rate
 
 
@@ -139,6 +140,10 @@ class CountsPane(Pane):
             palette=self._palette_name(),
         )
         self._values = rows
+        # Plain lists for the cursor read-out: a key press then touches no tensor.
+        table_counts = self.session.counts.table(self.layout_name).counts
+        self._counts = table_counts.tolist()
+        self._row_totals = table_counts.sum(dim=1).tolist()
         self.query_one(Heatmap).set_data(data)
         self._show_title()
         self._show_legend(scale)
@@ -192,9 +197,8 @@ class CountsPane(Pane):
         first, second = labels[row], labels[col]
         text = Text.assemble(("bigram ", "bold"), (f"{first}{second}", "bold reverse"), "\n")
         text.append(f"'{second}' after '{first}'\n", style="dim")
-        table = self.session.counts.table(self.layout_name)
-        count = int(table.counts[row, col])
-        row_total = int(table.counts[row].sum())
+        count = self._counts[row][col]
+        row_total = self._row_totals[row]
         text.append(f"count   {count:,}\n")
         text.append(f"row sum {row_total:,}\n")
         if row_total:
@@ -209,7 +213,10 @@ class CountsPane(Pane):
         if self.view in ("neural", "diff"):
             value = self._values[row][col]
             text.append(f"{'exp(W)' if self.view == 'neural' else 'ΔP':7} {value:.6g}\n")
-        self.query_one("#cell-info", Static).update(text)
+        # The read-out keeps its height, so skip the relayout a size change would need.
+        lines = CELL_INFO_LINES - text.plain.count("\n")
+        text.append("\n" * max(0, lines))
+        self.query_one("#cell-info", Static).update(text, layout=False)
 
     def _show_top(self) -> None:
         assert self.session is not None

@@ -28,6 +28,8 @@ class Pane(Vertical):
         self.session = session
         self.loading = False
         self.on_attach()
+        # Focus may have landed here while loading: the footer must learn the pane's keys.
+        self.refresh_bindings()
 
     def on_attach(self) -> None:
         """Fill the pane from `self.session`."""

@@ -16,15 +16,16 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Input, Label, RichLog, Static
 
+from bigram_tui.core.defaults import SAMPLERS
+
 from .pane import Pane
 from .prob_bars import CHOSEN, CHOSEN_LABEL, MUTED, CumulativeBar, ProbBars, display_char
+from .session import MODEL_KINDS
 
 if TYPE_CHECKING:
     from bigram_tui.core.model import BigramModel
     from bigram_tui.core.sampling import Draw, NameSampler, SampledName
 
-MODEL_CYCLE = ("counts", "smoothed", "neural", "uniform")
-SAMPLERS = ("classic", "torch")  # core.sampling.ALGORITHMS, without importing torch
 HISTORY_LIMIT = 1_000
 AUTO_SECONDS = 0.1  # 10 draws a second: slow enough to follow
 RACE_ROWS = 5  # leaders shown in the race table; twice as many on a tall terminal
@@ -86,7 +87,7 @@ class SamplePane(Pane):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.sampler: NameSampler | None = None
-        self.model_kind = MODEL_CYCLE[0]
+        self.model_kind = MODEL_KINDS[0]
         self.last_draw: Draw | None = None
         self.last_finished: SampledName | None = None
         self.names_drawn = 0
@@ -163,7 +164,7 @@ class SamplePane(Pane):
     def action_next_model(self) -> None:
         if self.sampler is None:
             return
-        kind = MODEL_CYCLE[(MODEL_CYCLE.index(self.model_kind) + 1) % len(MODEL_CYCLE)]
+        kind = MODEL_KINDS[(MODEL_KINDS.index(self.model_kind) + 1) % len(MODEL_KINDS)]
         in_progress = "".join(self.sampler.current)
         self.model_kind = kind
         self.sampler.model = self._model(kind)

@@ -24,16 +24,14 @@ from textual.content import Content
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_REG
+
 from .loss_plot import LossPlot
 from .pane import Pane
 
 if TYPE_CHECKING:
     from bigram_tui.core.neural import TrainingRun
 
-# The core's defaults (core.neural), repeated so that importing this module skips torch.
-DEFAULT_LR = 50.0
-DEFAULT_REG = 0.0
-DEFAULT_EPOCHS = 500
 MAX_EPOCHS = 1_000_000
 
 REDRAW_SECONDS = 0.25
