@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Static
 
 from .colour_scale import Scale, palette, xterm
@@ -76,8 +77,8 @@ class CountsPane(Pane):
         self.redraw()
         self.call_after_refresh(self._auto_zoom)
 
-    def focus_default(self) -> None:
-        self.query_one(Heatmap).focus()
+    def default_focus(self) -> Widget:
+        return self.query_one(Heatmap)
 
     def on_resize(self) -> None:
         self._auto_zoom()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.containers import Vertical
+from textual.widget import Widget
 
 if TYPE_CHECKING:
     from .session import Session
@@ -34,6 +35,11 @@ class Pane(Vertical):
     def on_attach(self) -> None:
         """Fill the pane from `self.session`."""
 
+    def default_focus(self) -> Widget:
+        """The widget a user of this pane wants first (never a text field)."""
+        return self
+
     def focus_default(self) -> None:
-        """Give focus to the widget a user of this pane wants first (never a text field)."""
-        self.focus()
+        # At once, not via Widget.focus() (which waits a turn): a key typed right after the
+        # pane key must already reach this pane.
+        self.screen.set_focus(self.default_focus())

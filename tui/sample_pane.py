@@ -126,9 +126,6 @@ class SamplePane(Pane):
         # Focus may have landed here while loading hid our keys; let the footer show them.
         self.refresh_bindings()
 
-    def focus_default(self) -> None:
-        self.focus()
-
     # ----- keys -------------------------------------------------------------------------
 
     def action_draw(self) -> None:

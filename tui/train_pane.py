@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -178,8 +179,8 @@ class TrainPane(Pane):
         # Focus may have landed in here while loading hid our keys; let the footer show them.
         self.refresh_bindings()
 
-    def focus_default(self) -> None:
-        self.query_one(LossPlot).focus()
+    def default_focus(self) -> Widget:
+        return self.query_one(LossPlot)
 
     # ----- keys -------------------------------------------------------------------------
 

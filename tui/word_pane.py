@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from .pane import Pane
@@ -93,8 +94,11 @@ class WordPane(Pane):
     def on_attach(self) -> None:
         self.rescore()
 
+    def default_focus(self) -> Widget:
+        return self.query_one("#word-results")
+
     def focus_default(self) -> None:
-        self.query_one("#word-results").focus()
+        super().focus_default()
         # The neural net may have trained since: show its current numbers.
         self.rescore()
 
