@@ -14,6 +14,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.geometry import Size
+from textual.lazy import Lazy
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tab, Tabs
@@ -27,6 +28,7 @@ from .train_pane import TrainPane
 from .word_pane import WordPane
 
 PANES = ("counts", "word", "train", "sample")
+PANE_TYPES = (CountsPane, WordPane, TrainPane, SamplePane)  # in the order of PANES
 MIN_SIZE = (60, 16)  # below this, a message instead of a squashed layout
 WIDE_SIZE = (160, 45)  # from here, the counts grid stays beside the other panes
 
@@ -86,9 +88,10 @@ class BigramApp(App[None]):
             yield Static("loading…", id="status")
         with Horizontal(id="panes"):
             yield CountsPane(id="counts", classes="pane")
-            yield WordPane(id="word", classes="pane")
-            yield TrainPane(id="train", classes="pane")
-            yield SamplePane(id="sample", classes="pane")
+            # Mounted after the first frame, which then paints sooner.
+            yield Lazy(WordPane(id="word", classes="pane"))
+            yield Lazy(TrainPane(id="train", classes="pane"))
+            yield Lazy(SamplePane(id="sample", classes="pane"))
         yield Static(id="too-small")
         yield Footer()
 
@@ -137,6 +140,11 @@ class BigramApp(App[None]):
     def on_load_progress(self, message: LoadProgress) -> None:
         self.query_one("#status", Static).update(message.text)
 
+    def on_pane_mounted(self, message: Pane.Mounted) -> None:
+        self._show_panes()
+        if self.session is not None and message.pane.session is None:
+            message.pane.attach(self.session)
+
     def on_session_ready(self, message: SessionReady) -> None:
         self.session = message.session
         counts = message.session.counts
@@ -183,9 +191,9 @@ class BigramApp(App[None]):
         # Wide: the grid stays beside the other panes; on its own tab it takes the whole width.
         if self.screen.has_class("-wide"):
             shown.add("counts")
-        for name in PANES:
+        for pane in self.query(Pane):
             # Display, not a class: a class change would restyle every widget in the pane.
-            self._pane(name).display = name in shown
+            pane.display = pane.id in shown
 
     def action_leave_field(self) -> None:
         if isinstance(self.focused, Input):
@@ -208,10 +216,9 @@ class BigramApp(App[None]):
             ("ctrl+p", "command palette"),
         ]
         sections = [("Everywhere", general)]
-        for name in PANES:
-            pane = self._pane(name)
-            keys = [(_key_label(b), b.tooltip or b.description) for b in _bindings_of(pane)]
-            sections.append((f"{PANES.index(name) + 1} {pane.TITLE or name.title()}", keys))
+        for number, pane_type in enumerate(PANE_TYPES, 1):
+            keys = [(_key_label(b), b.tooltip or b.description) for b in _bindings_of(pane_type)]
+            sections.append((f"{number} {pane_type.TITLE}", keys))
         sections.append(
             ("Counts grid", [("arrows, h j k l", "move the cursor"), ("home, end", "first/last")])
         )
@@ -226,9 +233,8 @@ class BigramApp(App[None]):
                 lambda n=name: self.action_show_pane(n),
             )
         yield SystemCommand("Help: keys", "List every key", self.action_help)
-        for name in PANES:
-            pane = self._pane(name)
-            for binding in _bindings_of(pane):
+        for pane in self.query(Pane):  # those mounted so far
+            for binding in _bindings_of(type(pane)):
                 yield SystemCommand(
                     f"{pane.TITLE}: {binding.description}",
                     f"key {binding.key}",
@@ -276,8 +282,8 @@ def _key_label(binding: Binding) -> str:
     return ", ".join(KEY_SYMBOLS.get(key, key) for key in binding.key.split(","))
 
 
-def _bindings_of(pane: Pane) -> list[Binding]:
-    return [b for b in pane.BINDINGS if isinstance(b, Binding)]
+def _bindings_of(pane_type: type[Pane]) -> list[Binding]:
+    return [b for b in pane_type.BINDINGS if isinstance(b, Binding)]
 
 
 def run_app(*, data: str | None, seed: int, mouse: bool, truecolor: bool) -> int:

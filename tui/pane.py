@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widget import Widget
 
 if TYPE_CHECKING:
@@ -20,9 +21,17 @@ class Pane(Vertical):
         super().__init__(**kwargs)
         self.session: Session | None = None
 
+    class Mounted(Message):
+        """A pane is in the DOM (the app mounts all but the first after its first frame)."""
+
+        def __init__(self, pane: Pane) -> None:
+            super().__init__()
+            self.pane = pane
+
     def on_mount(self) -> None:
         if self.session is None:
             self.loading = True
+        self.post_message(self.Mounted(self))
 
     def attach(self, session: Session) -> None:
         """Called once, on the UI thread, when the model is ready."""
