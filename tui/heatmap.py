@@ -62,6 +62,7 @@ class Heatmap(ScrollView, can_focus=True):
         self.row = 0
         self.col = 1
         self._lines: dict[int, Strip] = {}
+        self._cached_rows_per_line = 0
 
     # Geometry ------------------------------------------------------------------------
 
@@ -130,7 +131,10 @@ class Heatmap(ScrollView, can_focus=True):
         self.call_after_refresh(self._scroll_to_cursor)
 
     def on_resize(self) -> None:
-        self._lines.clear()
+        # Lines are drawn at full width and cropped, so only a change of layout stales them.
+        if self._rows_per_line != self._cached_rows_per_line:
+            self._cached_rows_per_line = self._rows_per_line
+            self._lines.clear()
         self._update_virtual_size()
 
     def move_cursor(self, row: int, col: int) -> None:

@@ -40,6 +40,7 @@ class LossPlot(PlotextPlot):
         self._floor: float | None = None
         self._target_epochs = 0
         self.render_seconds = 0.0  # how long the last render took, for callers to pace redraws
+        self._rendered: tuple[tuple, object] | None = None  # (what it showed, the renderable)
 
     def show(self, losses: Sequence[float], floor: float | None, target_epochs: int) -> None:
         """Plot `losses` (index = epoch) against the `floor` line; re-renders once."""
@@ -53,10 +54,23 @@ class LossPlot(PlotextPlot):
         return Color.parse(value).rgb
 
     def render(self):
+        losses = self._losses
+        shown = (
+            len(losses),
+            losses[-1] if losses else None,
+            self._floor,
+            self._target_epochs,
+            self.size,
+            self.app.theme,
+        )
+        # Showing the pane again, or a repaint under a toast, needs no new figure.
+        if self._rendered is not None and self._rendered[0] == shown:
+            return self._rendered[1]
         started = time.perf_counter()
         self._build_figure()
         rendered = super().render()
         self.render_seconds = time.perf_counter() - started
+        self._rendered = (shown, rendered)
         return rendered
 
     def _build_figure(self) -> None:

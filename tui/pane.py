@@ -7,13 +7,18 @@ from typing import TYPE_CHECKING
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import Widget
+from textual.widgets import Static
+
+LOADING_NOTE = (
+    "Loading the model…\nimporting torch and counting bigrams; this pane fills in when ready."
+)
 
 if TYPE_CHECKING:
     from .session import Session
 
 
 class Pane(Vertical):
-    """One of the app's tabs. It shows a loading state until `attach` hands it the model."""
+    """One of the app's tabs. It shows a loading note until `attach` hands it the model."""
 
     TITLE = ""
 
@@ -30,13 +35,17 @@ class Pane(Vertical):
 
     def on_mount(self) -> None:
         if self.session is None:
-            self.loading = True
+            # A still note, not Textual's animated LoadingIndicator: the animation competes for
+            # the GIL with torch's import and made the model ready a second later (bench).
+            self.add_class("-loading")
+            self.mount(Static(LOADING_NOTE, classes="loading-note"), before=0)
         self.post_message(self.Mounted(self))
 
     def attach(self, session: Session) -> None:
         """Called once, on the UI thread, when the model is ready."""
         self.session = session
-        self.loading = False
+        self.remove_class("-loading")
+        self.query(".loading-note").remove()
         self.on_attach()
         # Focus may have landed here while loading: the footer must learn the pane's keys.
         self.refresh_bindings()
