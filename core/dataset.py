@@ -23,6 +23,8 @@ from pathlib import Path
 
 from bigram_tui.core.data import DataError, check_readable
 
+from .files import fsync_directory
+
 # Set instead of imported from typing, which would add milliseconds to startup;
 # type checkers treat the name specially either way.
 TYPE_CHECKING = False
@@ -127,20 +129,6 @@ def _cache_unwritable(directory: Path, exc: OSError) -> DatasetUnavailable:
     )
 
 
-def _fsync_directory(directory: Path) -> None:
-    # Makes the rename itself durable; some filesystems refuse, which is harmless.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _network_errors() -> tuple[type[Exception], ...]:
     import http.client
 
@@ -243,7 +231,7 @@ def download_default(
     finally:
         if not completed:
             Path(temporary.name).unlink(missing_ok=True)
-    _fsync_directory(directory)
+    fsync_directory(directory)
     return target
 
 

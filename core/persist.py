@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from .counts import BigramCounts
+from .files import fsync_directory
 from .model import BigramModel
 from .neural import TrainingRun, check_hyperparameters, neural_model
 from .rng import check_seed
@@ -97,20 +98,6 @@ def _payload(run: TrainingRun) -> dict[str, object]:
     }
 
 
-def _fsync_directory(directory: Path) -> None:
-    # Makes the rename durable; some filesystems refuse to fsync a directory, harmlessly.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _mode_for(target: Path) -> int:
     """Keep the permissions of a file being replaced; a new file gets rw-r--r--."""
     try:
@@ -161,7 +148,7 @@ def save_model(path: str | os.PathLike[str], run: TrainingRun) -> Path:
     finally:
         if not completed:
             temporary.unlink(missing_ok=True)
-    _fsync_directory(directory)
+    fsync_directory(directory)
     return target
 
 
