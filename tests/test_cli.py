@@ -14,6 +14,8 @@ import pytest
 
 from bigram_tui.tui import cli
 
+from .cli_harness import run_cli as run
+
 NOTEBOOK_NAMES = [
     "mor", "axx", "minaymoryles", "kondlaisah", "anchshizarie", "odaren", "iaddash", "h",
     "jhinatien", "egushl", "h", "br", "a", "jayn", "ilemannariaenien", "be", "f", "akiinela",
@@ -25,12 +27,6 @@ UNIFORM_NAMES = [
     "idcx",
 ]
 SMALL_WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia"]
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
-    code = cli.main([str(arg) for arg in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def strict_json(text: str) -> object:

@@ -12,24 +12,10 @@ import pytest
 
 from bigram_tui.tui import cli
 
+from .cli_harness import one_line_error
+from .cli_harness import run_cli as run
+
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia"]
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
-    code = cli.main([str(arg) for arg in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def one_line_error(code: int, err: str) -> str:
-    """The single stderr line of a usage error, after checking there is exactly one."""
-    assert code == cli.EXIT_USAGE, err
-    assert err.endswith("\n") and err.count("\n") == 1, err
-    assert "Traceback" not in err
-    line = err.rstrip("\n")
-    assert line.startswith("bigram-tui")
-    assert line.isprintable(), repr(line)
-    return line
 
 
 @pytest.fixture(autouse=True)

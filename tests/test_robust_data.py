@@ -27,6 +27,8 @@ from bigram_tui.core.model import counts_model
 from bigram_tui.core.sampling import sample_names
 from bigram_tui.tui import cli
 
+from .cli_harness import run_cli
+
 # 89 characters: upper and lower case, digits, accented letters, a space, an emoji and a
 # combining acute accent (which follows a letter, so it never starts a word).
 WIDE_CHARS = (
@@ -45,12 +47,6 @@ def wide_words() -> list[str]:
     words = [f"{base[i]}{base[(i * 7 + 3) % len(base)]}e\u0301" for i in range(len(base))]
     words += [f"{c}a {c}b" for c in base]  # inner spaces are characters
     return words
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
-    code = cli.main([str(arg) for arg in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def usage_error(code: int, err: str) -> str:

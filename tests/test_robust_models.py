@@ -15,13 +15,9 @@ from bigram_tui.core.neural import TrainingRun
 from bigram_tui.core.persist import ModelFileError, load_model, restore_run, save_model
 from bigram_tui.tui import cli
 
+from .cli_harness import run_cli as run
+
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia"]
-
-
-def run(capsys, *argv: object) -> tuple[int, str, str]:
-    code = cli.main([str(arg) for arg in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def one_line(code: int, err: str) -> str:
