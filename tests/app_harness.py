@@ -32,3 +32,29 @@ async def wait_until_loaded(pilot: Pilot) -> None:
 def text_of(app: BigramApp, selector: str) -> str:
     """The plain text a Static shows."""
     return str(app.query_one(selector, Static).visual)
+
+
+async def until(pilot: Pilot, condition, timeout: float = 20.0) -> None:
+    """Let the app run until `condition()` holds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("condition not reached")
+        await pilot.pause(0.02)
+
+
+def run_on_pane(names_path: Path, pane_key: str, scenario, size=(120, 36)):
+    """Run `scenario(app, pilot, pane)` on a loaded app, with the pane of `pane_key` shown."""
+
+    async def main():
+        app = make_app(names_path)
+        async with app.run_test(size=size) as pilot:
+            await wait_until_loaded(pilot)
+            await pilot.press(pane_key)
+            pane = app.query_one(f"#{PANE_IDS[pane_key]}")
+            return await scenario(app, pilot, pane)
+
+    return asyncio.run(main())
+
+
+PANE_IDS = {"1": "counts", "2": "word", "3": "train", "4": "sample"}

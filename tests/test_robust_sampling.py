@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from bigram_tui.core.sampling import DEFAULT_MAX_LENGTH, NameSampler, sample_nam
 from bigram_tui.tui import cli, sample_pane
 from bigram_tui.tui.sample_pane import SamplePane
 
-from .app_harness import make_app, text_of, wait_until_loaded
+from .app_harness import run_on_pane, text_of, until
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia"]
 
@@ -29,26 +28,6 @@ def endless(weights: torch.Tensor) -> torch.Tensor:
     endless_weights = weights.clone()
     endless_weights[:, 0] = -1e4  # exp(-1e4) underflows to 0.0 in float64
     return endless_weights
-
-
-async def until(pilot, condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not reached")
-        await asyncio.sleep(0.02)
-
-
-def run_app(names_path: Path, scenario, size=(120, 36)):
-    async def main():
-        app = make_app(names_path)
-        async with app.run_test(size=size) as pilot:
-            await wait_until_loaded(pilot)
-            await pilot.press("4")
-            pane = app.query_one(SamplePane)
-            return await scenario(app, pilot, pane)
-
-    return asyncio.run(main())
 
 
 # --- a model that never ends a name -------------------------------------------------------------
@@ -98,7 +77,7 @@ def test_app_marks_endless_names_as_cut(names_path: Path) -> None:
         history = app.query_one("#sample-history", RichLog)
         assert "…(cut)" in history.lines[-1].text
 
-    run_app(names_path, scenario)
+    run_on_pane(names_path, "4", scenario)
 
 
 # --- the uniform model ---------------------------------------------------------------------------
@@ -126,7 +105,7 @@ def test_app_uniform_model(names_path: Path) -> None:
         await pilot.press("t", "f")  # the torch race on a flat row
         assert pane.last_finished is not None
 
-    run_app(names_path, scenario)
+    run_on_pane(names_path, "4", scenario)
 
 
 # --- seeds ----------------------------------------------------------------------------------------
@@ -166,7 +145,7 @@ def test_app_seed_field(names_path: Path) -> None:
             assert not pane.has_class("-editing-seed")
             assert pane.last_finished == sample_names(pane.sampler.model, 1, seed=seed)[0]
 
-    run_app(names_path, scenario)
+    run_on_pane(names_path, "4", scenario)
 
 
 # --- long auto-runs ------------------------------------------------------------------------------
@@ -206,4 +185,4 @@ def test_auto_run_keeps_memory_bounded_and_the_history_scrolls(
         assert history.max_scroll_y > 0 and history.scroll_y == history.max_scroll_y
         assert history.lines[-1].text.lstrip().startswith(str(pane.names_drawn))
 
-    run_app(names_path, scenario, size=(100, 24))
+    run_on_pane(names_path, "4", scenario, size=(100, 24))

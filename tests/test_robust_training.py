@@ -17,30 +17,9 @@ from bigram_tui.core.neural import TrainingDiverged, TrainingRun, initial_weight
 from bigram_tui.tui.loss_plot import LossPlot
 from bigram_tui.tui.train_pane import DIVERGED, FINISHED, PAUSED, RUNNING, TrainPane
 
-from .app_harness import make_app, text_of, wait_until_loaded
+from .app_harness import make_app, run_on_pane, text_of, until, wait_until_loaded
 
 NOTEBOOK_LOSSES = [3.7590, 3.3711, 3.1540]
-
-
-async def until(pilot, condition, timeout: float = 20.0) -> None:
-    """Let the app run until `condition()` holds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not reached")
-        await pilot.pause(0.02)
-
-
-def run_app(names_path: Path, scenario, size=(120, 36)):
-    async def main():
-        app = make_app(names_path)
-        async with app.run_test(size=size) as pilot:
-            await wait_until_loaded(pilot)
-            await pilot.press("3")
-            pane = app.query_one(TrainPane)
-            return await scenario(app, pilot, pane)
-
-    return asyncio.run(main())
 
 
 async def press_now(pilot, *keys: str) -> None:
@@ -92,7 +71,7 @@ def test_divergence_stops_keeps_the_plot_and_reset_recovers(names_path: Path) ->
         await pilot.press("n", "n", "n")
         assert [round(x, 4) for x in pane.run.losses] == NOTEBOOK_LOSSES
 
-    run_app(names_path, scenario)
+    run_on_pane(names_path, "3", scenario)
 
 
 def test_core_divergence_leaves_the_weights_as_they_were(name_counts) -> None:
@@ -129,7 +108,7 @@ def test_fields_reject_bad_values_with_a_reason(names_path: Path) -> None:
             after = {"lr": pane.run.lr, "reg": pane.run.reg, "epochs": pane.target_epochs}
             assert after[field] == float(good)
 
-    run_app(names_path, scenario)
+    run_on_pane(names_path, "3", scenario)
 
 
 def test_reset_and_changes_while_running(names_path: Path) -> None:
@@ -162,7 +141,7 @@ def test_reset_and_changes_while_running(names_path: Path) -> None:
         await asyncio.sleep(0.3)
         assert pane.state == PAUSED and pane.run.epoch == paused_at
 
-    run_app(names_path, scenario)
+    run_on_pane(names_path, "3", scenario)
 
 
 def test_a_finished_run_asks_for_more_epochs(names_path: Path) -> None:
@@ -186,7 +165,7 @@ def test_a_finished_run_asks_for_more_epochs(names_path: Path) -> None:
         await pilot.press("escape", "n")
         assert pane.run.epoch == 4
 
-    run_app(names_path, scenario)
+    run_on_pane(names_path, "3", scenario)
 
 
 def test_quitting_during_training_is_prompt_and_leaves_no_thread(names_path: Path) -> None:
