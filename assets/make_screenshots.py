@@ -50,7 +50,9 @@ async def shoot(data: Path, name: str, size: tuple[int, int], keys: list[str]) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=os.environ.get("BIGRAM_TUI_DATA", DEFAULT_DATA))
+    parser.add_argument(
+        "--data", type=Path, default=os.environ.get("BIGRAM_TUI_DATA", DEFAULT_DATA)
+    )
     args = parser.parse_args()
     for name, size, keys in SHOTS:
         print(asyncio.run(shoot(args.data, name, size, keys)))

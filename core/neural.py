@@ -72,6 +72,8 @@ class TrainingRun:
         self.vocab = counts.vocab
         self.seed = check_seed(seed)
         self._lr, self._reg = float(lr), float(reg)
+        # The loss that divergence is judged against: the first since lr or λ last changed.
+        self._baseline_loss: float | None = None
         self._counts = counts.counts.double()
         self._row_totals = self._counts.sum(dim=1, keepdim=True)
         self._total = float(self._counts.sum())
@@ -106,8 +108,7 @@ class TrainingRun:
             # Replaced, never mutated in place, so a reader always sees a whole W.
             self.weights = initial_weights(self.vocab.size, self.seed).double()
             self.losses: list[float] = []
-            # The loss that divergence is judged against: the first since lr or λ last changed.
-            self._baseline_loss: float | None = None
+            self._baseline_loss = None
 
     @property
     def epoch(self) -> int:

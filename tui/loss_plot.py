@@ -90,8 +90,8 @@ class LossPlot(PlotextPlot):
         if self._target_epochs <= _FIXED_AXIS_MAX_EPOCHS:
             last_epoch = max(last_epoch, self._target_epochs)
         plt.xlim(0, last_epoch)
-        ticks = sorted({round(last_epoch * i / 4) for i in range(5)})
-        plt.xticks(ticks, [f"{tick:,}" for tick in ticks])
+        ticks = sorted({float(round(last_epoch * i / 4)) for i in range(5)})
+        plt.xticks(ticks, [f"{int(tick):,}" for tick in ticks])
 
         finite = [y for y in ys if math.isfinite(y)]
         top = max(finite) if finite else (floor + 1.5 if floor is not None else 4.0)

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Input, Label, RichLog, Static
 
 from bigram_tui.core.defaults import SAMPLERS
@@ -92,7 +93,7 @@ class SamplePane(Pane):
         self.last_finished: SampledName | None = None
         self.names_drawn = 0
         self._model_note = ""  # e.g. which epoch the neural weights are from
-        self._auto_timer = None
+        self._auto_timer: Timer | None = None
         self.auto_running = False
 
     # ----- layout -----------------------------------------------------------------------

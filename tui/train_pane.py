@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -141,7 +142,7 @@ class TrainPane(Pane):
         self._plot_shown_at = 0.0
         self._rate_mark: tuple[float, int] = (0.0, 0)
         self._rate: float | None = None
-        self._ticker = None
+        self._ticker: Timer | None = None
 
     # ----- layout -----------------------------------------------------------------------
 

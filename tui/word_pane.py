@@ -51,7 +51,7 @@ class WordInput(Input):
         if len(printable_text) < len(text):
             # A pasted escape sequence must not be drawn raw: it would act on the terminal.
             notes.append(f"left out {len(text) - len(printable_text)} control characters")
-        room = self.max_length - (len(self.value) - (end - start))
+        room = (self.max_length or MAX_WORD_LENGTH) - (len(self.value) - (end - start))
         if len(printable_text) > room:
             arrived = f"{len(text):,} characters arrived; " if len(text) > 1 else ""
             notes.append(f"{arrived}a word here holds {self.max_length}, the rest is left out")
