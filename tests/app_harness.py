@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
+import bigram_tui.tui as tui_package
 from bigram_tui.core.rng import DEFAULT_SEED
 from bigram_tui.tui.app import BigramApp
+from bigram_tui.tui.pane import Pane
 
 LOAD_TIMEOUT_SECONDS = 60.0
+STYLES = Path(tui_package.__file__).parent / "styles"
 
 
 def make_app(names_path: Path) -> BigramApp:
@@ -58,3 +62,32 @@ def run_on_pane(names_path: Path, pane_key: str, scenario, size=(120, 36)):
 
 
 PANE_IDS = {"1": "counts", "2": "word", "3": "train", "4": "sample"}
+
+
+class SinglePaneApp(App):
+    """One pane with its stylesheet and a footer, attached to a loaded session."""
+
+    def __init__(self, pane: Pane, stylesheet: str, session) -> None:
+        super().__init__(css_path=[STYLES / stylesheet])
+        self.pane = pane
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        yield self.pane
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.pane.attach(self.session)
+        self.pane.focus_default()
+
+
+def drive_pane(pane: Pane, stylesheet: str, session, scenario, size=(80, 24)) -> None:
+    """Run `scenario(pilot, pane)` in a headless SinglePaneApp."""
+
+    async def main():
+        app = SinglePaneApp(pane, stylesheet, session)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await scenario(pilot, pane)
+
+    asyncio.run(main())

@@ -40,6 +40,10 @@ def name_counts(names: list[str]):
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+def _isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+):
     # No test may read or write the user's real cache.
     monkeypatch.setenv("BIGRAM_TUI_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    # With BIGRAM_TUI_DEBUG set, the CLI would show tracebacks that the tests forbid.
+    monkeypatch.delenv("BIGRAM_TUI_DEBUG", raising=False)

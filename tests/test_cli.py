@@ -46,12 +46,6 @@ def assert_one_line_error(code: int, out: str, err: str, expected_code: int = 2)
     return err.strip()
 
 
-@pytest.fixture(autouse=True)
-def _no_debug(monkeypatch: pytest.MonkeyPatch) -> None:
-    # With BIGRAM_TUI_DEBUG=1 in the environment, internal errors would raise instead.
-    monkeypatch.delenv(cli.DEBUG_ENV_VAR, raising=False)
-
-
 @pytest.fixture
 def small_data(tmp_path: Path) -> Path:
     path = tmp_path / "words.txt"

@@ -18,11 +18,6 @@ from .cli_harness import run_cli as run
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia"]
 
 
-@pytest.fixture(autouse=True)
-def _no_debug(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(cli.DEBUG_ENV_VAR, raising=False)
-
-
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
     path = tmp_path / "words.txt"

@@ -25,7 +25,6 @@ from bigram_tui.core.data import read_words
 from bigram_tui.core.dataset import DatasetUnavailable, resolve_dataset
 from bigram_tui.core.model import counts_model
 from bigram_tui.core.sampling import sample_names
-from bigram_tui.tui import cli
 
 from .cli_harness import run_cli
 
@@ -56,8 +55,7 @@ def usage_error(code: int, err: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _no_debug(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(cli.DEBUG_ENV_VAR, raising=False)
+def _no_data_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(dataset.DATA_ENV_VAR, raising=False)
 
 

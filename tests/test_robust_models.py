@@ -13,7 +13,6 @@ from bigram_tui.core import persist
 from bigram_tui.core.counts import BigramCounts
 from bigram_tui.core.neural import TrainingRun
 from bigram_tui.core.persist import ModelFileError, load_model, restore_run, save_model
-from bigram_tui.tui import cli
 
 from .cli_harness import run_cli as run
 
@@ -24,11 +23,6 @@ def one_line(code: int, err: str) -> str:
     assert code == 2, err
     assert err.count("\n") == 1 and "Traceback" not in err
     return err.strip()
-
-
-@pytest.fixture(autouse=True)
-def _no_debug(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(cli.DEBUG_ENV_VAR, raising=False)
 
 
 @pytest.fixture

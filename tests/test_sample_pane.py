@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
-
 import pytest
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Input, RichLog
+from textual.widgets import Input, RichLog
 
-import bigram_tui.tui as tui_package
 from bigram_tui.tui.prob_bars import CumulativeBar, ProbBars, column_bar, percent_label
 from bigram_tui.tui.sample_pane import HISTORY_LIMIT, SamplePane, ordinal, parse_seed
 
-STYLES = Path(tui_package.__file__).parent / "styles"
+from .app_harness import drive_pane
+
 SEED = 2147483647
 LECTURE_NAMES = ["mor", "axx", "minaymoryles", "kondlaisah", "anchshizarie"]
 
@@ -25,31 +21,9 @@ def session(names_path):
     return Session.load(names_path, seed=SEED)
 
 
-class HostApp(App):
-    CSS_PATH = [STYLES / "sample.tcss"]
-
-    def __init__(self, session) -> None:
-        super().__init__()
-        self.session = session
-
-    def compose(self) -> ComposeResult:
-        yield SamplePane(id="sample")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        pane = self.query_one(SamplePane)
-        pane.attach(self.session)
-        pane.focus_default()
-
-
 def drive(session, scenario, size=(80, 24)):
-    async def main():
-        app = HostApp(session)
-        async with app.run_test(size=size) as pilot:
-            await pilot.pause()
-            await scenario(pilot, app.query_one(SamplePane))
-
-    asyncio.run(main())
+    """Run `scenario(pilot, pane)` with the pane alone in a headless app."""
+    drive_pane(SamplePane(id="sample"), "sample.tcss", session, scenario, size)
 
 
 def text_of(pane: SamplePane, selector: str) -> str:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from pathlib import Path
 
 import pytest
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
-import bigram_tui.tui as tui_package
 from bigram_tui.tui.train_pane import (
     DIVERGED,
     FINISHED,
@@ -22,7 +18,8 @@ from bigram_tui.tui.train_pane import (
     parse_reg,
 )
 
-STYLES = Path(tui_package.__file__).parent / "styles"
+from .app_harness import drive_pane
+
 SEED = 2147483647
 
 
@@ -33,34 +30,10 @@ def session(names_path):
     return Session.load(names_path, seed=SEED)
 
 
-class HostApp(App):
-    CSS_PATH = [STYLES / "train.tcss"]
-
-    def __init__(self, session) -> None:
-        super().__init__()
-        self.session = session
-
-    def compose(self) -> ComposeResult:
-        yield TrainPane(id="train")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.session.run.reset()
-        pane = self.query_one(TrainPane)
-        pane.attach(self.session)
-        pane.focus_default()
-
-
 def drive(session, scenario, size=(80, 24)):
-    """Run `scenario(pilot, pane)` inside a headless host app."""
-
-    async def main():
-        app = HostApp(session)
-        async with app.run_test(size=size) as pilot:
-            await pilot.pause()
-            await scenario(pilot, app.query_one(TrainPane))
-
-    asyncio.run(main())
+    """Run `scenario(pilot, pane)` with the pane alone in a headless app."""
+    session.run.reset()
+    drive_pane(TrainPane(id="train"), "train.tcss", session, scenario, size)
 
 
 def text_of(pane: TrainPane, selector: str) -> str:
