@@ -36,7 +36,10 @@ def format_cell(view: str, value: float) -> str:
     if view == "counts":
         return str(int(value))
     if view == "probs":
-        return f"{value:.3f}".lstrip("0") if value > 0 else "0"
+        if value == 0:
+            return "0"
+        # A bigram seen once is not impossible: never let it read as .000.
+        return f"{value:.3f}".lstrip("0") if value >= 0.0005 else "<.001"
     if view == "log_probs":
         return "-inf" if value == -math.inf else f"{value:.2f}"
     if view == "neural":
