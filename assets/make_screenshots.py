@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from bigram_tui.core.rng import DEFAULT_SEED
-from bigram_tui.tui.app import BigramApp
+from bigram_tui.tui.app.app import BigramApp
 
 ASSETS = Path(__file__).resolve().parent
 DEFAULT_DATA = ASSETS.parent.parent / "shared" / "data" / "names.txt"

@@ -26,7 +26,7 @@ from bigram_tui.core.dataset import DatasetUnavailable, resolve_dataset
 from bigram_tui.core.model import counts_model
 from bigram_tui.core.sampling import sample_names
 
-from .cli_harness import run_cli
+from ..cli.helpers import run_cli
 
 # 89 characters: upper and lower case, digits, accented letters, a space, an emoji and a
 # combining acute accent (which follows a letter, so it never starts a word).
@@ -94,10 +94,10 @@ def test_wide_vocabulary_in_the_app(tmp_path: Path) -> None:
     """The 90×90 grid scrolls to its last cell, and the other panes work with it."""
     from textual.widgets import Input, Static
 
-    from bigram_tui.tui.app import BigramApp
-    from bigram_tui.tui.heatmap import Heatmap
+    from bigram_tui.tui.app.app import BigramApp
+    from bigram_tui.tui.app.heatmap import Heatmap
 
-    from .app_harness import text_of, wait_until_loaded
+    from ..app.helpers import text_of, wait_until_loaded
 
     path = tmp_path / "wide.txt"
     path.write_text("\n".join(wide_words()) + "\n", encoding="utf-8")
@@ -180,7 +180,7 @@ def test_big_files_stream_with_bounded_memory(
 
 def test_loading_reports_progress_per_chunk(tmp_path: Path, names: list[str]) -> None:
     """The app's loader calls back after each chunk with a growing word count."""
-    from bigram_tui.tui.session import Session
+    from bigram_tui.core.session import Session
 
     block = "\n".join(names) + "\n"
     path = tmp_path / "five.txt"
@@ -193,9 +193,9 @@ def test_loading_reports_progress_per_chunk(tmp_path: Path, names: list[str]) ->
 
 def test_the_app_shows_counting_progress(tmp_path: Path, names: list[str], monkeypatch) -> None:
     """While a multi-megabyte file loads, the status line says how far counting got."""
-    from bigram_tui.tui.app import BigramApp
+    from bigram_tui.tui.app.app import BigramApp
 
-    from .app_harness import wait_until_loaded
+    from ..app.helpers import wait_until_loaded
 
     path = tmp_path / "five.txt"
     path.write_text(("\n".join(names) + "\n") * 20, encoding="utf-8")
@@ -235,10 +235,10 @@ def test_bad_files_open_the_data_problem_screen_and_retry_recovers(tmp_path: Pat
     """Each bad file shows what is wrong and the app keeps running; once fixed, r loads it."""
     from textual.widgets import Static
 
-    from bigram_tui.tui.app import BigramApp
-    from bigram_tui.tui.screens import DataProblemScreen
+    from bigram_tui.tui.app.app import BigramApp
+    from bigram_tui.tui.app.screens import DataProblemScreen
 
-    from .app_harness import wait_until_loaded
+    from ..app.helpers import wait_until_loaded
 
     path = tmp_path / "bad.txt"
     path.write_bytes(BAD_FILES[0][0])

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bigram_tui.tui import cli
+from bigram_tui.tui.cli import main as cli
 
-from .cli_harness import one_line_error
-from .cli_harness import run_cli as run
+from .helpers import one_line_error
+from .helpers import run_cli as run
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia"]
 

@@ -27,8 +27,8 @@ from typing import Any, NoReturn
 
 from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_MAX_LENGTH, DEFAULT_SEED
 
-from . import cli_output
-from .cli_commands import (
+from . import output as cli_output
+from .commands import (
     DEBUG_ENV_VAR,
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
@@ -330,7 +330,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _run_app(args: argparse.Namespace) -> int:
-    from bigram_tui.tui.app import run_app
+    from bigram_tui.tui.app.app import run_app
 
     seed = DEFAULT_SEED if args.app_seed is None else args.app_seed
     return run_app(data=args.app_data, seed=seed, mouse=not args.no_mouse, truecolor=args.truecolor)

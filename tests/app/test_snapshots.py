@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-from .app_harness import make_app, wait_until_loaded
+from .helpers import make_app, wait_until_loaded
 
 PANE_KEYS = {
     "counts": [],

@@ -14,7 +14,7 @@ LOADING_NOTE = (
 )
 
 if TYPE_CHECKING:
-    from .session import Session
+    from bigram_tui.core.session import Session
 
 
 class Pane(Vertical):

@@ -14,10 +14,10 @@ from textual import events
 from textual.widgets import Input, Static
 
 from bigram_tui.core.neural import TrainingDiverged, TrainingRun, initial_weights
-from bigram_tui.tui.loss_plot import LossPlot
-from bigram_tui.tui.train_pane import DIVERGED, FINISHED, PAUSED, RUNNING, TrainPane
+from bigram_tui.tui.app.loss_plot import LossPlot
+from bigram_tui.tui.app.train_pane import DIVERGED, FINISHED, PAUSED, RUNNING, TrainPane
 
-from .app_harness import make_app, run_on_pane, text_of, until, wait_until_loaded
+from .helpers import make_app, run_on_pane, text_of, until, wait_until_loaded
 
 NOTEBOOK_LOSSES = [3.7590, 3.3711, 3.1540]
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from bigram_tui.core.dataset import DEFAULT_FILENAME, DEFAULT_SHA256, DEFAULT_URL
 
-MANIFEST = Path(__file__).resolve().parents[1] / "assets" / "names.manifest.json"
+MANIFEST = Path(__file__).resolve().parents[2] / "assets" / "names.manifest.json"
 
 
 def test_manifest_matches_the_download_the_code_makes():

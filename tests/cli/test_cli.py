@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bigram_tui.tui import cli
+from bigram_tui.tui.cli import main as cli
 
-from .cli_harness import run_cli as run
+from .helpers import run_cli as run
 
 NOTEBOOK_NAMES = [
     "mor", "axx", "minaymoryles", "kondlaisah", "anchshizarie", "odaren", "iaddash", "h",
@@ -401,7 +401,7 @@ def test_warnings_never_reach_the_user(capsys, small_data: Path, monkeypatch) ->
 
 
 def test_no_subcommand_starts_the_app(monkeypatch) -> None:
-    from bigram_tui.tui import app
+    from bigram_tui.tui.app import app
 
     calls = []
     monkeypatch.setattr(app, "run_app", lambda **kwargs: calls.append(kwargs) or 0)
@@ -439,7 +439,7 @@ def test_defaults_agree_with_the_core() -> None:
 
 def test_importing_the_cli_imports_neither_torch_nor_textual() -> None:
     probe = (
-        "import sys, bigram_tui.tui.cli; "
+        "import sys, bigram_tui.tui.cli.main; "
         "print(sorted(m for m in ('torch', 'textual') if m in sys.modules))"
     )
     result = subprocess.run(

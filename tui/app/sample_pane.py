@@ -18,10 +18,10 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, RichLog, Static
 
 from bigram_tui.core.defaults import SAMPLERS
+from bigram_tui.core.session import MODEL_KINDS
 
 from .pane import Pane
 from .prob_bars import CHOSEN, CHOSEN_LABEL, MUTED, CumulativeBar, ProbBars, display_char
-from .session import MODEL_KINDS
 
 if TYPE_CHECKING:
     from bigram_tui.core.model import BigramModel

@@ -19,11 +19,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tab, Tabs
 
+from bigram_tui.core.session import Session
+
 from .counts_pane import CountsPane
 from .pane import Pane
 from .sample_pane import SamplePane
 from .screens import DataProblemScreen, HelpScreen
-from .session import Session
 from .train_pane import TrainPane
 from .word_pane import WordPane
 

@@ -7,7 +7,7 @@ import time
 import pytest
 from textual.widgets import Input, Static
 
-from bigram_tui.tui.train_pane import (
+from bigram_tui.tui.app.train_pane import (
     DIVERGED,
     FINISHED,
     PAUSED,
@@ -18,14 +18,14 @@ from bigram_tui.tui.train_pane import (
     parse_reg,
 )
 
-from .app_harness import drive_pane
+from .helpers import drive_pane
 
 SEED = 2147483647
 
 
 @pytest.fixture(scope="module")
 def session(names_path):
-    from bigram_tui.tui.session import Session
+    from bigram_tui.core.session import Session
 
     return Session.load(names_path, seed=SEED)
 

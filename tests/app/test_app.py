@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from textual.widgets import Input, Tabs
 
-from bigram_tui.tui.app import BigramApp
-from bigram_tui.tui.heatmap import Heatmap
+from bigram_tui.tui.app.app import BigramApp
+from bigram_tui.tui.app.heatmap import Heatmap
 
-from .app_harness import make_app, text_of, wait_until_loaded
+from .helpers import make_app, text_of, wait_until_loaded
 
 SIZES = [(80, 24), (120, 40)]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, RichLog
 
-from bigram_tui.tui.prob_bars import CumulativeBar, ProbBars, column_bar, percent_label
-from bigram_tui.tui.sample_pane import HISTORY_LIMIT, SamplePane, ordinal, parse_seed
+from bigram_tui.tui.app.prob_bars import CumulativeBar, ProbBars, column_bar, percent_label
+from bigram_tui.tui.app.sample_pane import HISTORY_LIMIT, SamplePane, ordinal, parse_seed
 
-from .app_harness import drive_pane
+from .helpers import drive_pane
 
 SEED = 2147483647
 LECTURE_NAMES = ["mor", "axx", "minaymoryles", "kondlaisah", "anchshizarie"]
@@ -16,7 +16,7 @@ LECTURE_NAMES = ["mor", "axx", "minaymoryles", "kondlaisah", "anchshizarie"]
 
 @pytest.fixture(scope="module")
 def session(names_path):
-    from bigram_tui.tui.session import Session
+    from bigram_tui.core.session import Session
 
     return Session.load(names_path, seed=SEED)
 

@@ -15,10 +15,11 @@ from bigram_tui.core.model import uniform_model
 from bigram_tui.core.neural import TrainingRun, neural_model
 from bigram_tui.core.persist import save_model
 from bigram_tui.core.sampling import DEFAULT_MAX_LENGTH, NameSampler, sample_names
-from bigram_tui.tui import cli, sample_pane
-from bigram_tui.tui.sample_pane import SamplePane
+from bigram_tui.tui.app import sample_pane
+from bigram_tui.tui.app.sample_pane import SamplePane
+from bigram_tui.tui.cli import main as cli
 
-from .app_harness import run_on_pane, text_of, until
+from .helpers import run_on_pane, text_of, until
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bigram_tui.tui import cli
+from bigram_tui.tui.cli import main as cli
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:

@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only NAME[,NAME…]] [--markdown] [--data PATH]`
+"""`python -m tests.bench [--quick] [--only NAME[,NAME…]] [--markdown] [--data PATH]`
 
 Prints one table (figure, reference, ours, ratio, goal, met), the notes under it, and
 the machine it ran on. Progress goes to stderr, so `--markdown > bench.md` is just the
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .results import Row, failed, log
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "names.txt"
 CORE_NAMES = ("counts", "nll", "train", "sample", "bigfile")
 APP_NAMES = ("startup", "keys", "rss")
@@ -27,7 +27,7 @@ HEADER = ("figure", "reference", "ours", "ratio", "goal", "met")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller samples")
     parser.add_argument(
         "--only",
@@ -59,7 +59,7 @@ def selected(only: str | None) -> list[str]:
         expanded = GROUPS.get(part, (part,))
         for name in expanded:
             if name not in (*CORE_NAMES, *APP_NAMES):
-                sys.exit(f"python -m bench: unknown figure {name!r} (see --help)")
+                sys.exit(f"python -m tests.bench: unknown figure {name!r} (see --help)")
             if name not in names:
                 names.append(name)
     return names
@@ -68,7 +68,7 @@ def selected(only: str | None) -> list[str]:
 def data_path(given: Path | None) -> Path:
     path = given or Path(os.environ.get("BIGRAM_TUI_DATA") or DEFAULT_DATA)
     if not path.is_file():
-        sys.exit(f"python -m bench: no word list at {path}; pass --data PATH")
+        sys.exit(f"python -m tests.bench: no word list at {path}; pass --data PATH")
     return path
 
 

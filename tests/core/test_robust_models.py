@@ -14,7 +14,7 @@ from bigram_tui.core.counts import BigramCounts
 from bigram_tui.core.neural import TrainingRun
 from bigram_tui.core.persist import ModelFileError, load_model, restore_run, save_model
 
-from .cli_harness import run_cli as run
+from ..cli.helpers import run_cli as run
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia"]
 

@@ -11,11 +11,11 @@ import pytest
 from textual import events
 from textual.widgets import Input, Tabs
 
-from bigram_tui.tui import cli
-from bigram_tui.tui.app import BigramApp
-from bigram_tui.tui.word_pane import MAX_WORD_LENGTH
+from bigram_tui.tui.app.app import BigramApp
+from bigram_tui.tui.app.word_pane import MAX_WORD_LENGTH
+from bigram_tui.tui.cli import main as cli
 
-from .app_harness import make_app, text_of, wait_until_loaded
+from .helpers import make_app, text_of, wait_until_loaded
 
 CONTROL_WORDS = ["\x1b[2J", "a\x07b", "ab\x00", "\x1b]0;pwned\x07", "a\u009bb"]
 

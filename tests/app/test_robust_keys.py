@@ -16,9 +16,9 @@ import pytest
 from textual import events
 from textual.widgets import Input, Tabs
 
-from bigram_tui.tui.screens import HelpScreen
+from bigram_tui.tui.app.screens import HelpScreen
 
-from .app_harness import make_app, wait_until_loaded
+from .helpers import make_app, wait_until_loaded
 
 QUITTING = {"q", "ctrl+q", "ctrl+c"}
 LETTERS = [c for c in string.ascii_letters if c != "q"]

@@ -21,11 +21,11 @@ from textual import events
 from textual.geometry import Size
 from textual.widgets import Tabs
 
-from bigram_tui.tui.app import MIN_SIZE
-from bigram_tui.tui.loss_plot import LossPlot
-from bigram_tui.tui.train_pane import RUNNING, TrainPane
+from bigram_tui.tui.app.app import MIN_SIZE
+from bigram_tui.tui.app.loss_plot import LossPlot
+from bigram_tui.tui.app.train_pane import RUNNING, TrainPane
 
-from .app_harness import make_app, text_of, wait_until_loaded
+from .helpers import make_app, text_of, wait_until_loaded
 
 ALT_SCREEN_ON = b"\x1b[?1049h"
 ALT_SCREEN_OFF = b"\x1b[?1049l"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 # core.defaults imports no torch, so --help stays instant.
 from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_SEED
 
-from . import cli_output
+from . import output as cli_output
 
 if TYPE_CHECKING:
     from bigram_tui.core.counts import BigramCounts

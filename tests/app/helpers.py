@@ -9,10 +9,10 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import Footer, Static
 
-import bigram_tui.tui as tui_package
+import bigram_tui.tui.app as tui_package
 from bigram_tui.core.rng import DEFAULT_SEED
-from bigram_tui.tui.app import BigramApp
-from bigram_tui.tui.pane import Pane
+from bigram_tui.tui.app.app import BigramApp
+from bigram_tui.tui.app.pane import Pane
 
 LOAD_TIMEOUT_SECONDS = 60.0
 STYLES = Path(tui_package.__file__).parent / "styles"

@@ -1,6 +1,6 @@
 """Smoke test of the bench: the notebook's loops and the core's fast paths agree on a tiny corpus.
 
-No timing here: benchmarks measure (`python -m bench`), tests check.
+No timing here: benchmarks measure (`python -m tests.bench`), tests check.
 """
 
 from __future__ import annotations
@@ -8,15 +8,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-from bench import reference
-from bench.results import percentile, speedup
-from bench.wordlist import write_word_list
 from bigram_tui.core.counts import BigramCounts
 from bigram_tui.core.data import iter_word_chunks
 from bigram_tui.core.model import counts_model
 from bigram_tui.core.neural import TrainingRun
 from bigram_tui.core.sampling import NameSampler, sample_names
 from bigram_tui.core.scoring import score_dataset
+from tests.bench import reference
+from tests.bench.results import percentile, speedup
+from tests.bench.wordlist import write_word_list
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "ab"]
 

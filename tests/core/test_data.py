@@ -19,7 +19,7 @@ from bigram_tui.core import data
 from bigram_tui.core.data import BOUNDARY, DataError, check_readable, iter_word_chunks, read_words
 from bigram_tui.core.dataset import DATA_ENV_VAR, DEFAULT_SHA256
 
-REAL_NAMES_TXT = Path(__file__).resolve().parents[2] / "shared" / "data" / "names.txt"
+REAL_NAMES_TXT = Path(__file__).resolve().parents[3] / "shared" / "data" / "names.txt"
 
 
 def write(tmp_path: Path, content: bytes | str, name: str = "words.txt") -> Path:

@@ -1,0 +1,1 @@
+"""The Textual app: a pane registry, the panes, their widgets and stylesheets."""
