@@ -27,7 +27,9 @@ HEADER = ("figure", "reference", "ours", "ratio", "goal", "met")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller samples")
     parser.add_argument(
         "--only",
