@@ -13,8 +13,23 @@ What counts as a word:
   an error, because echoing them would corrupt the terminal display.
 * ``.`` is reserved as the start/end token (``BOUNDARY``), so a word containing it
   is an error too.
+* Invisible characters are an error anywhere in the file, because they make a word
+  look like another one: the bidirectional controls (U+061C, U+200E, U+200F,
+  U+202A to U+202E, U+2066 to U+2069), the zero-width ones (U+200B to U+200D,
+  U+2060, U+FEFF past the start of the file), the line and paragraph separators
+  U+2028 and U+2029, and the other invisible format characters (U+00AD, U+180E,
+  U+2061 to U+2064, U+206A to U+206F, U+FFF9 to U+FFFB, the tags U+E0001 and
+  U+E0020 to U+E007F). The message names the code point, e.g. ``U+202E``.
 * Lines are separated by ``\\n`` only, so line numbers in error messages agree with
   what an editor shows.
+
+Limits, so memory stays bounded whatever the file holds:
+
+* A line may hold at most `MAX_LINE_CHARS` (1,000) characters; a longer one is an
+  error, found after reading at most about 4 KB of it.
+* A word list may use at most `MAX_VOCABULARY` (1,000) distinct characters: the
+  count table is V×V, so 16,000 characters would need gigabytes. This is checked
+  while streaming, before any table is made.
 
 Errors are raised as `DataError`, whose message is one line naming the file, the
 line where there is one, the problem and the way out.
@@ -32,9 +47,21 @@ from collections.abc import Iterator
 from io import BufferedReader
 from pathlib import Path
 
-__all__ = ["BOUNDARY", "DataError", "check_readable", "iter_word_chunks", "read_words"]
+__all__ = [
+    "BOUNDARY",
+    "MAX_LINE_CHARS",
+    "MAX_VOCABULARY",
+    "DataError",
+    "check_readable",
+    "iter_word_chunks",
+    "read_words",
+]
 
 BOUNDARY = "."
+MAX_LINE_CHARS = 1_000  # names are short; this bounds the memory one line can take
+MAX_VOCABULARY = 1_000  # distinct characters: a 1,001-token V×V table is 8 MB per copy
+# A line of MAX_LINE_CHARS characters takes at most 4 bytes each, and maybe a "\r".
+_MAX_LINE_BYTES = 4 * MAX_LINE_CHARS + 1
 
 _USE_A_WORD_LIST = "pass --data PATH to a word list, one word per line"
 
@@ -55,6 +82,23 @@ _C1_CONTROLS = tuple(chr(code) for code in range(0x80, 0xA0))
 # looked for at line edges only.
 _ASCII_STRIPPABLE = ("\r", "\t", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
 _UTF8_BOM = "\ufeff"
+# Code points that show nothing (or reorder what is around them): see the module docstring.
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD),
+    (0x061C, 0x061C),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x2028, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+)
+_INVISIBLE = re.compile(
+    "[" + "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in _INVISIBLE_RANGES) + "]"
+)
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -161,18 +205,26 @@ def _open_regular(path: str | os.PathLike[str]) -> BufferedReader:
         raise
 
 
+class _LineTooLong(Exception):
+    """Raised by the block reader once the lines before an over-long one are yielded."""
+
+
 def _read_line_aligned_chunks(stream: BufferedReader, chunk_bytes: int) -> Iterator[bytes]:
     """Yield blocks of about chunk_bytes that end just after a newline (or at EOF).
 
-    A line longer than chunk_bytes ends up whole in one block, so memory is
-    bounded by max(chunk_bytes, longest line).
+    A block is completed with at most _MAX_LINE_BYTES more bytes. A line still
+    unfinished after that is too long in any encoding: the complete lines before
+    it are yielded, then _LineTooLong is raised. So a block never exceeds
+    chunk_bytes + _MAX_LINE_BYTES, however long the file's lines.
     """
-    while True:
-        block = stream.read(chunk_bytes)
-        if not block:
-            return
+    while block := stream.read(chunk_bytes):
         if not block.endswith(b"\n"):
-            block += stream.readline()
+            block += stream.readline(_MAX_LINE_BYTES + 1)
+        last_line_start = block.rfind(b"\n") + 1
+        if len(block) - last_line_start > _MAX_LINE_BYTES:
+            if last_line_start:
+                yield block[:last_line_start]
+            raise _LineTooLong
         yield block
 
 
@@ -193,12 +245,25 @@ def _needs_strip(text: str) -> bool:
     )
 
 
-def _words_of_text(text: str) -> list[str]:
-    lines = text.split("\n")
+def _words_of_lines(lines: list[str], text: str) -> list[str]:
     if not _needs_strip(text):
         # filter(None, ...) runs in C; stripping 500k already clean lines does not.
         return list(filter(None, lines))
     return [word for word in map(str.strip, lines) if word]
+
+
+def _line_too_long() -> str:
+    return (
+        f"is longer than {MAX_LINE_CHARS:,} characters, the limit for one word; "
+        "put one word on each line"
+    )
+
+
+def _invisible(char: str) -> str:
+    import unicodedata
+
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} {name}".rstrip()
 
 
 def _problem_in_word(word: str) -> str | None:
@@ -226,19 +291,41 @@ def _problem_in_word(word: str) -> str | None:
     )
 
 
-def _raise_first_bad_line(name: str, text: str, first_line: int) -> None:
-    """Raise a DataError for the first line of `text` holding a bad word, if any."""
-    for offset, raw_line in enumerate(text.split("\n")):
-        problem = _problem_in_word(raw_line.strip())
+def _problem_in_line(line: str) -> str | None:
+    """Describe what makes a line (without its "\\n") unusable, or None if it is fine."""
+    if len(line) > MAX_LINE_CHARS:
+        return _line_too_long()
+    invisible = _INVISIBLE.search(line)
+    if invisible is not None:
+        return f"contains {_invisible(invisible.group())}, which is invisible; remove it"
+    return _problem_in_word(line.strip())
+
+
+def _raise_first_bad_line(name: str, lines: list[str], first_line: int) -> None:
+    """Raise a DataError for the first of `lines` that is unusable, if any."""
+    for offset, line in enumerate(lines):
+        problem = _problem_in_line(line)
         if problem is not None:
             raise DataError(name, problem, first_line + offset)
+
+
+def _normalised(text: str, first_line: int) -> str:
+    if first_line == 1 and text.startswith(_UTF8_BOM):
+        # Replacing the BOM by nothing keeps the text's line structure intact.
+        text = text[len(_UTF8_BOM) :]
+    if "\r\n" in text:
+        # The "\r" of a CRLF line would be stripped anyway; folding the pairs keeps
+        # the count of "\n", hence the line numbers, and lets ASCII text skip strip().
+        text = text.replace("\r\n", "\n")
+    return text
 
 
 def _decode_error(name: str, block: bytes, first_line: int, exc: UnicodeDecodeError) -> DataError:
     line_start = block.rfind(b"\n", 0, exc.start) + 1
     # Lines before the undecodable one decoded fine; an error among them comes
     # first in the file, so it is the one to report.
-    _raise_first_bad_line(name, block[:line_start].decode("utf-8"), first_line)
+    decoded = _normalised(block[:line_start].decode("utf-8"), first_line)
+    _raise_first_bad_line(name, decoded.split("\n"), first_line)
     line = first_line + block.count(b"\n", 0, exc.start)
     column = exc.start - line_start + 1
     if first_line == 1 and block.startswith(_UTF16_BOMS):
@@ -256,19 +343,47 @@ def _validated_words(name: str, block: bytes, first_line: int) -> list[str]:
         text = block.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _decode_error(name, block, first_line, exc) from None
-    if first_line == 1 and text.startswith(_UTF8_BOM):
-        # Replacing the BOM by nothing keeps the text's line structure intact.
-        text = text[len(_UTF8_BOM) :]
-    if "\r\n" in text:
-        # The "\r" of a CRLF line would be stripped anyway; folding the pairs keeps
-        # the count of "\n", hence the line numbers, and lets ASCII text skip strip().
-        text = text.replace("\r\n", "\n")
-    words = _words_of_text(text)
-    # The quick test raises false alarms (a tab at a line's edge, which strip()
+    text = _normalised(text, first_line)
+    lines = text.split("\n")
+    words = _words_of_lines(lines, text)
+    # The quick tests raise false alarms (a tab at a line's edge, which strip()
     # removed); the regex over the stripped words settles them.
-    if _may_hold_forbidden(text) and _FORBIDDEN.search("\n".join(words)):
-        _raise_first_bad_line(name, text, first_line)
+    if (
+        max(map(len, lines)) > MAX_LINE_CHARS
+        or (not text.isascii() and _INVISIBLE.search(text))
+        or (_may_hold_forbidden(text) and _FORBIDDEN.search("\n".join(words)))
+    ):
+        _raise_first_bad_line(name, lines, first_line)
     return words
+
+
+# Never part of an ASCII word: "\n", and the other Cc characters, which are either
+# whitespace that strip() took from a line's edge or refused.
+_NOT_IN_ASCII_WORDS = bytes(range(0x20)) + b"\x7f"
+
+
+def _note_characters(seen: set[str], block: bytes, words: list[str]) -> None:
+    """Add the characters of `words`, the words of `block`, to `seen`."""
+    if not block.isascii():
+        seen.update("".join(words))
+        return
+    known = "".join(char for char in seen if char.isascii()).encode("ascii")
+    # Deleting the known characters leaves only new ones: one C-level pass for most blocks.
+    new = block.translate(None, _NOT_IN_ASCII_WORDS + known)
+    if b" " in new and not any(" " in word for word in words):
+        new = new.replace(b" ", b"")  # spaces only at line edges, which strip() removed
+    while new:
+        found = new[:64]
+        seen.update(found.decode("ascii"))
+        new = new.translate(None, found)
+
+
+def _too_many_characters(distinct: int, line: int) -> str:
+    return (
+        f"uses {distinct:,} distinct characters by line {line:,}, over the limit of "
+        f"{MAX_VOCABULARY:,} (the count table grows with their square); "
+        "use a word list with fewer distinct characters"
+    )
 
 
 def iter_word_chunks(
@@ -278,8 +393,9 @@ def iter_word_chunks(
 
     The path is checked and opened right away, so a missing or special file fails
     at the call rather than at the first iteration. While streaming, DataError is
-    raised for the first bad line (with its line number) and, once the stream
-    ends, if the file held no word at all.
+    raised for the first bad line (with its line number), for a vocabulary over
+    MAX_VOCABULARY before the chunk that brings it is yielded, and, once the
+    stream ends, if the file held no word at all.
     """
     if chunk_bytes < 1:
         raise ValueError(f"chunk_bytes must be positive, not {chunk_bytes}")
@@ -290,14 +406,22 @@ def iter_word_chunks(
 def _stream_words(name: str, stream: BufferedReader, chunk_bytes: int) -> Iterator[list[str]]:
     first_line = 1
     saw_a_word = False
+    characters: set[str] = set()
     with stream:
         try:
             for block in _read_line_aligned_chunks(stream, chunk_bytes):
                 words = _validated_words(name, block, first_line)
                 first_line += block.count(b"\n")
                 if words:
+                    _note_characters(characters, block, words)
+                    if len(characters) > MAX_VOCABULARY:
+                        last_line = first_line - block.endswith(b"\n")
+                        problem = _too_many_characters(len(characters), last_line)
+                        raise DataError(name, problem)
                     saw_a_word = True
                     yield words
+        except _LineTooLong:
+            raise DataError(name, _line_too_long(), first_line) from None
         except OSError as exc:
             raise DataError(name, f"cannot be read ({exc.strerror}); {_USE_A_WORD_LIST}") from None
     if not saw_a_word:

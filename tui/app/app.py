@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tab, Tabs
 
+from bigram_tui.core.dataset import dataset_label
 from bigram_tui.core.session import Session
 
 from .counts_pane import CountsPane
@@ -122,14 +123,10 @@ class BigramApp(App[None]):
             from bigram_tui.core.data import DataError
             from bigram_tui.core.dataset import DatasetUnavailable, resolve_dataset
 
-            def downloading(done: int, total: int | None) -> None:
-                of = f" of {total // 1024:,} KB" if total else ""
-                self.post_message(LoadProgress(f"downloading names.txt: {done // 1024:,} KB{of}"))
-
             def reading(words: int) -> None:
                 self.post_message(LoadProgress(f"counting: {words:,} words…"))
 
-            path = resolve_dataset(self.data_arg, progress=downloading)
+            path = resolve_dataset(self.data_arg)
             session = Session.load(Path(path), self.seed, progress=reading)
         except (DataError, DatasetUnavailable) as error:
             self.post_message(LoadFailed(str(error)))
@@ -150,7 +147,7 @@ class BigramApp(App[None]):
         self.session = message.session
         counts = message.session.counts
         self.query_one("#status", Static).update(
-            f"{message.session.data_path.name} · {counts.words:,} words · "
+            f"{dataset_label(message.session.data_path, short=True)} · {counts.words:,} words · "
             f"{counts.vocab.size} tokens"
         )
         for pane in self.query(Pane):

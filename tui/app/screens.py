@@ -54,7 +54,7 @@ class DataProblemScreen(Screen[None]):
         self.reason = reason
 
     def compose(self) -> ComposeResult:
-        from bigram_tui.core.dataset import DATA_ENV_VAR, DEFAULT_URL
+        from bigram_tui.core.dataset import DATA_ENV_VAR
 
         text = Text()
         text.append("No word list to load\n\n", style="bold")
@@ -64,9 +64,8 @@ class DataProblemScreen(Screen[None]):
         text.append("bigram-tui --data PATH\n", style="bold")
         text.append("  • or set ", style="")
         text.append(f"{DATA_ENV_VAR}=PATH\n", style="bold")
-        text.append("  • or let it download makemore's names.txt (228 KB) from\n    ")
-        text.append(DEFAULT_URL + "\n", style="underline")
-        text.append("    once you are online: press r to try again.\n")
+        text.append("  • or reinstall bigram-tui, whose built-in names.txt is used otherwise\n\n")
+        text.append("Press r to try again.\n")
         with Vertical(id="problem-box"):
             yield Static(text)
         yield Footer()

@@ -11,7 +11,6 @@ inside its function, so `bigram-tui --help` answers at once.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,34 +41,10 @@ class UsageError(Exception):
     """Bad input found after parsing; the message is one line, 'what is wrong; how to fix'."""
 
 
-class _DownloadProgress:
-    """'downloading names.txt: 120 of 228 KB', rewritten in place on stderr."""
-
-    def __init__(self) -> None:
-        self.shown = False
-
-    def __call__(self, received: int, total: int | None) -> None:
-        of_total = f" of {total // 1024}" if total else ""
-        sys.stderr.write(f"\rdownloading names.txt: {received // 1024}{of_total} KB")
-        sys.stderr.flush()
-        self.shown = True
-
-    def finish(self) -> None:
-        if self.shown:
-            sys.stderr.write("\n")
-
-
 def _data_path(args: argparse.Namespace) -> Path:
     from bigram_tui.core.dataset import resolve_dataset
 
-    data = args.data if args.data is not None else args.app_data
-    # Progress is for a person watching; in a pipe or a log it would be noise.
-    progress = _DownloadProgress() if sys.stderr.isatty() else None
-    try:
-        return resolve_dataset(data, progress=progress)
-    finally:
-        if progress is not None:
-            progress.finish()
+    return resolve_dataset(args.data if args.data is not None else args.app_data)
 
 
 def _load_counts(path: Path) -> BigramCounts:

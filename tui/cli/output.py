@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bigram_tui.core.dataset import dataset_label
+
 if TYPE_CHECKING:  # only for annotations: this module must not import torch
     from bigram_tui.core.counts import BigramCounts
     from bigram_tui.core.sampling import Draw, SampledName
@@ -85,7 +87,7 @@ def stats_report(
     top: list[tuple[str, str, int]],
 ) -> dict[str, Any]:
     return {
-        "data": str(path),
+        "data": dataset_label(path),
         "words": counts.words,
         "bigrams": counts.total,
         "vocabulary": {"size": counts.vocab.size, "characters": list(counts.vocab.chars)},
