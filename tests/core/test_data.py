@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from bigram_tui.core import data
 from bigram_tui.core.data import BOUNDARY, DataError, check_readable, iter_word_chunks, read_words
-from bigram_tui.core.dataset import DATA_ENV_VAR, DEFAULT_SHA256
+from bigram_tui.core.dataset import BUILTIN_SHA256, DATA_ENV_VAR
 
 REAL_NAMES_TXT = Path(__file__).resolve().parents[3] / "shared" / "data" / "names.txt"
 
@@ -216,11 +216,11 @@ def test_case_and_accents_are_kept(tmp_path: Path) -> None:
 
 def test_emoji_and_combining_characters_stay_code_points(tmp_path: Path) -> None:
     decomposed = "rene\u0301e"  # e + COMBINING ACUTE ACCENT
-    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # joined by ZERO WIDTH JOINER
-    words = read_words(write(tmp_path, f"{decomposed}\n{family}\n🙂\n"))
-    assert words == [decomposed, family, "🙂"]
+    flag = "\U0001f1eb\U0001f1f7"  # two regional indicators
+    words = read_words(write(tmp_path, f"{decomposed}\n{flag}\n🙂\n"))
+    assert words == [decomposed, flag, "🙂"]
     assert len(words[0]) == 6
-    assert len(words[1]) == 5
+    assert len(words[1]) == 2
 
 
 def test_non_ascii_whitespace_at_the_edges_is_stripped(tmp_path: Path) -> None:
@@ -311,12 +311,158 @@ def test_first_error_in_file_order_wins(tmp_path: Path) -> None:
     assert "'.'" in str(caught.value)
 
 
-def test_five_megabyte_line(tmp_path: Path) -> None:
-    long_word = "ab" * (5 << 19)
-    path = write(tmp_path, f"emma\n{long_word}\nava\n")
-    assert read_words(path) == ["emma", long_word, "ava"]
-    chunks = list(iter_word_chunks(path, chunk_bytes=1024))
-    assert [word for chunk in chunks for word in chunk] == ["emma", long_word, "ava"]
+# --- invisible characters --------------------------------------------------------
+
+INVISIBLE = {
+    "\u202a": "LEFT-TO-RIGHT EMBEDDING",
+    "\u202b": "RIGHT-TO-LEFT EMBEDDING",
+    "\u202c": "POP DIRECTIONAL FORMATTING",
+    "\u202d": "LEFT-TO-RIGHT OVERRIDE",
+    "\u202e": "RIGHT-TO-LEFT OVERRIDE",
+    "\u2066": "LEFT-TO-RIGHT ISOLATE",
+    "\u2067": "RIGHT-TO-LEFT ISOLATE",
+    "\u2068": "FIRST STRONG ISOLATE",
+    "\u2069": "POP DIRECTIONAL ISOLATE",
+    "\u200e": "LEFT-TO-RIGHT MARK",
+    "\u200f": "RIGHT-TO-LEFT MARK",
+    "\u061c": "ARABIC LETTER MARK",
+    "\u2028": "LINE SEPARATOR",
+    "\u2029": "PARAGRAPH SEPARATOR",
+    "\u200b": "ZERO WIDTH SPACE",
+    "\u200c": "ZERO WIDTH NON-JOINER",
+    "\u200d": "ZERO WIDTH JOINER",
+    "\u2060": "WORD JOINER",
+    "\ufeff": "ZERO WIDTH NO-BREAK SPACE",
+    "\u00ad": "SOFT HYPHEN",
+    "\U000e0041": "TAG LATIN CAPITAL LETTER A",
+}
+
+
+@pytest.mark.parametrize("where", ["inside", "start", "end"])
+@pytest.mark.parametrize("char", INVISIBLE, ids=[f"U+{ord(c):04X}" for c in INVISIBLE])
+def test_invisible_characters_are_refused_with_their_code_point(
+    tmp_path: Path, char: str, where: str
+) -> None:
+    word = {"inside": f"ab{char}cd", "start": f"{char}abcd", "end": f"abcd{char}"}[where]
+    path = write(tmp_path, "emma\nava\nmia\nzoe\nlily\nrose\n" + word + "\nbob\n")
+    with pytest.raises(DataError) as caught:
+        read_words(path)
+    assert caught.value.line == 7
+    assert str(caught.value) == (
+        f"{path}, line 7: contains U+{ord(char):04X} {INVISIBLE[char]}, which is invisible; "
+        "remove it"
+    )
+    assert_one_line(caught.value)
+    assert str(caught.value).isprintable()
+
+
+def test_a_bom_at_the_start_is_dropped_but_one_later_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="U\\+FEFF") as caught:
+        read_words(write(tmp_path, "\ufeffemma\n\ufeffava\n"))
+    assert caught.value.line == 2
+
+
+def test_a_bom_after_the_first_chunk_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "emma\n" * 100 + "\ufeffava\n")
+    with pytest.raises(DataError) as caught:
+        list(iter_word_chunks(path, chunk_bytes=16))
+    assert caught.value.line == 101
+
+
+def test_an_invisible_character_before_a_decoding_error_comes_first(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="U\\+200B") as caught:
+        read_words(write(tmp_path, "\ufeffok\na\u200bb\n".encode() + b"bad\xff\n"))
+    assert caught.value.line == 2
+
+
+# --- limits on lines and vocabulary ---------------------------------------------
+
+
+def test_a_line_of_the_limit_is_read(tmp_path: Path) -> None:
+    word = "ab" * (data.MAX_LINE_CHARS // 2)
+    path = write(tmp_path, f"emma\r\n{word}\r\nava")
+    assert read_words(path) == ["emma", word, "ava"]
+    assert [w for chunk in iter_word_chunks(path, chunk_bytes=7) for w in chunk] == read_words(path)
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 7, 1024, 1 << 20])
+@pytest.mark.parametrize("length", [1_001, 5_000, 5 << 20])
+def test_a_line_over_the_limit_is_refused(tmp_path: Path, chunk_bytes: int, length: int) -> None:
+    path = write(tmp_path, f"emma\nava\n{'é' * length}\nmia\n")
+    with pytest.raises(DataError) as caught:
+        list(iter_word_chunks(path, chunk_bytes))
+    assert caught.value.line == 3
+    assert str(caught.value) == (
+        f"{path}, line 3: is longer than 1,000 characters, the limit for one word; "
+        "put one word on each line"
+    )
+
+
+def test_a_long_last_line_without_a_newline_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DataError) as caught:
+        read_words(write(tmp_path, "emma\n" + "a" * 300_000))
+    assert caught.value.line == 2
+
+
+def test_an_error_before_a_long_line_comes_first(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="reserves") as caught:
+        list(iter_word_chunks(write(tmp_path, "emma\na.b\n" + "a" * 10_000), chunk_bytes=4))
+    assert caught.value.line == 2
+
+
+def test_a_long_line_is_refused_having_read_little_of_it(tmp_path: Path) -> None:
+    """The reader stops within a few KB of an over-long line, whatever its length."""
+    path = write(tmp_path, "emma\n" + "a" * (64 << 20))
+    with path.open("rb") as stream:
+        reads = data._read_line_aligned_chunks(stream, 4096)
+        assert next(reads) == b"emma\n"
+        with pytest.raises(data._LineTooLong):
+            next(reads)
+        assert stream.tell() <= 4096 + data._MAX_LINE_BYTES + 1
+
+
+def distinct_characters(count: int) -> str:
+    # CJK ideographs: letters, one code point each, none of them invisible.
+    return "".join(chr(0x4E00 + i) for i in range(count))
+
+
+def test_a_vocabulary_of_the_limit_is_read(tmp_path: Path) -> None:
+    # 906 ideographs, 93 printable ASCII characters and the space, in separate chunks.
+    ascii_chars = [chr(c) for c in range(0x21, 0x7F) if chr(c) != "."] + list("     ")
+    ascii_words = ["".join(ascii_chars[i : i + 5]).strip() or "z" for i in range(0, 95, 5)]
+    text = "\n".join(list(distinct_characters(906)) + ascii_words + ["a b"]) + "\n"
+    path = write(tmp_path, text)
+    seen = {char for word in read_words(path) for char in word}
+    assert len(seen) == data.MAX_VOCABULARY == 1_000
+    assert [w for chunk in iter_word_chunks(path, 64) for w in chunk] == read_words(path)
+
+
+@pytest.mark.parametrize("chunk_bytes", [64, 1 << 20])
+def test_a_vocabulary_over_the_limit_is_refused(tmp_path: Path, chunk_bytes: int) -> None:
+    path = write(tmp_path, "\n".join(distinct_characters(16_000)))
+    with pytest.raises(DataError) as caught:
+        list(iter_word_chunks(path, chunk_bytes))
+    message = str(caught.value)
+    assert message.startswith(f"{path}: uses ")
+    assert "distinct characters by line " in message
+    assert "over the limit of 1,000" in message
+    assert_one_line(caught.value)
+
+
+def test_ascii_characters_count_towards_the_vocabulary(tmp_path: Path) -> None:
+    # 93 printable ASCII characters and the space in an ASCII chunk, then 907 ideographs.
+    ascii_word = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != ".") + " x"
+    path = write(tmp_path, ascii_word + "\n" + "\n".join(distinct_characters(907)))
+    with pytest.raises(DataError, match="uses 1,001 distinct characters"):
+        list(iter_word_chunks(path, chunk_bytes=100))
+
+
+def test_spaces_at_line_edges_are_not_characters_of_the_vocabulary(tmp_path: Path) -> None:
+    # 999 ideographs and "a": spaces around "a" are stripped, so they do not count.
+    path = write(tmp_path, "  a  \n\t\n" + "\n".join(distinct_characters(999)))
+    assert len(read_words(path)) == 1_000
+    with pytest.raises(DataError, match="uses 1,001"):
+        read_words(write(tmp_path, "a a\n" + "\n".join(distinct_characters(999)), "spaced.txt"))
 
 
 # --- chunked streaming ----------------------------------------------------------
@@ -389,10 +535,12 @@ def test_chunk_size_must_be_positive(tmp_path: Path) -> None:
 # --- property -------------------------------------------------------------------
 
 # Anything the reader must return unchanged: no Cc (which includes "\n"), no
-# surrogates (not encodable), no boundary token, no U+FEFF (a BOM at the start of
-# the file is dropped by design), and no whitespace at either end.
+# surrogates (not encodable), no boundary token, no invisible character, and no
+# whitespace at either end.
 valid_word = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters=".\ufeff"),
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs")).filter(
+        lambda char: char != "." and data._INVISIBLE.match(char) is None
+    ),
     min_size=1,
     max_size=12,
 ).filter(lambda word: word == word.strip() and word != "")
@@ -445,7 +593,7 @@ def real_names_txt() -> Path | None:
 def test_real_names_txt() -> None:
     path = real_names_txt()
     assert path is not None
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == DEFAULT_SHA256
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == BUILTIN_SHA256
     words = read_words(path)
     assert len(words) == 32_033
     assert min(map(len, words)) == 2
