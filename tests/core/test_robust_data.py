@@ -1,20 +1,16 @@
-"""Datasets the tool was never meant for, beyond tests/test_data.py and tests/test_dataset.py.
+"""Datasets the tool was never meant for, beyond test_data.py and test_dataset.py.
 
-Those modules cover bad paths, special files, encodings, '.', control characters and the
-download protocol at the core level. Here: the same faults through the CLI and the app, a
-vocabulary of 90 characters, a 5 MB line and a 50 MB file end to end, and the cache under
-concurrent use, truncation and failing downloads.
+Those modules cover bad paths, special files, encodings, '.', control and invisible
+characters and the limits at the core level. Here: the same faults through the CLI and the
+app, a vocabulary of 90 characters, a 100 MB line, 16,000 distinct characters and a 50 MB
+file end to end.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import subprocess
 import sys
-import threading
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -22,7 +18,6 @@ import pytest
 from bigram_tui.core import dataset
 from bigram_tui.core.counts import BigramCounts
 from bigram_tui.core.data import read_words
-from bigram_tui.core.dataset import DatasetUnavailable, resolve_dataset
 from bigram_tui.core.model import counts_model
 from bigram_tui.core.sampling import sample_names
 
@@ -128,25 +123,68 @@ def test_wide_vocabulary_in_the_app(tmp_path: Path) -> None:
 # --- size ------------------------------------------------------------------------------------
 
 
-def test_five_megabyte_line_through_the_cli(capsys, tmp_path: Path) -> None:
-    """A 5 MB word is counted like any other; stats reports its length."""
-    long_word = "ab" * (5 << 19)
-    path = tmp_path / "long.txt"
-    path.write_text(f"emma\n{long_word}\nava\n", encoding="utf-8")
-    code, out, err = run_cli(capsys, "stats", "--data", path, "--json")
-    assert (code, err) == (0, "")
-    assert '"max_length": 5242880' in out and '"words": 3' in out
-
-
 MEMORY_PROBE = """
 import resource, sys
 from bigram_tui.core.counts import BigramCounts
-from bigram_tui.core.data import iter_word_chunks
+from bigram_tui.core.data import DataError, iter_word_chunks
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-counts = BigramCounts.from_word_chunks(iter_word_chunks(sys.argv[1]))
+try:
+    counts = BigramCounts.from_word_chunks(iter_word_chunks(sys.argv[1]))
+    outcome = f"{counts.words} {counts.total}"
+except DataError as error:
+    outcome = error.problem.split(" ")[0] + f" {error.line}"
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(counts.words, counts.total, (after - before) // 1024)
+print(outcome, (after - before) // 1024)
 """
+
+
+def growth_of_counting(path: Path) -> tuple[str, int]:
+    """What counting `path` gave in a fresh process, and by how many MB it grew."""
+    result = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    outcome, grown_mb = result.stdout.rsplit(" ", 1)
+    return outcome, int(grown_mb)
+
+
+def test_a_100_megabyte_line_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    """One long line is found while streaming, never read whole (it once took 2 GB)."""
+    path = tmp_path / "one-line.txt"
+    with path.open("w", encoding="utf-8") as stream:
+        stream.write("emma\n")
+        for _ in range(100):
+            stream.write("ab" * (1 << 19))
+    outcome, grown_mb = growth_of_counting(path)
+    assert outcome == "is 2"  # "is longer than …", on line 2
+    assert grown_mb < 30, f"refusing the line grew the process by {grown_mb} MB"
+
+
+def test_a_long_line_through_the_cli(capsys, tmp_path: Path) -> None:
+    path = tmp_path / "long.txt"
+    path.write_text(f"emma\n{'ab' * (5 << 19)}\nava\n", encoding="utf-8")
+    line = usage_error(*run_cli(capsys, "stats", "--data", path)[::2])
+    assert line == (
+        f"bigram-tui: {path}, line 2: is longer than 1,000 characters, the limit for one word; "
+        "put one word on each line"
+    )
+
+
+def test_16000_distinct_characters_are_refused_at_once(capsys, tmp_path: Path) -> None:
+    """50 KB of distinct characters once took 18 GB and 75 s; now one line, before counting."""
+    path = tmp_path / "cjk.txt"
+    path.write_text("\n".join(chr(0x4E00 + i) for i in range(16_000)), encoding="utf-8")
+    outcome, grown_mb = growth_of_counting(path)
+    assert outcome == "uses None" and grown_mb < 30
+    line = usage_error(*run_cli(capsys, "stats", "--data", path)[::2])
+    assert line == (
+        f"bigram-tui: {path}: uses 16,000 distinct characters by line 16,000, over the limit "
+        "of 1,000 (the count table grows with their square); "
+        "use a word list with fewer distinct characters"
+    )
 
 
 @pytest.mark.parametrize(
@@ -163,14 +201,8 @@ def test_big_files_stream_with_bounded_memory(
         for _ in range(repeats):
             stream.write(block)
     assert path.stat().st_size >> 20 >= megabytes
-    result = subprocess.run(
-        [sys.executable, "-c", MEMORY_PROBE, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    words, total, grown_mb = map(int, result.stdout.split())
+    outcome, grown_mb = growth_of_counting(path)
+    words, total = map(int, outcome.split())
     assert words == len(names) * repeats
     assert total == sum(len(word) + 1 for word in names) * repeats
     # As one list of str, the words of 16 MB take ~160 MB and those of 50 MB ~500 MB; one
@@ -273,161 +305,3 @@ def test_bad_files_open_the_data_problem_screen_and_retry_recovers(tmp_path: Pat
 
 def raw_controls(text: str) -> list[str]:
     return [ch for ch in text if ch != "\n" and (ch < " " or "\x7f" <= ch <= "\x9f")]
-
-
-# --- the cache and the download, through the CLI -------------------------------------------
-
-
-class Server:
-    """A local HTTP server whose one route answers with `respond(handler)`."""
-
-    def __init__(self, respond: Callable[[BaseHTTPRequestHandler], None]) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                respond(self)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        host, port = self.httpd.server_address[:2]
-        self.url = f"http://{host}:{port}/names.txt"
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def serving(
-    body: bytes,
-    *,
-    announce: int | None = None,
-    pause: threading.Event | None = None,
-    halfway: threading.Event | None = None,
-):
-    """A responder that sends `body`, claiming `announce` bytes, optionally pausing midway."""
-
-    def respond(handler: BaseHTTPRequestHandler) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Length", str(len(body) if announce is None else announce))
-        handler.end_headers()
-        half = len(body) // 2
-        handler.wfile.write(body[:half])
-        handler.wfile.flush()
-        if halfway is not None:
-            halfway.set()
-        if pause is not None:
-            pause.wait(10)
-        handler.wfile.write(body[half:])
-        handler.wfile.flush()
-        handler.close_connection = True
-
-    return respond
-
-
-READERS = 4
-GOOD = b"emma\nolivia\nava\nisabella\nsophia\n"
-
-
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "cache"
-    monkeypatch.setenv(dataset.CACHE_DIR_ENV_VAR, str(directory))
-    # The CLI calls resolve_dataset with its defaults: aim them at the local server's data.
-    monkeypatch.setitem(
-        resolve_dataset.__kwdefaults__, "expected_sha256", hashlib.sha256(GOOD).hexdigest()
-    )
-    return directory
-
-
-def aim(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
-    monkeypatch.setitem(resolve_dataset.__kwdefaults__, "url", url)
-
-
-def leftovers(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
-
-
-def test_truncated_cache_is_fetched_again_by_the_cli(capsys, cache: Path, monkeypatch) -> None:
-    """A names.txt cut short by a crash is detected by its checksum and replaced."""
-    cache.mkdir()
-    (cache / "names.txt").write_bytes(GOOD[:10])
-    with Server(serving(GOOD)) as server:
-        aim(monkeypatch, server.url)
-        code, out, err = run_cli(capsys, "stats", "--json")
-    assert (code, err) == (0, "")
-    assert '"words": 5' in out
-    assert (cache / "names.txt").read_bytes() == GOOD
-    assert leftovers(cache) == ["names.txt"]
-
-
-@pytest.mark.parametrize(
-    ("respond", "reason"),
-    [
-        (serving(GOOD, announce=len(GOOD) * 2), "the connection dropped after"),
-        (serving(GOOD.upper()), "sha256"),
-    ],
-    ids=["dropped", "wrong-bytes"],
-)
-def test_failed_download_leaves_nothing(capsys, cache, monkeypatch, respond, reason):
-    """A dropped or wrong download fails in one line, with no partial file in the cache."""
-    cache.mkdir()
-    (cache / "names.txt").write_bytes(GOOD[:-3])  # a corrupt copy, deleted on sight
-    with Server(respond) as server:
-        aim(monkeypatch, server.url)
-        line = usage_error(*run_cli(capsys, "stats")[::2])
-    assert line.startswith("bigram-tui: could not download names.txt from http://127.0.0.1:")
-    assert reason in line and line.endswith("or set BIGRAM_TUI_DATA")
-    assert leftovers(cache) == []
-
-
-def test_a_reader_never_sees_a_download_in_progress(cache: Path, monkeypatch) -> None:
-    """While one caller downloads, another finds no names.txt rather than half of one."""
-    release, halfway = threading.Event(), threading.Event()
-    results: list[object] = []
-    with Server(serving(GOOD, pause=release, halfway=halfway)) as server:
-        aim(monkeypatch, server.url)
-        downloader = threading.Thread(target=lambda: results.append(resolve_dataset()))
-        downloader.start()
-        try:
-            assert halfway.wait(10)
-            assert [p for p in leftovers(cache) if p.endswith(".part")]
-            assert not (cache / "names.txt").exists()
-            with pytest.raises(DatasetUnavailable, match="not in the cache"):
-                resolve_dataset(allow_download=False)
-        finally:
-            release.set()
-            downloader.join(10)
-    assert results == [cache / "names.txt"]
-    assert (cache / "names.txt").read_bytes() == GOOD
-    assert leftovers(cache) == ["names.txt"]
-
-
-def test_concurrent_first_runs_agree(cache: Path, monkeypatch) -> None:
-    """Several callers starting at once each end with the complete, verified file."""
-    results: list[object] = []
-    lock = threading.Lock()
-    with Server(serving(GOOD)) as server:
-        aim(monkeypatch, server.url)
-
-        def fetch() -> None:
-            try:
-                path = resolve_dataset()
-                outcome: object = path.read_bytes()
-            except Exception as exc:  # collected, then asserted on below
-                outcome = exc
-            with lock:
-                results.append(outcome)
-
-        threads = [threading.Thread(target=fetch) for _ in range(READERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(20)
-    assert results == [GOOD] * READERS
-    assert leftovers(cache) == ["names.txt"]
