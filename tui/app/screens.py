@@ -64,7 +64,7 @@ class DataProblemScreen(Screen[None]):
         text.append("bigram-tui --data PATH\n", style="bold")
         text.append("  • or set ", style="")
         text.append(f"{DATA_ENV_VAR}=PATH\n", style="bold")
-        text.append("  • or reinstall bigram-tui, whose built-in names.txt is used otherwise\n\n")
+        text.append("  • or neither, for the built-in names.txt (reinstall if it is damaged)\n\n")
         text.append("Press r to try again.\n")
         with Vertical(id="problem-box"):
             yield Static(text)
