@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import errno
 import ipaddress
 import os
@@ -128,6 +129,9 @@ def _listen_error(host: str, port: int, exc: OSError) -> UsageError:
 
 
 def _url(host: str, port: int) -> str:
+    with contextlib.suppress(ValueError):
+        if ipaddress.ip_address(host).is_unspecified:
+            host = socket.gethostname()  # 0.0.0.0 is where it listens, not where to go
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}"
 

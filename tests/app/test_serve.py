@@ -195,6 +195,11 @@ def test_only_loopback_is_private(host: str, exposed: bool):
     assert serve._is_loopback(addresses) is not exposed
 
 
+def test_a_server_on_every_address_names_this_machine_not_0_0_0_0():
+    assert serve._url("0.0.0.0", 8080) == f"http://{socket.gethostname()}:8080"
+    assert serve._url("::1", 8000) == "http://[::1]:8000"
+
+
 # --- the server process -------------------------------------------------------------------
 
 
@@ -342,3 +347,4 @@ def test_the_app_in_a_browser_tab(browser: Any, names_path: Path):
         assert server.poll() is None  # the server goes on for other tabs
         ctrl_c(server)
     assert server.returncode == 130
+
