@@ -347,4 +347,3 @@ def test_the_app_in_a_browser_tab(browser: Any, names_path: Path):
         assert server.poll() is None  # the server goes on for other tabs
         ctrl_c(server)
     assert server.returncode == 130
-
