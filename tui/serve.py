@@ -26,7 +26,6 @@ from bigram_tui.tui.cli.commands import EXIT_INTERRUPTED, PROG, UsageError
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 TITLE = "bigram-tui"
-# Run by /bin/sh for each tab; `exec` makes the app the server's own child, so it gets the quit.
 APP_MODULE = "bigram_tui.tui.cli.main"
 SHUTDOWN_SECONDS = 10.0  # for the open tabs' apps to quit after Ctrl+C
 
@@ -80,6 +79,7 @@ def app_command(args: argparse.Namespace) -> str:
         for flag, given in (("--no-mouse", args.no_mouse), ("--truecolor", args.truecolor))
         if given
     ]
+    # textual-serve runs it with /bin/sh; `exec` makes the app the server's own child.
     return "exec " + shlex.join(argv)
 
 
