@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_MAX_LENGTH, DEFAULT_SEED
+from bigram_tui.tui.serve import add_serve_parser, run_serve
 
 from . import output as cli_output
 from .commands import (
@@ -312,6 +313,7 @@ def _build_parsers() -> tuple[argparse.ArgumentParser, Mapping[str, argparse.Arg
     common = _common_options()
     for add in (_add_stats, _add_score, _add_sample, _add_train):
         add(commands, common)
+    add_serve_parser(commands)
     return parser, commands.choices
 
 
@@ -353,6 +355,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command is None:
         return _run_app(args)
+    if args.command == "serve":  # the app's options go on to each tab's app; no torch here
+        return run_serve(args)
     _check_app_only_options(args)
     import torch
 
