@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_MAX_LENGTH, DEFAULT_SEED
-from bigram_tui.tui.serve import add_serve_parser, run_serve
+from bigram_tui.tui.app.serve import add_serve_parser, run_serve
 
 from . import output as cli_output
 from .commands import (
