@@ -1,0 +1,391 @@
+"""Counts of character n-grams of order 1 to 5, kept sparse: only the n-grams that occur.
+
+A word is padded as makemore pads it: n−1 '.' before it and one '.' after, so every order
+predicts len(word)+1 tokens per word. An n-gram is one integer in base V, the oldest token
+most significant:
+
+    ngram id  = c_0·V^(n−1) + … + c_(n−2)·V + next
+    context id = ngram id // V,   next = ngram id % V
+
+so sorting n-gram ids groups them by context, and within a context by the next token, and
+all contexts that share their earlier tokens form one contiguous range. Lookups are
+`searchsorted` over the sorted ids; memory grows with the n-grams that occur, never with
+V^(n−1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import torch
+
+from .vocab import BOUNDARY, Vocab
+
+MIN_ORDER, MAX_ORDER = 1, 5
+_INT64_MAX = 2**63 - 1
+# Pending chunk results are merged once they hold as many entries as the merged table
+# (or this many): each entry is re-sorted O(log chunks) times, not once per chunk.
+_MIN_MERGE_ENTRIES = 1 << 22
+
+
+class NgramError(ValueError):
+    """A model that cannot be built; the message is one line: why, and what to do."""
+
+
+def check_order(order: object) -> int:
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise NgramError(f"order must be a whole number from 1 to 5, got {order!r}")
+    if not MIN_ORDER <= order <= MAX_ORDER:
+        raise NgramError(
+            f"order must be from {MIN_ORDER} to {MAX_ORDER}, got {order}; "
+            "pick --order between 1 and 5"
+        )
+    return order
+
+
+def max_order_for(vocab_size: int) -> int:
+    """The highest order whose n-gram ids (up to V^n) fit a 64-bit integer."""
+    order = 0
+    while vocab_size ** (order + 1) <= _INT64_MAX:
+        order += 1
+    return order
+
+
+def _check_fits(vocab_size: int, order: int) -> None:
+    if vocab_size**order > _INT64_MAX:
+        highest = max_order_for(vocab_size)
+        raise NgramError(
+            f"order {order} with {vocab_size:,} characters needs n-gram ids up to "
+            f"{vocab_size}^{order}, beyond 64-bit integers; lower --order to {highest} or less"
+        )
+
+
+def _id_dtype(vocab_size: int, order: int) -> torch.dtype:
+    # int32 ids halve the memory of counting a big file whenever V^n allows it.
+    return torch.int32 if vocab_size**order < 2**31 else torch.int64
+
+
+def _padded_text(words: Sequence[str], order: int) -> str:
+    # '.'*(n−1) + w1 + '.' + '.'*(n−1) + w2 + '.' …: one C-level join, no loop per word.
+    pad = BOUNDARY * (order - 1)
+    return pad + (BOUNDARY + pad).join(words) + BOUNDARY
+
+
+def _code_points(text: str) -> torch.Tensor:
+    # UTF-32 is one fixed-width integer per code point, which torch can index with.
+    return torch.frombuffer(bytearray(text.encode("utf-32-le")), dtype=torch.int32)
+
+
+def _lookup_table(vocab: Vocab, highest_code_point: int) -> torch.Tensor:
+    code_points = torch.tensor([ord(ch) for ch in vocab.itos], dtype=torch.long)
+    size = max(highest_code_point, int(code_points.max())) + 1
+    lookup = torch.full((size,), -1, dtype=torch.int32)
+    lookup[code_points] = torch.arange(vocab.size, dtype=torch.int32)
+    return lookup
+
+
+def encode_padded(words: Sequence[str], vocab: Vocab, order: int) -> torch.Tensor:
+    """Token indices of the padded words, concatenated; KeyError names unknown characters."""
+    code_points = _code_points(_padded_text(words, order))
+    indices = _lookup_table(vocab, int(code_points.max()))[code_points]
+    if bool((indices < 0).any()):
+        unknown = sorted({chr(c) for c in code_points[indices < 0].unique().tolist()})
+        raise KeyError(f"characters outside the vocabulary: {unknown!r}")
+    return indices
+
+
+def ngram_ids(words: Sequence[str], vocab: Vocab, order: int) -> torch.Tensor:
+    """The id of every example's n-gram, in data order (see the module docstring)."""
+    stream = encode_padded(words, vocab, order)
+    dtype = _id_dtype(vocab.size, order)
+    stream = stream.to(dtype)
+    count = len(stream) - order + 1
+    ids = stream[:count].clone()
+    for j in range(1, order):  # a loop over the order, never over n-grams
+        ids.mul_(vocab.size).add_(stream[j : j + count])
+    # The examples are the windows ending after each word's n−1 leading '.'.
+    lengths = torch.tensor([len(w) for w in words], dtype=torch.long)
+    block = lengths + order
+    keep = torch.ones(count, dtype=torch.bool)
+    block_starts = torch.cumsum(block, 0) - block
+    for j in range(1, order):
+        # The window ending at position start+j−1 of the next word's block straddles words.
+        straddling = block_starts[1:] + j - order
+        keep[straddling] = False
+    return ids[keep]
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Sorted unique ids with their counts and the example index where each first occurs."""
+
+    ids: torch.Tensor
+    counts: torch.Tensor
+    first: torch.Tensor
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _run_of_ids(ids: torch.Tensor, offset: int) -> _Run:
+    # A stable sort keeps equal ids in data order, so a group's first position is its start.
+    ordered, where = torch.sort(ids, stable=True)
+    return _group(ordered, torch.ones(len(ids), dtype=torch.long), where + offset)
+
+
+def _group(ordered: torch.Tensor, counts: torch.Tensor, first: torch.Tensor) -> _Run:
+    """Collapse equal neighbours of sorted ids, summing counts and taking the least first."""
+    if len(ordered) == 0:
+        return _Run(ordered, counts, first)
+    new_group = torch.ones(len(ordered), dtype=torch.bool)
+    new_group[1:] = ordered[1:] != ordered[:-1]
+    group = torch.cumsum(new_group, 0) - 1
+    size = int(group[-1]) + 1
+    summed = torch.zeros(size, dtype=torch.long).index_add_(0, group, counts)
+    least = torch.full((size,), _INT64_MAX, dtype=torch.long)
+    least.scatter_reduce_(0, group, first, reduce="amin")
+    return _Run(ordered[new_group], summed, least)
+
+
+def _merge(runs: list[_Run]) -> _Run:
+    if len(runs) == 1:
+        return runs[0]
+    ids = torch.cat([run.ids for run in runs])
+    ordered, where = torch.sort(ids)
+    counts = torch.cat([run.counts for run in runs])[where]
+    first = torch.cat([run.first for run in runs])[where]
+    return _group(ordered, counts, first)
+
+
+def _reencode(run: _Run, old: Vocab, new: Vocab, order: int) -> _Run:
+    """The same n-grams written in base new.size. The index map is increasing, so the
+    lexicographic order of the digits, hence the sort order of the ids, is unchanged."""
+    index_map = torch.tensor([new.stoi[ch] for ch in old.itos], dtype=torch.long)
+    remaining = run.ids.long()
+    ids = torch.zeros_like(remaining)
+    scale = 1
+    for _ in range(order):  # least significant digit first
+        digit = remaining % old.size
+        remaining = remaining // old.size
+        ids += index_map[digit] * scale
+        scale *= new.size
+    return _Run(ids.to(_id_dtype(new.size, order)), run.counts, run.first)
+
+
+@dataclass(frozen=True)
+class CountSlice:
+    """counts[last context token, next token] for contexts sharing fixed earlier tokens."""
+
+    prefix: tuple[str, ...]
+    labels: tuple[str, ...]
+    counts: torch.Tensor  # int64, V × V
+    contexts: int  # how many observed contexts (rows with any count) the slice covers
+
+
+@dataclass(frozen=True)
+class NgramCounts:
+    """The observed n-grams of one order, sorted by id, with their counts."""
+
+    vocab: Vocab
+    order: int
+    ids: torch.Tensor  # sorted unique n-gram ids, int32 or int64
+    counts: torch.Tensor  # int64, how often each occurs
+    first_seen: torch.Tensor  # int64, the index of the example where each first occurs
+    words: int
+
+    @classmethod
+    def from_words(
+        cls, words: Sequence[str], order: int, vocab: Vocab | None = None
+    ) -> NgramCounts:
+        return cls.from_word_chunks([words], order, vocab)
+
+    @classmethod
+    def from_word_chunks(
+        cls, chunks: Iterable[Sequence[str]], order: int, vocab: Vocab | None = None
+    ) -> NgramCounts:
+        """Count chunk by chunk. With `vocab` given, a character outside it is an error;
+        without, the vocabulary grows as chunks bring new characters."""
+        order = check_order(order)
+        fixed = vocab is not None
+        if vocab is not None:
+            _check_fits(vocab.size, order)
+        merged: _Run | None = None
+        pending: list[_Run] = []
+        examples = n_words = 0
+        for chunk in chunks:
+            if not chunk:
+                continue
+            if not fixed:
+                chars = set("".join(chunk)) - {BOUNDARY}
+                if vocab is None or not chars <= set(vocab.chars):
+                    grown = Vocab(tuple(sorted(chars | set(vocab.chars if vocab else ()))))
+                    _check_fits(grown.size, order)
+                    if vocab is not None:
+                        pending = [_reencode(run, vocab, grown, order) for run in pending]
+                        if merged is not None:
+                            merged = _reencode(merged, vocab, grown, order)
+                    vocab = grown
+            assert vocab is not None
+            try:
+                ids = ngram_ids(chunk, vocab, order)
+            except KeyError as exc:
+                raise NgramError(
+                    f"{exc.args[0]}; build the vocabulary from all the data first"
+                ) from None
+            pending.append(_run_of_ids(ids, examples))
+            examples += len(ids)
+            n_words += len(chunk)
+            if sum(map(len, pending)) >= max(len(merged or ()), _MIN_MERGE_ENTRIES):
+                merged = _merge([merged, *pending] if merged is not None else pending)
+                pending = []
+        if vocab is None or (merged is None and not pending):
+            raise NgramError("no words to count; pass --data PATH to a word list")
+        if pending:
+            merged = _merge([merged, *pending] if merged is not None else pending)
+        assert merged is not None
+        return cls(vocab, order, merged.ids, merged.counts, merged.first, n_words)
+
+    # --- sizes -----------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        return self.vocab.size
+
+    @property
+    def total(self) -> int:
+        """The number of examples: sum of len(word)+1 over the words, at every order."""
+        return int(self.counts.sum())
+
+    @property
+    def entries(self) -> int:
+        """How many distinct n-grams occur."""
+        return len(self.ids)
+
+    # --- the contexts ----------------------------------------------------------------------
+
+    @cached_property
+    def entry_context(self) -> torch.Tensor:
+        """For each n-gram, the index of its context in `contexts`."""
+        context_ids = self.ids.long() // self.size
+        new = torch.ones(len(context_ids), dtype=torch.bool)
+        new[1:] = context_ids[1:] != context_ids[:-1]
+        return torch.cumsum(new, 0) - 1
+
+    @cached_property
+    def contexts(self) -> torch.Tensor:
+        """The observed context ids, sorted, int64."""
+        context_ids = self.ids.long() // self.size
+        return torch.unique_consecutive(context_ids)
+
+    @cached_property
+    def context_totals(self) -> torch.Tensor:
+        """How many examples have each observed context, int64."""
+        totals = torch.zeros(len(self.contexts), dtype=torch.long)
+        return totals.index_add_(0, self.entry_context, self.counts)
+
+    @property
+    def nexts(self) -> torch.Tensor:
+        return self.ids.long() % self.size
+
+    def context_rows(self, context_ids: torch.Tensor) -> torch.Tensor:
+        """The row of each context in `contexts`, or −1 where the context never occurs."""
+        context_ids = context_ids.long()
+        rows = torch.searchsorted(self.contexts, context_ids)
+        found = rows < len(self.contexts)
+        found &= self.contexts[rows.clamp_max(len(self.contexts) - 1)] == context_ids
+        return torch.where(found, rows, -1)
+
+    def lookup(self, ids: torch.Tensor) -> torch.Tensor:
+        """The count of each n-gram id (0 for one never seen)."""
+        ids = ids.to(self.ids.dtype)
+        where = torch.searchsorted(self.ids, ids).clamp_max(len(self.ids) - 1)
+        return torch.where(self.ids[where] == ids, self.counts[where], 0)
+
+    def dense_rows(self, rows: torch.Tensor) -> torch.Tensor:
+        """Counts of the observed contexts at `rows` (indices into `contexts`), len × V."""
+        dense = torch.zeros(len(rows), self.size, dtype=torch.long)
+        picked = torch.zeros(len(self.contexts), dtype=torch.long).fill_(-1)
+        picked[rows] = torch.arange(len(rows))
+        slot = picked[self.entry_context]
+        mine = slot >= 0
+        dense[slot[mine], self.nexts[mine]] = self.counts[mine]
+        return dense
+
+    # --- tokens ----------------------------------------------------------------------------
+
+    def encode_tokens(self, tokens: Sequence[str]) -> int:
+        """The base-V number of a sequence of tokens ('.' is the boundary)."""
+        value = 0
+        for token in tokens:
+            if token not in self.vocab.stoi:
+                raise KeyError(token)
+            value = value * self.size + self.vocab.stoi[token]
+        return value
+
+    def decode_tokens(self, value: int, length: int) -> tuple[str, ...]:
+        itos = self.vocab.itos
+        digits = []
+        for _ in range(length):
+            value, digit = divmod(value, self.size)
+            digits.append(itos[digit])
+        return tuple(reversed(digits))
+
+    def _check_length(self, tokens: Sequence[str], length: int, what: str) -> None:
+        if len(tokens) != length:
+            raise NgramError(
+                f"a {what} at order {self.order} has {length} tokens, not {len(tokens)}"
+            )
+
+    def count(self, ngram: Sequence[str]) -> int:
+        """How often the n tokens occur in this order (as a string or a token sequence)."""
+        self._check_length(ngram, self.order, "n-gram")
+        return int(self.lookup(torch.tensor([self.encode_tokens(ngram)])))
+
+    def context_total(self, context: Sequence[str]) -> int:
+        self._check_length(context, self.order - 1, "context")
+        row = int(self.context_rows(torch.tensor([self.encode_tokens(context)])))
+        return 0 if row < 0 else int(self.context_totals[row])
+
+    def count_slice(self, prefix: Sequence[str] = ()) -> CountSlice:
+        """Rows = the last context token, columns = the next token, earlier tokens fixed.
+
+        At order 2 the prefix is empty and this is the bigram count matrix itself.
+        """
+        if self.order < 2:
+            raise NgramError("the unigram has no context to slice by; use --order 2 or more")
+        self._check_length(prefix, self.order - 2, "context prefix")
+        size = self.size
+        low = self.encode_tokens(prefix) * size * size
+        ids = self.ids.long()
+        start = int(torch.searchsorted(ids, torch.tensor(low)))
+        end = int(torch.searchsorted(ids, torch.tensor(low + size * size)))
+        table = torch.zeros(size * size, dtype=torch.long)
+        table[ids[start:end] - low] = self.counts[start:end]
+        table = table.reshape(size, size)
+        covered = int((table.sum(dim=1) > 0).sum())
+        return CountSlice(tuple(prefix), self.vocab.itos, table, covered)
+
+    def most_common(self, n: int | None = None) -> list[tuple[tuple[str, ...], int]]:
+        """N-grams by count, largest first; ties in the order the data first shows them,
+        as the notebook's dict sorted by count keeps them."""
+        # Sort by first appearance, then stably by count: ties keep first-appearance order.
+        by_first = torch.argsort(self.first_seen)
+        order = by_first[torch.sort(self.counts[by_first], descending=True, stable=True).indices]
+        if n is not None:
+            order = order[:n]
+        ids, counts = self.ids[order].tolist(), self.counts[order].tolist()
+        return [(self.decode_tokens(i, self.order), c) for i, c in zip(ids, counts)]
+
+
+def digits_of(ids: torch.Tensor, size: int, length: int) -> torch.Tensor:
+    """The tokens of base-`size` ids, oldest first: len(ids) × length, int64."""
+    remaining = ids.long()
+    columns = []
+    for _ in range(length):
+        columns.append(remaining % size)
+        remaining = remaining // size
+    if not columns:
+        return torch.zeros(len(ids), 0, dtype=torch.long)
+    return torch.stack(columns[::-1], dim=1)
