@@ -19,6 +19,7 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
@@ -37,7 +38,7 @@ NET_KINDS = (TABLE, LINEAR)
 # The stopping rule of `train_to_convergence`: L-BFGS stops when the largest gradient
 # entry is below CONVERGENCE_GRAD, or the loss changes by less than CONVERGENCE_CHANGE
 # between iterations, or after MAX_ITERATIONS.
-CONVERGENCE_GRAD = 1e-9
+CONVERGENCE_GRAD = 1e-7
 CONVERGENCE_CHANGE = 1e-12
 MAX_ITERATIONS = 2000
 
@@ -261,6 +262,16 @@ class NgramTrainingRun:
         return self.objective.model(self.weights)
 
 
+class Cancel(Protocol):
+    """What a sweep polls to stop early: a threading.Event will do."""
+
+    def is_set(self) -> bool: ...
+
+
+class TrainingCancelled(Exception):
+    """A caller asked a long computation to stop (see `Cancel`)."""
+
+
 @dataclass(frozen=True)
 class ConvergedNet:
     model: NeuralNgramModel
@@ -275,13 +286,15 @@ def train_to_convergence(
     *,
     seed: int = DEFAULT_SEED,
     max_iterations: int = MAX_ITERATIONS,
+    cancel: Cancel | None = None,
 ) -> ConvergedNet:
     """Minimise the training loss from the seed's W with L-BFGS (see CONVERGENCE_*).
 
     For λ > 0 the objective of either net is strictly convex in W, so its minimum is unique
     and L-BFGS reaches the optimum gradient descent would, in far fewer steps. At λ = 0
     the infimum may lie at infinite W (a next token never seen); the stopping rule then
-    decides where it stops.
+    decides where it stops. `cancel.is_set()` is checked at every evaluation; once set,
+    TrainingCancelled is raised.
     """
     check_hyperparameters(1.0, reg)
     size = objective.counts.vocab.size
@@ -298,6 +311,8 @@ def train_to_convergence(
     )
 
     def closure() -> torch.Tensor:
+        if cancel is not None and cancel.is_set():
+            raise TrainingCancelled("cancelled")
         loss, grad = objective.loss_and_grad(weights.detach(), reg)
         weights.grad = grad
         return torch.tensor(loss, dtype=torch.float64)
