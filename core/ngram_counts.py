@@ -21,13 +21,11 @@ from functools import cached_property
 
 import torch
 
+from . import ngram_stream
 from .vocab import BOUNDARY, Vocab
 
 MIN_ORDER, MAX_ORDER = 1, 5
 _INT64_MAX = 2**63 - 1
-# Pending chunk results are merged once they hold as many entries as the merged table
-# (or this many): each entry is re-sorted O(log chunks) times, not once per chunk.
-_MIN_MERGE_ENTRIES = 1 << 22
 
 
 class NgramError(ValueError):
@@ -63,115 +61,13 @@ def _check_fits(vocab_size: int, order: int) -> None:
 
 
 def _id_dtype(vocab_size: int, order: int) -> torch.dtype:
-    # int32 ids halve the memory of counting a big file whenever V^n allows it.
+    # int32 ids halve the memory of a big model whenever V^n allows it.
     return torch.int32 if vocab_size**order < 2**31 else torch.int64
 
 
-def _padded_text(words: Sequence[str], order: int) -> str:
-    # '.'*(n−1) + w1 + '.' + '.'*(n−1) + w2 + '.' …: one C-level join, no loop per word.
-    pad = BOUNDARY * (order - 1)
-    return pad + (BOUNDARY + pad).join(words) + BOUNDARY
-
-
-def _code_points(text: str) -> torch.Tensor:
-    # UTF-32 is one fixed-width integer per code point, which torch can index with.
-    return torch.frombuffer(bytearray(text.encode("utf-32-le")), dtype=torch.int32)
-
-
-def _lookup_table(vocab: Vocab, highest_code_point: int) -> torch.Tensor:
-    code_points = torch.tensor([ord(ch) for ch in vocab.itos], dtype=torch.long)
-    size = max(highest_code_point, int(code_points.max())) + 1
-    lookup = torch.full((size,), -1, dtype=torch.int32)
-    lookup[code_points] = torch.arange(vocab.size, dtype=torch.int32)
-    return lookup
-
-
-def encode_padded(words: Sequence[str], vocab: Vocab, order: int) -> torch.Tensor:
-    """Token indices of the padded words, concatenated; KeyError names unknown characters."""
-    code_points = _code_points(_padded_text(words, order))
-    indices = _lookup_table(vocab, int(code_points.max()))[code_points]
-    if bool((indices < 0).any()):
-        unknown = sorted({chr(c) for c in code_points[indices < 0].unique().tolist()})
-        raise KeyError(f"characters outside the vocabulary: {unknown!r}")
-    return indices
-
-
 def ngram_ids(words: Sequence[str], vocab: Vocab, order: int) -> torch.Tensor:
-    """The id of every example's n-gram, in data order (see the module docstring)."""
-    stream = encode_padded(words, vocab, order)
-    dtype = _id_dtype(vocab.size, order)
-    stream = stream.to(dtype)
-    count = len(stream) - order + 1
-    ids = stream[:count].clone()
-    for j in range(1, order):  # a loop over the order, never over n-grams
-        ids.mul_(vocab.size).add_(stream[j : j + count])
-    # The examples are the windows ending after each word's n−1 leading '.'.
-    lengths = torch.tensor([len(w) for w in words], dtype=torch.long)
-    block = lengths + order
-    keep = torch.ones(count, dtype=torch.bool)
-    block_starts = torch.cumsum(block, 0) - block
-    for j in range(1, order):
-        # The window ending at position start+j−1 of the next word's block straddles words.
-        straddling = block_starts[1:] + j - order
-        keep[straddling] = False
-    return ids[keep]
-
-
-@dataclass(frozen=True)
-class _Run:
-    """Sorted unique ids with their counts and the example index where each first occurs."""
-
-    ids: torch.Tensor
-    counts: torch.Tensor
-    first: torch.Tensor
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-
-def _run_of_ids(ids: torch.Tensor, offset: int) -> _Run:
-    # A stable sort keeps equal ids in data order, so a group's first position is its start.
-    ordered, where = torch.sort(ids, stable=True)
-    return _group(ordered, torch.ones(len(ids), dtype=torch.long), where + offset)
-
-
-def _group(ordered: torch.Tensor, counts: torch.Tensor, first: torch.Tensor) -> _Run:
-    """Collapse equal neighbours of sorted ids, summing counts and taking the least first."""
-    if len(ordered) == 0:
-        return _Run(ordered, counts, first)
-    new_group = torch.ones(len(ordered), dtype=torch.bool)
-    new_group[1:] = ordered[1:] != ordered[:-1]
-    group = torch.cumsum(new_group, 0) - 1
-    size = int(group[-1]) + 1
-    summed = torch.zeros(size, dtype=torch.long).index_add_(0, group, counts)
-    least = torch.full((size,), _INT64_MAX, dtype=torch.long)
-    least.scatter_reduce_(0, group, first, reduce="amin")
-    return _Run(ordered[new_group], summed, least)
-
-
-def _merge(runs: list[_Run]) -> _Run:
-    if len(runs) == 1:
-        return runs[0]
-    ids = torch.cat([run.ids for run in runs])
-    ordered, where = torch.sort(ids)
-    counts = torch.cat([run.counts for run in runs])[where]
-    first = torch.cat([run.first for run in runs])[where]
-    return _group(ordered, counts, first)
-
-
-def _reencode(run: _Run, old: Vocab, new: Vocab, order: int) -> _Run:
-    """The same n-grams written in base new.size. The index map is increasing, so the
-    lexicographic order of the digits, hence the sort order of the ids, is unchanged."""
-    index_map = torch.tensor([new.stoi[ch] for ch in old.itos], dtype=torch.long)
-    remaining = run.ids.long()
-    ids = torch.zeros_like(remaining)
-    scale = 1
-    for _ in range(order):  # least significant digit first
-        digit = remaining % old.size
-        remaining = remaining // old.size
-        ids += index_map[digit] * scale
-        scale *= new.size
-    return _Run(ids.to(_id_dtype(new.size, order)), run.counts, run.first)
+    """The id of every example's n-gram, in data order (see the module docstring), int64."""
+    return torch.from_numpy(ngram_stream.ngram_ids(words, vocab, order))
 
 
 @dataclass(frozen=True)
@@ -211,8 +107,7 @@ class NgramCounts:
         fixed = vocab is not None
         if vocab is not None:
             _check_fits(vocab.size, order)
-        merged: _Run | None = None
-        pending: list[_Run] = []
+        runs = ngram_stream.RunStack()
         examples = n_words = 0
         for chunk in chunks:
             if not chunk:
@@ -223,29 +118,24 @@ class NgramCounts:
                     grown = Vocab(tuple(sorted(chars | set(vocab.chars if vocab else ()))))
                     _check_fits(grown.size, order)
                     if vocab is not None:
-                        pending = [_reencode(run, vocab, grown, order) for run in pending]
-                        if merged is not None:
-                            merged = _reencode(merged, vocab, grown, order)
+                        runs.reencode(vocab, grown, order)
                     vocab = grown
             assert vocab is not None
             try:
-                ids = ngram_ids(chunk, vocab, order)
+                ids = ngram_stream.ngram_ids(chunk, vocab, order)
             except KeyError as exc:
                 raise NgramError(
                     f"{exc.args[0]}; build the vocabulary from all the data first"
                 ) from None
-            pending.append(_run_of_ids(ids, examples))
+            runs.push(ngram_stream.chunk_run(ids, examples))
             examples += len(ids)
             n_words += len(chunk)
-            if sum(map(len, pending)) >= max(len(merged or ()), _MIN_MERGE_ENTRIES):
-                merged = _merge([merged, *pending] if merged is not None else pending)
-                pending = []
-        if vocab is None or (merged is None and not pending):
+        run = runs.result()
+        if vocab is None or run is None:
             raise NgramError("no words to count; pass --data PATH to a word list")
-        if pending:
-            merged = _merge([merged, *pending] if merged is not None else pending)
-        assert merged is not None
-        return cls(vocab, order, merged.ids, merged.counts, merged.first, n_words)
+        ids_tensor = torch.from_numpy(run.ids).to(_id_dtype(vocab.size, order))
+        counts = torch.from_numpy(run.counts)
+        return cls(vocab, order, ids_tensor, counts, torch.from_numpy(run.first), n_words)
 
     # --- sizes -----------------------------------------------------------------------------
 
