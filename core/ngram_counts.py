@@ -175,8 +175,9 @@ class NgramCounts:
         totals = torch.zeros(len(self.contexts), dtype=torch.long)
         return totals.index_add_(0, self.entry_context, self.counts)
 
-    @property
+    @cached_property
     def nexts(self) -> torch.Tensor:
+        """The next token of each n-gram, int64."""
         return self.ids.long() % self.size
 
     def context_rows(self, context_ids: torch.Tensor) -> torch.Tensor:
@@ -193,14 +194,23 @@ class NgramCounts:
         where = torch.searchsorted(self.ids, ids).clamp_max(len(self.ids) - 1)
         return torch.where(self.ids[where] == ids, self.counts[where], 0)
 
+    @cached_property
+    def context_starts(self) -> torch.Tensor:
+        """Where each context's entries begin in `ids`, and len(ids) at the end."""
+        bounds = torch.arange(len(self.contexts) + 1)
+        return torch.searchsorted(self.entry_context, bounds)
+
     def dense_rows(self, rows: torch.Tensor) -> torch.Tensor:
         """Counts of the observed contexts at `rows` (indices into `contexts`), len × V."""
+        rows = rows.long()
+        starts = self.context_starts[rows]
+        lengths = self.context_starts[rows + 1] - starts
+        # Each context's entries are one contiguous range of ids: gather just those.
+        slot = torch.repeat_interleave(torch.arange(len(rows)), lengths)
+        offsets = torch.repeat_interleave(starts - (torch.cumsum(lengths, 0) - lengths), lengths)
+        entry = offsets + torch.arange(len(slot))
         dense = torch.zeros(len(rows), self.size, dtype=torch.long)
-        picked = torch.zeros(len(self.contexts), dtype=torch.long).fill_(-1)
-        picked[rows] = torch.arange(len(rows))
-        slot = picked[self.entry_context]
-        mine = slot >= 0
-        dense[slot[mine], self.nexts[mine]] = self.counts[mine]
+        dense[slot, self.nexts[entry]] = self.counts[entry]
         return dense
 
     # --- tokens ----------------------------------------------------------------------------
