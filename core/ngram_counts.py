@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
 import torch
 
 from . import ngram_stream
@@ -67,7 +68,7 @@ def _id_dtype(vocab_size: int, order: int) -> torch.dtype:
 
 def ngram_ids(words: Sequence[str], vocab: Vocab, order: int) -> torch.Tensor:
     """The id of every example's n-gram, in data order (see the module docstring), int64."""
-    return torch.from_numpy(ngram_stream.ngram_ids(words, vocab, order))
+    return torch.from_numpy(ngram_stream.ngram_ids(words, vocab, order).astype(np.int64))
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,9 @@ class NgramCounts:
         fixed = vocab is not None
         if vocab is not None:
             _check_fits(vocab.size, order)
-        runs = ngram_stream.RunStack()
+        runs: ngram_stream.RunStack | None = None
+        if vocab is not None:
+            runs = ngram_stream.RunStack(vocab.size, order)
         examples = n_words = 0
         for chunk in chunks:
             if not chunk:
@@ -117,25 +120,30 @@ class NgramCounts:
                 if vocab is None or not chars <= set(vocab.chars):
                     grown = Vocab(tuple(sorted(chars | set(vocab.chars if vocab else ()))))
                     _check_fits(grown.size, order)
-                    if vocab is not None:
-                        runs.reencode(vocab, grown, order)
+                    if vocab is None or runs is None:
+                        runs = ngram_stream.RunStack(grown.size, order)
+                    else:
+                        runs.regrow(vocab, grown, order, examples)
                     vocab = grown
-            assert vocab is not None
+            assert vocab is not None and runs is not None
             try:
                 ids = ngram_stream.ngram_ids(chunk, vocab, order)
             except KeyError as exc:
                 raise NgramError(
                     f"{exc.args[0]}; build the vocabulary from all the data first"
                 ) from None
-            runs.push(ngram_stream.chunk_run(ids, examples))
+            if runs.packed and not ngram_stream.can_pack(vocab.size, order, examples + len(ids)):
+                runs.unpack_all()
+            runs.push(ngram_stream.chunk_run(ids, examples, runs.packed))
             examples += len(ids)
             n_words += len(chunk)
-        run = runs.result()
+        run = None if runs is None else runs.result()
         if vocab is None or run is None:
             raise NgramError("no words to count; pass --data PATH to a word list")
         ids_tensor = torch.from_numpy(run.ids).to(_id_dtype(vocab.size, order))
-        counts = torch.from_numpy(run.counts)
-        return cls(vocab, order, ids_tensor, counts, torch.from_numpy(run.first), n_words)
+        counts = torch.from_numpy(run.counts.astype(np.int64))
+        first = torch.from_numpy(run.first_seen)
+        return cls(vocab, order, ids_tensor, counts, first, n_words)
 
     # --- sizes -----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ times faster than torch's on the CPU.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,14 +33,21 @@ def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
-def encode_padded(words: Sequence[str], vocab: Vocab, order: int) -> np.ndarray:
-    """Token indices (int64) of the padded words, concatenated.
+def _index_dtype(vocab_size: int, order: int) -> type[np.signedinteger]:
+    # int32 arithmetic halves the memory traffic of a chunk whenever V^n allows it.
+    return np.int32 if vocab_size**order < 2**31 else np.int64
+
+
+def encode_padded(
+    words: Sequence[str], vocab: Vocab, order: int, dtype: type[np.signedinteger] = np.int64
+) -> np.ndarray:
+    """Token indices of the padded words, concatenated.
 
     Raises KeyError naming the characters outside the vocabulary.
     """
     code_points = _code_points(padded_text(words, order))
     vocab_points = np.array([ord(ch) for ch in vocab.itos], dtype=np.int64)
-    lookup = np.full(max(int(code_points.max()), int(vocab_points.max())) + 1, -1, np.int64)
+    lookup = np.full(max(int(code_points.max()), int(vocab_points.max())) + 1, -1, dtype)
     lookup[vocab_points] = np.arange(vocab.size)
     indices = lookup[code_points]
     if (indices < 0).any():
@@ -49,13 +57,15 @@ def encode_padded(words: Sequence[str], vocab: Vocab, order: int) -> np.ndarray:
 
 
 def ngram_ids(words: Sequence[str], vocab: Vocab, order: int) -> np.ndarray:
-    """The base-V id (int64) of every example's n-gram, in data order."""
-    stream = encode_padded(words, vocab, order)
+    """The base-V id of every example's n-gram, in data order (int32 if V^n < 2^31)."""
+    stream = encode_padded(words, vocab, order, _index_dtype(vocab.size, order))
     count = len(stream) - order + 1
-    ids = stream[:count].copy()
+    ids = stream[:count].copy() if order == 1 else stream[:count] * vocab.size
     for j in range(1, order):  # a loop over the order, never over n-grams
-        ids *= vocab.size
+        if j > 1:
+            ids *= vocab.size
         ids += stream[j : j + count]
+    del stream
     # Each word's block is n−1 pads, the word, '.': the n−1 windows that end in a block's
     # leading pads straddle two words, and are not examples.
     blocks = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + order
@@ -68,14 +78,31 @@ def ngram_ids(words: Sequence[str], vocab: Vocab, order: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Run:
-    """Sorted distinct ids (int64), their counts and first example index (int64)."""
+    """The distinct n-grams of a stretch of data, sorted by id, with counts and first index.
 
-    ids: np.ndarray
+    Packed (first is None): keys = id << 32 | first, one int64 per n-gram, counts uint32.
+    This holds while ids < 2^31 and example indices < 2^32, and halves the memory of a run.
+    Otherwise keys = ids, counts int64 and `first` its own int64 array.
+    """
+
+    keys: np.ndarray
     counts: np.ndarray
-    first: np.ndarray
+    first: np.ndarray | None
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.keys)
+
+    @property
+    def packed(self) -> bool:
+        return self.first is None
+
+    @property
+    def ids(self) -> np.ndarray:
+        return self.keys >> 32 if self.first is None else self.keys
+
+    @property
+    def first_seen(self) -> np.ndarray:
+        return self.keys & _LOW_32 if self.first is None else self.first
 
 
 def _group_starts(ordered: np.ndarray) -> np.ndarray:
@@ -85,47 +112,69 @@ def _group_starts(ordered: np.ndarray) -> np.ndarray:
     return np.flatnonzero(new_group)
 
 
-def chunk_run(ids: np.ndarray, offset: int) -> Run:
+def _collapse(keys: np.ndarray, counts: np.ndarray, first: np.ndarray | None) -> Run:
+    """Sum the counts of equal ids; sorted keys put each id's earliest occurrence first."""
+    starts = _group_starts(keys >> 32 if first is None else keys)
+    if len(starts) == len(keys):
+        return Run(keys, counts, first)
+    # Prefix sums at the group ends: faster than np.add.reduceat on these arrays.
+    totals = np.cumsum(counts, dtype=np.int64)[np.append(starts[1:], len(keys)) - 1]
+    summed = np.diff(totals, prepend=0).astype(counts.dtype)
+    return Run(keys[starts], summed, None if first is None else first[starts])
+
+
+def can_pack(vocab_size: int, order: int, examples: int) -> bool:
+    return vocab_size**order <= 2**31 and examples <= _LOW_32
+
+
+def chunk_run(ids: np.ndarray, offset: int, packed: bool) -> Run:
     """The run of one chunk's ids; `offset` is the index of its first example overall."""
-    n = len(ids)
-    if n and int(ids.max()) < 2**31 and offset + n <= _LOW_32:
+    if packed:
         # Packing (id, position) into one integer lets a plain sort, not an argsort, order
         # by id and then by position: the first of each id is where it first occurs.
-        keys = (ids << 32) | np.arange(offset, offset + n, dtype=np.int64)
+        keys = ids.astype(np.int64) << 32
+        keys |= np.arange(offset, offset + len(ids), dtype=np.int64)
         keys.sort()
-        ordered, first = keys >> 32, keys & _LOW_32
-    else:
-        where = np.argsort(ids, kind="stable")
-        ordered, first = ids[where], where + offset
+        starts = _group_starts(keys >> 32)
+        counts = np.diff(starts, append=len(keys)).astype(np.uint32)
+        return Run(keys[starts], counts, None)
+    ids = ids.astype(np.int64)
+    where = np.argsort(ids, kind="stable")
+    ordered = ids[where]
     starts = _group_starts(ordered)
-    counts = np.diff(np.append(starts, n))
-    return Run(ordered[starts], counts, first[starts])
+    return Run(ordered[starts], np.diff(starts, append=len(ids)), where[starts] + offset)
 
 
 def merge_runs(earlier: Run, later: Run) -> Run:
     """One run of two, `earlier` holding data before `later`."""
-    ids = np.concatenate([earlier.ids, later.ids])
+    keys = np.concatenate([earlier.keys, later.keys])
     # Timsort finds the two sorted runs and merges them in one linear pass; being stable,
-    # it puts earlier's entry first among equal ids, so a group's first is its least.
-    where = np.argsort(ids, kind="stable")
-    ids = ids[where]
+    # it keeps earlier's entry first among equal unpacked ids, so a group's first is least.
+    where = np.argsort(keys, kind="stable")
+    keys = keys[where]
     counts = np.concatenate([earlier.counts, later.counts])[where]
-    first = np.concatenate([earlier.first, later.first])[where]
+    first = None
+    if earlier.first is not None and later.first is not None:
+        first = np.concatenate([earlier.first, later.first])[where]
     del where
-    starts = _group_starts(ids)
-    if len(starts) == len(ids):
-        return Run(ids, counts, first)
-    return Run(ids[starts], np.add.reduceat(counts, starts), first[starts])
+    return _collapse(keys, counts, first)
+
+
+def unpack(run: Run) -> Run:
+    if run.first is None:
+        return Run(run.keys >> 32, run.counts.astype(np.int64), run.keys & _LOW_32)
+    return run
 
 
 def reencode(run: Run, old: Vocab, new: Vocab, order: int) -> Run:
-    """The same n-grams written with a larger vocabulary.
+    """The same n-grams written with a larger vocabulary (returned unpacked).
 
     Both vocabularies are sorted, so the map from old to new index is increasing: the
     digits keep their lexicographic order and the ids stay sorted.
     """
+    run = unpack(run)
     index_map = np.array([new.stoi[ch] for ch in old.itos], dtype=np.int64)
-    remaining = run.ids.copy()
+    remaining = run.keys.copy()
     ids = np.zeros_like(remaining)
     scale = 1
     for _ in range(order):  # least significant digit first
@@ -135,23 +184,79 @@ def reencode(run: Run, old: Vocab, new: Vocab, order: int) -> Run:
     return Run(ids, run.counts, run.first)
 
 
-class RunStack:
-    """Runs in data order, merged as a binary counter keeps its digits."""
+def pack(run: Run) -> Run:
+    if run.first is None:
+        return run
+    return Run((run.keys << 32) | run.first, run.counts.astype(np.uint32), None)
 
-    def __init__(self) -> None:
-        self.runs: list[Run] = []
+
+_PARTITIONS = 16
+
+
+class RunStack:
+    """Runs in data order, merged as a binary counter keeps its digits.
+
+    The id space is cut into ranges, each with its own stack: a merge then handles one
+    range, so the temporary arrays of merging are a fraction of the table, not twice it.
+    """
+
+    def __init__(self, vocab_size: int, order: int) -> None:
+        self.space = vocab_size**order
+        self.packed = can_pack(vocab_size, order, 0)
+        self.stacks: list[list[Run]] = [[] for _ in range(_PARTITIONS)]
+
+    def _split(self, run: Run) -> list[Run]:
+        bounds = [self.space * i // _PARTITIONS for i in range(1, _PARTITIONS)]
+        search = np.array(bounds, dtype=np.int64)
+        if run.packed:
+            search = search << 32
+        cuts = [0, *np.searchsorted(run.keys, search).tolist(), len(run)]
+        first = run.first
+        return [
+            Run(
+                run.keys[a:b],
+                run.counts[a:b],
+                None if first is None else first[a:b],
+            )
+            for a, b in itertools.pairwise(cuts)
+        ]
 
     def push(self, run: Run) -> None:
-        self.runs.append(run)
-        while len(self.runs) >= 2 and len(self.runs[-2]) <= 2 * len(self.runs[-1]):
-            later = self.runs.pop()
-            self.runs[-1] = merge_runs(self.runs[-1], later)
+        for stack, part in zip(self.stacks, self._split(run)):
+            if len(part) == 0:
+                continue
+            stack.append(part)
+            while len(stack) >= 2 and len(stack[-2]) <= 2 * len(stack[-1]):
+                later = stack.pop()
+                stack[-1] = merge_runs(stack[-1], later)
 
-    def reencode(self, old: Vocab, new: Vocab, order: int) -> None:
-        self.runs = [reencode(run, old, new, order) for run in self.runs]
+    def _collect(self) -> Run | None:
+        parts = []
+        for stack in self.stacks:
+            while len(stack) >= 2:
+                later = stack.pop()
+                stack[-1] = merge_runs(stack[-1], later)
+            parts.extend(stack)
+            stack.clear()
+        if not parts:
+            return None
+        first = None if parts[0].first is None else np.concatenate([p.first for p in parts])
+        keys = np.concatenate([p.keys for p in parts])
+        return Run(keys, np.concatenate([p.counts for p in parts]), first)
+
+    def regrow(self, old: Vocab, new: Vocab, order: int, examples: int) -> None:
+        """Re-encode everything for a larger vocabulary (rare: only when a chunk adds one)."""
+        run = self._collect()
+        self.space = new.size**order
+        self.packed = can_pack(new.size, order, examples)
+        if run is not None:
+            run = reencode(run, old, new, order)
+            self.push(pack(run) if self.packed else run)
+
+    def unpack_all(self) -> None:
+        """Past 2^32 examples positions no longer pack: hold first in its own array."""
+        self.packed = False
+        self.stacks = [[unpack(run) for run in stack] for stack in self.stacks]
 
     def result(self) -> Run | None:
-        while len(self.runs) >= 2:
-            later = self.runs.pop()
-            self.runs[-1] = merge_runs(self.runs[-1], later)
-        return self.runs[0] if self.runs else None
+        return self._collect()
