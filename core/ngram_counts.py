@@ -115,23 +115,25 @@ class NgramCounts:
         for chunk in chunks:
             if not chunk:
                 continue
-            if not fixed:
-                chars = set("".join(chunk)) - {BOUNDARY}
-                if vocab is None or not chars <= set(vocab.chars):
-                    grown = Vocab(tuple(sorted(chars | set(vocab.chars if vocab else ()))))
+            if vocab is None:
+                vocab = Vocab(tuple(sorted(set("".join(chunk)) - {BOUNDARY})))
+                _check_fits(vocab.size, order)
+            if runs is None:
+                runs = ngram_stream.RunStack(vocab.size, order)
+            while True:
+                try:
+                    ids = ngram_stream.ngram_ids(chunk, vocab, order)
+                    break
+                except ngram_stream.UnknownCharacters as exc:
+                    if fixed:
+                        raise NgramError(
+                            f"{exc.args[0]}; build the vocabulary from all the data first"
+                        ) from None
+                    # Found by the encoding itself, so a chunk costs no pass of its own.
+                    grown = Vocab(tuple(sorted({*vocab.chars, *exc.chars})))
                     _check_fits(grown.size, order)
-                    if vocab is None or runs is None:
-                        runs = ngram_stream.RunStack(grown.size, order)
-                    else:
-                        runs.regrow(vocab, grown, order, examples)
+                    runs.regrow(vocab, grown, order, examples)
                     vocab = grown
-            assert vocab is not None and runs is not None
-            try:
-                ids = ngram_stream.ngram_ids(chunk, vocab, order)
-            except KeyError as exc:
-                raise NgramError(
-                    f"{exc.args[0]}; build the vocabulary from all the data first"
-                ) from None
             if runs.packed and not ngram_stream.can_pack(vocab.size, order, examples + len(ids)):
                 runs.unpack_all()
             runs.push(ngram_stream.chunk_run(ids, examples, runs.packed))

@@ -33,6 +33,14 @@ def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
+class UnknownCharacters(KeyError):
+    """Characters of the words that the vocabulary lacks; `chars` lists them, sorted."""
+
+    def __init__(self, chars: list[str]) -> None:
+        self.chars = chars
+        super().__init__(f"characters outside the vocabulary: {chars!r}")
+
+
 def _index_dtype(vocab_size: int, order: int) -> type[np.signedinteger]:
     # int32 arithmetic halves the memory traffic of a chunk whenever V^n allows it.
     return np.int32 if vocab_size**order < 2**31 else np.int64
@@ -51,8 +59,9 @@ def encode_padded(
     lookup[vocab_points] = np.arange(vocab.size)
     indices = lookup[code_points]
     if (indices < 0).any():
-        unknown = sorted(chr(c) for c in np.unique(code_points[indices < 0]).tolist())
-        raise KeyError(f"characters outside the vocabulary: {unknown!r}")
+        raise UnknownCharacters(
+            sorted(chr(c) for c in np.unique(code_points[indices < 0]).tolist())
+        )
     return indices
 
 
