@@ -15,15 +15,21 @@ V^(n−1).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from . import ngram_stream
+from .data import iter_word_chunks
 from .vocab import BOUNDARY, Vocab
+
+if TYPE_CHECKING:
+    from .split import WordSplit
 
 MIN_ORDER, MAX_ORDER = 1, 5
 _INT64_MAX = 2**63 - 1
@@ -97,6 +103,17 @@ class NgramCounts:
         cls, words: Sequence[str], order: int, vocab: Vocab | None = None
     ) -> NgramCounts:
         return cls.from_word_chunks([words], order, vocab)
+
+    @classmethod
+    def from_path(
+        cls,
+        path: str | os.PathLike[str],
+        order: int,
+        vocab: Vocab | None = None,
+        chunk_bytes: int = 1 << 20,
+    ) -> NgramCounts:
+        """Stream a word list from disk (errors as core.data.DataError, one line each)."""
+        return cls.from_word_chunks(iter_word_chunks(path, chunk_bytes), order, vocab)
 
     @classmethod
     def from_word_chunks(
@@ -299,3 +316,10 @@ def digits_of(ids: torch.Tensor, size: int, length: int) -> torch.Tensor:
     if not columns:
         return torch.zeros(len(ids), 0, dtype=torch.long)
     return torch.stack(columns[::-1], dim=1)
+
+
+def count_split(split: WordSplit, order: int) -> tuple[NgramCounts, NgramCounts, NgramCounts]:
+    """Train, dev and test counted at `order`, all with the whole file's vocabulary."""
+    parts = (split.train, split.dev, split.test)
+    train, dev, test = (NgramCounts.from_words(p, order, vocab=split.vocab) for p in parts)
+    return train, dev, test

@@ -165,3 +165,17 @@ def test_5gram_of_a_100_character_vocabulary_stays_sparse():
     word = words[0]
     assert counts.count((".", ".", ".", ".", word[0])) >= 1
     assert len(counts.context_rows(torch.tensor([0]))) == 1
+
+
+def test_from_path_streams_the_file(names_path, ngram_counts_of):
+    streamed = NgramCounts.from_path(names_path, 4, chunk_bytes=10_000)
+    assert torch.equal(streamed.ids, ngram_counts_of(4).ids)
+    assert torch.equal(streamed.first_seen, ngram_counts_of(4).first_seen)
+
+
+def test_count_split_shares_the_vocabulary(name_split):
+    from bigram_tui.core.ngram_counts import count_split
+
+    train, dev, test = count_split(name_split, 3)
+    assert train.vocab == dev.vocab == test.vocab == name_split.vocab
+    assert (train.words, dev.words, test.words) == name_split.sizes
