@@ -134,6 +134,20 @@ class CountsObjective:
         else:
             self._position_rows = None
 
+    @property
+    def pair_counts(self) -> torch.Tensor:
+        """N(context, next) for every observed context, float64, contexts × V."""
+        return self._pair_counts
+
+    @property
+    def context_totals(self) -> torch.Tensor:
+        """N(context), float64, contexts × 1."""
+        return self._context_totals
+
+    @property
+    def total(self) -> float:
+        return self._total
+
     def logits(self, weights: torch.Tensor) -> torch.Tensor:
         if self._position_rows is None:
             return weights
@@ -294,6 +308,55 @@ class TrainingCancelled(Exception):
     """A caller asked a long computation to stop (see `Cancel`)."""
 
 
+# The table net's Newton solver holds one V×V Hessian per context: at most this many cells.
+_NEWTON_CELLS = 1 << 23
+
+
+def _newton_rows(
+    objective: CountsObjective,
+    reg: float,
+    weights: torch.Tensor,
+    max_iterations: int,
+    cancel: Cancel | None,
+) -> tuple[torch.Tensor, int]:
+    """Damped Newton on every row of the table net at once.
+
+    Row i's loss is −N_i·log_softmax(w_i)/N + λ·|w_i|²/numel. Its Hessian,
+    (n_i/N)(diag p − p pᵀ) + 2λ/numel · I, is positive definite for λ > 0, so each Newton
+    step descends; halving it per row until the loss falls enough keeps it from overshooting.
+    """
+    pairs, totals = objective.pair_counts, objective.context_totals
+    total, ridge = objective.total, 2.0 * reg / weights.numel()
+    eye = torch.eye(weights.shape[1], dtype=torch.float64)
+
+    def row_losses(w: torch.Tensor) -> torch.Tensor:
+        data = -(pairs * torch.log_softmax(w, dim=1)).sum(dim=1) / total
+        return data + 0.5 * ridge * (w**2).sum(dim=1)
+
+    losses = row_losses(weights)
+    for iteration in range(max_iterations):
+        if cancel is not None and cancel.is_set():
+            raise TrainingCancelled("cancelled")
+        probs = torch.softmax(weights, dim=1)
+        grad = (totals * probs - pairs) / total + ridge * weights
+        if float(grad.abs().max()) <= CONVERGENCE_GRAD:
+            return weights, iteration
+        scale = (totals / total).unsqueeze(2)
+        hessian = scale * (torch.diag_embed(probs) - probs.unsqueeze(2) * probs.unsqueeze(1))
+        step = -torch.linalg.solve(hessian + ridge * eye, grad)
+        slope = (grad * step).sum(dim=1)
+        size = torch.ones(len(weights), 1, dtype=torch.float64)
+        for _ in range(40):  # Armijo backtracking, row by row
+            trial = weights + size * step
+            trial_losses = row_losses(trial)
+            ok = trial_losses <= losses + 1e-4 * size.squeeze(1) * slope
+            if bool(ok.all()):
+                break
+            size = torch.where(ok.unsqueeze(1), size, size / 2)
+        weights, losses = trial, trial_losses
+    return weights, max_iterations
+
+
 @dataclass(frozen=True)
 class ConvergedNet:
     model: NeuralNgramModel
@@ -310,17 +373,25 @@ def train_to_convergence(
     max_iterations: int = MAX_ITERATIONS,
     cancel: Cancel | None = None,
 ) -> ConvergedNet:
-    """Minimise the training loss from the seed's W with L-BFGS (see CONVERGENCE_*).
+    """Minimise the training loss from the seed's W (see CONVERGENCE_* for when it stops).
 
     For λ > 0 the objective of either net is strictly convex in W, so its minimum is unique
-    and L-BFGS reaches the optimum gradient descent would, in far fewer steps. At λ = 0
+    and any descent method reaches the optimum gradient descent would, in far fewer steps.
+    The table net at λ > 0 splits into one small problem per context (a row's loss involves
+    only that row), solved by damped Newton, all rows at once; otherwise L-BFGS. At λ = 0
     the infimum may lie at infinite W (a next token never seen); the stopping rule then
-    decides where it stops. `cancel.is_set()` is checked at every evaluation; once set,
+    decides where it stops. `cancel.is_set()` is checked at every iteration; once set,
     TrainingCancelled is raised.
     """
     check_hyperparameters(1.0, reg)
     size = objective.counts.vocab.size
-    weights = initial_weights(objective.rows, size, seed).double().requires_grad_()
+    start = initial_weights(objective.rows, size, seed).double()
+    if objective.kind == TABLE and reg > 0 and objective.rows * size * size <= _NEWTON_CELLS:
+        with _threads_for(start.numel()):
+            final, iterations = _newton_rows(objective, reg, start, max_iterations, cancel)
+        loss, _ = objective.loss_and_grad(final, reg)
+        return ConvergedNet(objective.model(final), loss, iterations, iterations < max_iterations)
+    weights = start.requires_grad_()
     optimiser = torch.optim.LBFGS(
         [weights],
         lr=1.0,
