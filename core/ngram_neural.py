@@ -135,6 +135,16 @@ class CountsObjective:
             self._position_rows = None
 
     @property
+    def separable(self) -> bool:
+        """True when row i of W is the logits of context i alone, so each row's loss is a
+        problem of its own: always for the table, and for the linear net at order 2 when
+        every token occurs as a context (then the two nets are one)."""
+        if self._position_rows is None:
+            return True
+        contexts = self.counts.contexts
+        return self.counts.order == 2 and torch.equal(contexts, torch.arange(self.rows))
+
+    @property
     def pair_counts(self) -> torch.Tensor:
         """N(context, next) for every observed context, float64, contexts × V."""
         return self._pair_counts
@@ -378,7 +388,8 @@ def train_to_convergence(
     For λ > 0 the objective of either net is strictly convex in W, so its minimum is unique
     and any descent method reaches the optimum gradient descent would, in far fewer steps.
     The table net at λ > 0 splits into one small problem per context (a row's loss involves
-    only that row), solved by damped Newton, all rows at once; otherwise L-BFGS. At λ = 0
+    only that row), solved by damped Newton, all rows at once; otherwise L-BFGS (see
+    `CountsObjective.separable`). At λ = 0
     the infimum may lie at infinite W (a next token never seen); the stopping rule then
     decides where it stops. `cancel.is_set()` is checked at every iteration; once set,
     TrainingCancelled is raised.
@@ -386,7 +397,7 @@ def train_to_convergence(
     check_hyperparameters(1.0, reg)
     size = objective.counts.vocab.size
     start = initial_weights(objective.rows, size, seed).double()
-    if objective.kind == TABLE and reg > 0 and objective.rows * size * size <= _NEWTON_CELLS:
+    if objective.separable and reg > 0 and objective.rows * size * size <= _NEWTON_CELLS:
         with _threads_for(start.numel()):
             final, iterations = _newton_rows(objective, reg, start, max_iterations, cancel)
         loss, _ = objective.loss_and_grad(final, reg)

@@ -167,3 +167,17 @@ def test_neural_model_scores_unseen_contexts_as_uniform(ngram_counts_of):
     assert torch.allclose(
         linear.next_probs(counts.contexts[:9]).sum(dim=1), torch.ones(9, dtype=torch.float64)
     )
+
+
+@pytest.mark.parametrize("reg", [1e-3, 0.1])
+def test_newton_and_lbfgs_reach_the_same_optimum(split_counts_of, monkeypatch, reg):
+    import bigram_tui.core.ngram_neural as ngram_neural
+
+    objective = CountsObjective(split_counts_of(2)[0], TABLE)
+    newton = train_to_convergence(objective, reg)
+    monkeypatch.setattr(ngram_neural, "_NEWTON_CELLS", 0)
+    lbfgs = train_to_convergence(objective, reg)
+    assert newton.converged and lbfgs.converged
+    assert newton.iterations < lbfgs.iterations
+    assert newton.loss == pytest.approx(lbfgs.loss, abs=1e-8)
+    assert newton.loss <= lbfgs.loss + 1e-12
