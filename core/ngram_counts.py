@@ -1,0 +1,325 @@
+"""Counts of character n-grams of order 1 to 5, kept sparse: only the n-grams that occur.
+
+A word is padded as makemore pads it: n−1 '.' before it and one '.' after, so every order
+predicts len(word)+1 tokens per word. An n-gram is one integer in base V, the oldest token
+most significant:
+
+    ngram id  = c_0·V^(n−1) + … + c_(n−2)·V + next
+    context id = ngram id // V,   next = ngram id % V
+
+so sorting n-gram ids groups them by context, and within a context by the next token, and
+all contexts that share their earlier tokens form one contiguous range. Lookups are
+`searchsorted` over the sorted ids; memory grows with the n-grams that occur, never with
+V^(n−1).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from . import ngram_stream
+from .data import iter_word_chunks
+from .vocab import BOUNDARY, Vocab
+
+if TYPE_CHECKING:
+    from .split import WordSplit
+
+MIN_ORDER, MAX_ORDER = 1, 5
+_INT64_MAX = 2**63 - 1
+
+
+class NgramError(ValueError):
+    """A model that cannot be built; the message is one line: why, and what to do."""
+
+
+def check_order(order: object) -> int:
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise NgramError(f"order must be a whole number from 1 to 5, got {order!r}")
+    if not MIN_ORDER <= order <= MAX_ORDER:
+        raise NgramError(
+            f"order must be from {MIN_ORDER} to {MAX_ORDER}, got {order}; "
+            "pick --order between 1 and 5"
+        )
+    return order
+
+
+def max_order_for(vocab_size: int) -> int:
+    """The highest order whose n-gram ids (up to V^n) fit a 64-bit integer."""
+    order = 0
+    while vocab_size ** (order + 1) <= _INT64_MAX:
+        order += 1
+    return order
+
+
+def _check_fits(vocab_size: int, order: int) -> None:
+    if vocab_size**order > _INT64_MAX:
+        highest = max_order_for(vocab_size)
+        raise NgramError(
+            f"order {order} with {vocab_size:,} characters needs n-gram ids up to "
+            f"{vocab_size}^{order}, beyond 64-bit integers; lower --order to {highest} or less"
+        )
+
+
+def _id_dtype(vocab_size: int, order: int) -> torch.dtype:
+    # int32 ids halve the memory of a big model whenever V^n allows it.
+    return torch.int32 if vocab_size**order < 2**31 else torch.int64
+
+
+def ngram_ids(words: Sequence[str], vocab: Vocab, order: int) -> torch.Tensor:
+    """The id of every example's n-gram, in data order (see the module docstring), int64."""
+    return torch.from_numpy(ngram_stream.ngram_ids(words, vocab, order).astype(np.int64))
+
+
+@dataclass(frozen=True)
+class CountSlice:
+    """counts[last context token, next token] for contexts sharing fixed earlier tokens."""
+
+    prefix: tuple[str, ...]
+    labels: tuple[str, ...]
+    counts: torch.Tensor  # int64, V × V
+    contexts: int  # how many observed contexts (rows with any count) the slice covers
+
+
+@dataclass(frozen=True)
+class NgramCounts:
+    """The observed n-grams of one order, sorted by id, with their counts."""
+
+    vocab: Vocab
+    order: int
+    ids: torch.Tensor  # sorted unique n-gram ids, int32 or int64
+    counts: torch.Tensor  # int64, how often each occurs
+    first_seen: torch.Tensor  # int64, the index of the example where each first occurs
+    words: int
+
+    @classmethod
+    def from_words(
+        cls, words: Sequence[str], order: int, vocab: Vocab | None = None
+    ) -> NgramCounts:
+        return cls.from_word_chunks([words], order, vocab)
+
+    @classmethod
+    def from_path(
+        cls,
+        path: str | os.PathLike[str],
+        order: int,
+        vocab: Vocab | None = None,
+        chunk_bytes: int = 1 << 20,
+    ) -> NgramCounts:
+        """Stream a word list from disk (errors as core.data.DataError, one line each)."""
+        return cls.from_word_chunks(iter_word_chunks(path, chunk_bytes), order, vocab)
+
+    @classmethod
+    def from_word_chunks(
+        cls, chunks: Iterable[Sequence[str]], order: int, vocab: Vocab | None = None
+    ) -> NgramCounts:
+        """Count chunk by chunk. With `vocab` given, a character outside it is an error;
+        without, the vocabulary grows as chunks bring new characters."""
+        order = check_order(order)
+        fixed = vocab is not None
+        if vocab is not None:
+            _check_fits(vocab.size, order)
+        runs: ngram_stream.RunStack | None = None
+        if vocab is not None:
+            runs = ngram_stream.RunStack(vocab.size, order)
+        examples = n_words = 0
+        for chunk in chunks:
+            if not chunk:
+                continue
+            if vocab is None:
+                vocab = Vocab(tuple(sorted(set("".join(chunk)) - {BOUNDARY})))
+                _check_fits(vocab.size, order)
+            if runs is None:
+                runs = ngram_stream.RunStack(vocab.size, order)
+            while True:
+                try:
+                    ids = ngram_stream.ngram_ids(chunk, vocab, order)
+                    break
+                except ngram_stream.UnknownCharacters as exc:
+                    if fixed:
+                        raise NgramError(
+                            f"{exc.args[0]}; build the vocabulary from all the data first"
+                        ) from None
+                    # Found by the encoding itself, so a chunk costs no pass of its own.
+                    grown = Vocab(tuple(sorted({*vocab.chars, *exc.chars})))
+                    _check_fits(grown.size, order)
+                    runs.regrow(vocab, grown, order, examples)
+                    vocab = grown
+            if runs.packed and not ngram_stream.can_pack(vocab.size, order, examples + len(ids)):
+                runs.unpack_all()
+            runs.push(ngram_stream.chunk_run(ids, examples, runs.packed))
+            examples += len(ids)
+            n_words += len(chunk)
+        run = None if runs is None else runs.result()
+        if vocab is None or run is None:
+            raise NgramError("no words to count; pass --data PATH to a word list")
+        ids_tensor = torch.from_numpy(run.ids).to(_id_dtype(vocab.size, order))
+        counts = torch.from_numpy(run.counts.astype(np.int64))
+        first = torch.from_numpy(run.first_seen)
+        return cls(vocab, order, ids_tensor, counts, first, n_words)
+
+    # --- sizes -----------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        return self.vocab.size
+
+    @property
+    def total(self) -> int:
+        """The number of examples: sum of len(word)+1 over the words, at every order."""
+        return int(self.counts.sum())
+
+    @property
+    def entries(self) -> int:
+        """How many distinct n-grams occur."""
+        return len(self.ids)
+
+    # --- the contexts ----------------------------------------------------------------------
+
+    @cached_property
+    def entry_context(self) -> torch.Tensor:
+        """For each n-gram, the index of its context in `contexts`."""
+        context_ids = self.ids.long() // self.size
+        new = torch.ones(len(context_ids), dtype=torch.bool)
+        new[1:] = context_ids[1:] != context_ids[:-1]
+        return torch.cumsum(new, 0) - 1
+
+    @cached_property
+    def contexts(self) -> torch.Tensor:
+        """The observed context ids, sorted, int64."""
+        context_ids = self.ids.long() // self.size
+        return torch.unique_consecutive(context_ids)
+
+    @cached_property
+    def context_totals(self) -> torch.Tensor:
+        """How many examples have each observed context, int64."""
+        totals = torch.zeros(len(self.contexts), dtype=torch.long)
+        return totals.index_add_(0, self.entry_context, self.counts)
+
+    @cached_property
+    def nexts(self) -> torch.Tensor:
+        """The next token of each n-gram, int64."""
+        return self.ids.long() % self.size
+
+    def context_rows(self, context_ids: torch.Tensor) -> torch.Tensor:
+        """The row of each context in `contexts`, or −1 where the context never occurs."""
+        context_ids = context_ids.long()
+        rows = torch.searchsorted(self.contexts, context_ids)
+        found = rows < len(self.contexts)
+        found &= self.contexts[rows.clamp_max(len(self.contexts) - 1)] == context_ids
+        return torch.where(found, rows, -1)
+
+    def lookup(self, ids: torch.Tensor) -> torch.Tensor:
+        """The count of each n-gram id (0 for one never seen)."""
+        ids = ids.to(self.ids.dtype)
+        where = torch.searchsorted(self.ids, ids).clamp_max(len(self.ids) - 1)
+        return torch.where(self.ids[where] == ids, self.counts[where], 0)
+
+    @cached_property
+    def context_starts(self) -> torch.Tensor:
+        """Where each context's entries begin in `ids`, and len(ids) at the end."""
+        bounds = torch.arange(len(self.contexts) + 1)
+        return torch.searchsorted(self.entry_context, bounds)
+
+    def dense_rows(self, rows: torch.Tensor) -> torch.Tensor:
+        """Counts of the observed contexts at `rows` (indices into `contexts`), len × V."""
+        rows = rows.long()
+        starts = self.context_starts[rows]
+        lengths = self.context_starts[rows + 1] - starts
+        # Each context's entries are one contiguous range of ids: gather just those.
+        slot = torch.repeat_interleave(torch.arange(len(rows)), lengths)
+        offsets = torch.repeat_interleave(starts - (torch.cumsum(lengths, 0) - lengths), lengths)
+        entry = offsets + torch.arange(len(slot))
+        dense = torch.zeros(len(rows), self.size, dtype=torch.long)
+        dense[slot, self.nexts[entry]] = self.counts[entry]
+        return dense
+
+    # --- tokens ----------------------------------------------------------------------------
+
+    def encode_tokens(self, tokens: Sequence[str]) -> int:
+        """The base-V number of a sequence of tokens ('.' is the boundary)."""
+        value = 0
+        for token in tokens:
+            if token not in self.vocab.stoi:
+                raise KeyError(token)
+            value = value * self.size + self.vocab.stoi[token]
+        return value
+
+    def decode_tokens(self, value: int, length: int) -> tuple[str, ...]:
+        itos = self.vocab.itos
+        digits = []
+        for _ in range(length):
+            value, digit = divmod(value, self.size)
+            digits.append(itos[digit])
+        return tuple(reversed(digits))
+
+    def _check_length(self, tokens: Sequence[str], length: int, what: str) -> None:
+        if len(tokens) != length:
+            raise NgramError(
+                f"a {what} at order {self.order} has {length} tokens, not {len(tokens)}"
+            )
+
+    def count(self, ngram: Sequence[str]) -> int:
+        """How often the n tokens occur in this order (as a string or a token sequence)."""
+        self._check_length(ngram, self.order, "n-gram")
+        return int(self.lookup(torch.tensor([self.encode_tokens(ngram)])))
+
+    def context_total(self, context: Sequence[str]) -> int:
+        self._check_length(context, self.order - 1, "context")
+        row = int(self.context_rows(torch.tensor([self.encode_tokens(context)])))
+        return 0 if row < 0 else int(self.context_totals[row])
+
+    def count_slice(self, prefix: Sequence[str] = ()) -> CountSlice:
+        """Rows = the last context token, columns = the next token, earlier tokens fixed.
+
+        At order 2 the prefix is empty and this is the bigram count matrix itself.
+        """
+        if self.order < 2:
+            raise NgramError("the unigram has no context to slice by; use --order 2 or more")
+        self._check_length(prefix, self.order - 2, "context prefix")
+        size = self.size
+        low = self.encode_tokens(prefix) * size * size
+        ids = self.ids.long()
+        start = int(torch.searchsorted(ids, torch.tensor(low)))
+        end = int(torch.searchsorted(ids, torch.tensor(low + size * size)))
+        table = torch.zeros(size * size, dtype=torch.long)
+        table[ids[start:end] - low] = self.counts[start:end]
+        table = table.reshape(size, size)
+        covered = int((table.sum(dim=1) > 0).sum())
+        return CountSlice(tuple(prefix), self.vocab.itos, table, covered)
+
+    def most_common(self, n: int | None = None) -> list[tuple[tuple[str, ...], int]]:
+        """N-grams by count, largest first; ties in the order the data first shows them,
+        as the notebook's dict sorted by count keeps them."""
+        # Sort by first appearance, then stably by count: ties keep first-appearance order.
+        by_first = torch.argsort(self.first_seen)
+        order = by_first[torch.sort(self.counts[by_first], descending=True, stable=True).indices]
+        if n is not None:
+            order = order[:n]
+        ids, counts = self.ids[order].tolist(), self.counts[order].tolist()
+        return [(self.decode_tokens(i, self.order), c) for i, c in zip(ids, counts)]
+
+
+def digits_of(ids: torch.Tensor, size: int, length: int) -> torch.Tensor:
+    """The tokens of base-`size` ids, oldest first: len(ids) × length, int64."""
+    remaining = ids.long()
+    columns = []
+    for _ in range(length):
+        columns.append(remaining % size)
+        remaining = remaining // size
+    if not columns:
+        return torch.zeros(len(ids), 0, dtype=torch.long)
+    return torch.stack(columns[::-1], dim=1)
+
+
+def count_split(split: WordSplit, order: int) -> tuple[NgramCounts, NgramCounts, NgramCounts]:
+    """Train, dev and test counted at `order`, all with the whole file's vocabulary."""
+    parts = (split.train, split.dev, split.test)
+    train, dev, test = (NgramCounts.from_words(p, order, vocab=split.vocab) for p in parts)
+    return train, dev, test
