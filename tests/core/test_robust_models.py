@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from bigram_tui.core import persist
+from bigram_tui.core import files, persist
 from bigram_tui.core.counts import BigramCounts
 from bigram_tui.core.neural import TrainingRun
 from bigram_tui.core.persist import ModelFileError, load_model, restore_run, save_model
@@ -140,7 +140,7 @@ def test_read_only_directory(capsys, tmp_path, data, monkeypatch) -> None:
     def refuse(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(persist.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
     argv = ["train", "--data", data, "--epochs", 2, "--save", target_dir / "m.pt"]
     code, out, err = run(capsys, *argv)
     line = one_line(code, err)
