@@ -66,8 +66,8 @@ class TrainingDiverged(BigramTuiError, ArithmeticError):
             what = f"the loss became {self.loss} at epoch {self.epoch}"
         else:
             what = (
-                f"loss {self.loss:.4g} at epoch {self.epoch} passed {self.threshold:.4g}, "
-                f"{DIVERGENCE_FACTOR:g}× where it started"
+                f"loss {self.loss:.4g} at epoch {self.epoch} passed {self.threshold:.4g} "
+                f"({DIVERGENCE_FACTOR:g}× where it started)"
             )
         return f"training diverged: {what} with {settings}"
 

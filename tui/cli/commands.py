@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -209,6 +210,9 @@ def _signals_stop_the_save() -> Iterator[None]:
     def stop(signum: int, _frame: object) -> None:
         raise SaveStopped(signum)
 
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; the default SIGTERM still ends us
+        return
     stopping = (signal.SIGTERM, signal.SIGHUP)
     previous = {number: signal.signal(number, stop) for number in stopping}
     try:

@@ -103,10 +103,16 @@ _SMOOTHING_OPTION: dict[str, Any] = {
 }
 
 
-def _add_model_options(parser: argparse.ArgumentParser, kinds: tuple[str, ...], seed: str) -> None:
+# "smoothed" is the counts model at k=1, which the CLI spells --smoothing 1.
+_CLI_MODEL_KINDS = tuple(kind for kind in params.MODEL_KINDS if kind != "smoothed")
+
+
+def _add_model_options(parser: argparse.ArgumentParser, seed: str) -> None:
     """--model and the neural net's options; `seed` is the flag for the training seed."""
     group = parser.add_argument_group("model")
-    group.add_argument("--model", choices=kinds, help="which bigram model (default counts)")
+    group.add_argument(
+        "--model", choices=_CLI_MODEL_KINDS, help="which bigram model (default counts)"
+    )
     group.add_argument("--smoothing", **_SMOOTHING_OPTION)
     group.add_argument(
         "--epochs", type=_epochs, help=f"neural: epochs to train (default {DEFAULT_EPOCHS})"
@@ -147,7 +153,7 @@ def _add_score(commands: Any, common: argparse.ArgumentParser) -> None:
         epilog=cli_output.JSON_INFINITY_NOTE,
     )  # fmt: skip
     parser.add_argument("words", nargs="+", metavar="WORD", help="words to score")
-    _add_model_options(parser, ("counts", "neural", "uniform"), seed="--seed")
+    _add_model_options(parser, seed="--seed")
     parser.set_defaults(train_seed_flag="--seed")
 
 
@@ -178,7 +184,7 @@ def _add_sample(commands: Any, common: argparse.ArgumentParser) -> None:
         help=f"stop a name after N characters (default {DEFAULT_MAX_LENGTH})",
     )
     parser.add_argument("--trace", action="store_true", help="show every draw")
-    _add_model_options(parser, ("counts", "neural", "uniform"), seed="--train-seed")
+    _add_model_options(parser, seed="--train-seed")
     parser.set_defaults(train_seed_flag="--train-seed")
 
 
