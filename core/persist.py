@@ -200,6 +200,8 @@ def _check_weights(
     weights = payload["weights"]
     if not isinstance(weights, torch.Tensor) or weights.layout != torch.strided:
         raise _not_ours(path, "'weights' is not a dense tensor")
+    if weights.device.type != "cpu":  # a 'meta' tensor has a shape but no numbers
+        raise _not_ours(path, f"'weights' are on the {weights.device.type} device, not the CPU")
     if weights.dtype != torch.float64:
         raise _not_ours(path, f"'weights' are {weights.dtype}, not torch.float64")
     if tuple(weights.shape) != (size, size):
