@@ -12,20 +12,13 @@ from bigram_tui.core.params import ParameterError
 from bigram_tui.core.persist import ModelFileError
 from bigram_tui.core.session import Session
 
-WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia"]
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    path = tmp_path / "words.txt"
-    path.write_text("\n".join(WORDS) + "\n", encoding="utf-8")
-    return path
+from ..conftest import SMALL_WORDS
 
 
 def test_load_counts_and_sets_up_training(data: Path) -> None:
     seen: list[int] = []
     session = Session.load(data, 3, progress=seen.append, lr=10, reg=0.5)
-    assert session.counts.words == len(WORDS) and seen == [len(WORDS)]
+    assert session.counts.words == len(SMALL_WORDS) and seen == [len(SMALL_WORDS)]
     assert (session.run.seed, session.run.lr, session.run.reg, session.seed) == (3, 10, 0.5, 3)
     assert session.notebook_log_likelihood is not None
     assert Session.load(data, notebook_sum=False).notebook_log_likelihood is None
