@@ -47,6 +47,8 @@ from collections.abc import Iterator
 from io import BufferedReader
 from pathlib import Path
 
+from .vocab import BOUNDARY
+
 __all__ = [
     "BOUNDARY",
     "MAX_LINE_CHARS",
@@ -57,7 +59,6 @@ __all__ = [
     "read_words",
 ]
 
-BOUNDARY = "."
 MAX_LINE_CHARS = 1_000  # names are short; this bounds the memory one line can take
 MAX_VOCABULARY = 1_000  # distinct characters: a 1,001-token V×V table is 8 MB per copy
 # A line of MAX_LINE_CHARS characters takes at most 4 bytes each, and maybe a "\r".

@@ -15,8 +15,6 @@ context rather than one per example; `IndexTrainer` (W[xs], exercise E04) and
 
 from __future__ import annotations
 
-import math
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,11 +24,12 @@ import torch
 import torch.nn.functional as F
 
 from .defaults import DEFAULT_LR, DEFAULT_REG
-from .neural import DIVERGENCE_FACTOR, Epoch, TrainingDiverged, check_hyperparameters
+from .neural import TrainingRun
 from .neural import initial_weights as square_initial_weights
 from .ngram_counts import NgramCounts, NgramError, digits_of, ngram_ids
 from .ngram_model import SEEN
-from .rng import DEFAULT_SEED, check_seed, make_generator
+from .params import check_reg
+from .rng import DEFAULT_SEED, make_generator
 from .vocab import Vocab
 
 TABLE, LINEAR = "table", "linear"
@@ -184,12 +183,11 @@ class CountsObjective:
         return NeuralNgramModel(self.kind, counts.vocab, counts.order, weights, counts.contexts)
 
 
-class NgramTrainingRun:
+class NgramTrainingRun(TrainingRun):
     """Full-batch gradient descent on a net of order n, one `step()` at a time.
 
-    As core.neural.TrainingRun: `lr` and `reg` may change between steps, `step()` reports
-    the loss of the weights it started from, and a loss that blows up raises TrainingDiverged
-    with the weights left as they were.
+    `TrainingRun` with another objective: the stepping, the settable lr and λ and the one
+    divergence rule are its own; only the weights, the loss and the model differ.
     """
 
     def __init__(
@@ -201,89 +199,26 @@ class NgramTrainingRun:
         lr: float = DEFAULT_LR,
         reg: float = DEFAULT_REG,
     ) -> None:
-        check_hyperparameters(lr, reg)
         self.objective = CountsObjective(counts, kind)
         self.kind = kind
-        self.vocab = counts.vocab
         self.order = counts.order
-        self.seed = check_seed(seed)
-        self._lr, self._reg = float(lr), float(reg)
-        self._baseline_loss: float | None = None
-        # step() and reset() may run on different threads (a worker and the UI).
-        self._lock = threading.Lock()
-        self.reset()
+        super().__init__(counts, seed=seed, lr=lr, reg=reg)  # type: ignore[arg-type]
+
+    def _prepare(self, counts: object) -> None:
+        pass  # the objective already holds what the loss needs
+
+    def _initial_weights(self) -> torch.Tensor:
+        return initial_weights(self.objective.rows, self.vocab.size, self.seed).double()
 
     @property
     def parameters(self) -> int:
         """How many numbers W holds."""
         return self.objective.rows * self.vocab.size
 
-    @property
-    def lr(self) -> float:
-        return self._lr
-
-    @lr.setter
-    def lr(self, value: float) -> None:
-        check_hyperparameters(value, self._reg)
-        self._lr = float(value)
-        self._baseline_loss = None
-
-    @property
-    def reg(self) -> float:
-        return self._reg
-
-    @reg.setter
-    def reg(self, value: float) -> None:
-        check_hyperparameters(self._lr, value)
-        self._reg = float(value)
-        self._baseline_loss = None
-
-    def reset(self, seed: int | None = None) -> None:
-        with self._lock:
-            if seed is not None:
-                self.seed = check_seed(seed)
-            # Replaced, never mutated in place, so a reader always sees a whole W.
-            rows = self.objective.rows
-            self.weights = initial_weights(rows, self.vocab.size, self.seed).double()
-            self.losses: list[float] = []
-            self._baseline_loss = None
-
-    @property
-    def epoch(self) -> int:
-        return len(self.losses)
-
     def loss_and_grad(self, weights: torch.Tensor) -> tuple[float, torch.Tensor]:
         return self.objective.loss_and_grad(weights, self.reg)
 
-    def step(self) -> Epoch:
-        with self._lock:
-            lr, weights = self.lr, self.weights
-            loss, grad = self.loss_and_grad(weights)
-            if not math.isfinite(loss) or loss > self._divergence_threshold():
-                raise TrainingDiverged(
-                    f"training diverged: loss {loss:.4g} at epoch {self.epoch} with lr={lr:g}; "
-                    "lower lr and reset"
-                )
-            if self._baseline_loss is None:
-                self._baseline_loss = loss
-            new_weights = weights - lr * grad
-            if not bool(torch.isfinite(new_weights).all()):
-                raise TrainingDiverged(
-                    f"weights overflowed at epoch {self.epoch} (lr={lr:g}); lower lr and reset"
-                )
-            self.weights = new_weights
-            self.losses.append(loss)
-            return Epoch(len(self.losses) - 1, loss)
-
-    def _divergence_threshold(self) -> float:
-        if self._baseline_loss is None:
-            return math.inf
-        return DIVERGENCE_FACTOR * max(self._baseline_loss, math.log(self.vocab.size))
-
-    def run(self, epochs: int) -> list[Epoch]:
-        return [self.step() for _ in range(epochs)]
-
-    def model(self) -> NeuralNgramModel:
+    def model(self) -> NeuralNgramModel:  # type: ignore[override]
         return self.objective.model(self.weights)
 
 
@@ -394,7 +329,7 @@ def train_to_convergence(
     decides where it stops. `cancel.is_set()` is checked at every iteration; once set,
     TrainingCancelled is raised.
     """
-    check_hyperparameters(1.0, reg)
+    check_reg(reg)
     size = objective.counts.vocab.size
     start = initial_weights(objective.rows, size, seed).double()
     if objective.separable and reg > 0 and objective.rows * size * size <= _NEWTON_CELLS:

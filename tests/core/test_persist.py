@@ -276,16 +276,23 @@ NOT_OURS = {
     "epoch off by one": ("epoch", 4, "'epoch' 4"),
     "epoch a bool": ("epoch", True, "'epoch' True"),
     "epoch a string": ("epoch", "5", "'epoch' '5'"),
-    "lr zero": ("lr", 0.0, "learning rate"),
-    "lr nan": ("lr", NAN, "learning rate"),
+    "lr zero": ("lr", 0.0, "lr: must be more than 0, got 0"),
+    "lr nan": ("lr", NAN, "lr: must be a finite number"),
     "lr a string": ("lr", "fast", "'lr'"),
-    "reg negative": ("reg", -1.0, "regularisation"),
+    "lr an int past the floats": ("lr", 10**400, "lr: must be a finite number"),
+    "weights on the meta device": (
+        "weights",
+        torch.empty((SIZE, SIZE), dtype=F64, device="meta"),
+        "meta device",
+    ),
+    "reg negative": ("reg", -1.0, "λ: must be 0 or more, got -1"),
     "seed negative": ("seed", -1, "seed"),
     "seed too big": ("seed", 2**64, "seed"),
     "seed a float": ("seed", 1.5, "seed"),
     "losses a tuple": ("losses", (1.0,), "'losses'"),
     "losses nan": ("losses", [1.0, 2.0, 3.0, 4.0, NAN], "'losses'"),
     "losses a string": ("losses", [1.0, 2.0, 3.0, 4.0, "x"], "'losses'"),
+    "losses an int past the floats": ("losses", [1.0, 2.0, 3.0, 4.0, 10**400], "'losses'"),
 }
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from bigram_tui.tui.app import serve
+from bigram_tui.tui.cli import serve
 
 START_TIMEOUT = 30.0  # the server listening
 APP_TIMEOUT = 60.0  # a tab's app painted, torch imported, the counts made

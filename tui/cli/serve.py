@@ -21,7 +21,7 @@ import socket
 import sys
 from typing import Any
 
-from bigram_tui.tui.cli.commands import EXIT_INTERRUPTED, PROG, UsageError
+from .errors import EXIT_INTERRUPTED, PROG, UsageError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -155,7 +155,7 @@ def run_serve(args: argparse.Namespace) -> int:
 def _server_class() -> type:
     from textual_serve.server import Server
 
-    class BrowserServer(Server):  # type: ignore[misc]
+    class BrowserServer(Server):
         """textual-serve's server, quieter, with URLs that follow the address the browser used."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
