@@ -47,6 +47,8 @@ from collections.abc import Iterator
 from io import BufferedReader
 from pathlib import Path
 
+from bigram_tui.core.display import shown_path
+
 __all__ = [
     "BOUNDARY",
     "MAX_LINE_CHARS",
@@ -130,8 +132,7 @@ class DataError(ValueError):
 
 
 def _display(path: str | os.PathLike[str]) -> str:
-    # An empty path would make a message start with ": no such file".
-    return os.fsdecode(path) or "''"
+    return shown_path(path)  # escaped: a raw ESC in a file name would act on the terminal
 
 
 def _describe_special(mode: int) -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from .counts import BigramCounts
+from .display import shown_path
 from .files import fsync_directory
 from .model import BigramModel
 from .neural import TrainingRun, check_hyperparameters, neural_model
@@ -67,10 +68,7 @@ class SavedModel:
 
 
 def _shown(path: str | os.PathLike[str]) -> str:
-    """The path as the user typed it, escaped if printing it raw could break the line."""
-    text = os.fsdecode(path)
-    # An empty path would make a message start with ": no such model file".
-    return text if text.isprintable() and text else repr(text)
+    return shown_path(path)
 
 
 def _describe_os_error(exc: OSError) -> str:

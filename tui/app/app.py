@@ -13,6 +13,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.geometry import Size
 from textual.lazy import Lazy
 from textual.message import Message
@@ -136,7 +137,7 @@ class BigramApp(App[None]):
             self.post_message(SessionReady(session))
 
     def on_load_progress(self, message: LoadProgress) -> None:
-        self.query_one("#status", Static).update(message.text)
+        self.query_one("#status", Static).update(Content(message.text))
 
     def on_pane_mounted(self, message: Pane.Mounted) -> None:
         self._show_panes()
@@ -147,8 +148,10 @@ class BigramApp(App[None]):
         self.session = message.session
         counts = message.session.counts
         self.query_one("#status", Static).update(
-            f"{dataset_label(message.session.data_path, short=True)} · {counts.words:,} words · "
-            f"{counts.vocab.size} tokens"
+            Content(  # not markup: a file may be called [@click=app.quit]x.txt
+                f"{dataset_label(message.session.data_path, short=True)} · "
+                f"{counts.words:,} words · {counts.vocab.size} tokens"
+            )
         )
         for pane in self.query(Pane):
             pane.attach(message.session)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 # core.defaults imports no torch, so --help stays instant.
 from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_SEED
+from bigram_tui.core.display import shown_path
 
 from . import output as cli_output
 
@@ -205,13 +206,13 @@ def _check_save_path(save: str | None) -> None:
         return
     if not save.strip():
         raise UsageError("--save needs a file name, e.g. --save model.pt")
-    target = Path(save)
+    target, shown = Path(save), shown_path(save)
     if target.is_dir():
-        raise UsageError(
-            f"--save {save} is a directory; give a file name, e.g. {target / 'model.pt'}"
-        )
+        example = shown_path(target / "model.pt")
+        raise UsageError(f"--save {shown} is a directory; give a file name, e.g. {example}")
     if not target.parent.is_dir():
-        raise UsageError(f"--save {save}: no directory {target.parent}; create it first")
+        parent = shown_path(target.parent)
+        raise UsageError(f"--save {shown}: no directory {parent}; create it first")
 
 
 def train(args: argparse.Namespace) -> int:

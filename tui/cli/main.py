@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_MAX_LENGTH, DEFAULT_SEED
+from bigram_tui.core.display import shown_text
 
 from . import output as cli_output
 from .commands import (
@@ -362,7 +363,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _fail(message: str) -> None:
-    print(f"{PROG}: {' '.join(message.split())}", file=sys.stderr)
+    print(f"{PROG}: {shown_text(' '.join(message.split()))}", file=sys.stderr)
 
 
 def _silence_stdout() -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bigram_tui.core.dataset import dataset_label
+from bigram_tui.core.display import shown_path
 
 if TYPE_CHECKING:  # only for annotations: this module must not import torch
     from bigram_tui.core.counts import BigramCounts
@@ -63,7 +64,7 @@ def describe_model(model: Report) -> str:
     if kind == "counts":
         return f"counts, smoothing k={model['smoothing']:g}"
     if kind == "neural":
-        origin = f"loaded from {model['file']}, " if model.get("file") else ""
+        origin = f"loaded from {shown_path(model['file'])}, " if model.get("file") else ""
         return (
             f"neural net, {origin}{model['epochs']} epochs, lr {model['lr']:g}, "
             f"reg {model['reg']:g}, seed {model['seed']}"
@@ -260,5 +261,5 @@ def train_summary_lines(summary: Report) -> list[str]:
         lines.append(f"  loss at epoch {summary['epochs'] - 1}: {summary['last_loss']:.6f}")
     lines.append(f"  loss of the final weights: {summary['final_loss']:.6f}")
     if summary["saved_to"] is not None:
-        lines.append(f"  saved to {summary['saved_to']}")
+        lines.append(f"  saved to {shown_path(summary['saved_to'])}")
     return lines
