@@ -38,7 +38,7 @@ def test_shown_text_escapes_what_does_not_print_as_itself(text: str, expected: s
 
 def test_shown_path_quotes_an_escaped_path_and_doubles_its_backslashes() -> None:
     assert shown_path("a\\b\x1b") == r"'a\\b\x1b'"
-    assert shown_path("it's\x1b") == "\"it's\\x1b\""
+    assert shown_path("it's\x1b") == '"it\'s\\x1b"'
     assert shown_path("") == "''"
 
 
