@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from textual import events, on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
@@ -24,6 +24,7 @@ from bigram_tui.core.dataset import dataset_label
 from bigram_tui.core.session import Session
 
 from .counts_pane import CountsPane
+from .notices import CoalescingNotices
 from .pane import Pane
 from .sample_pane import SamplePane
 from .screens import DataProblemScreen, HelpScreen
@@ -54,7 +55,7 @@ class LoadFailed(Message):
         self.reason = reason
 
 
-class BigramApp(App[None]):
+class BigramApp(CoalescingNotices[None]):
     TITLE = "bigram-tui"
     CSS_PATH = [
         "styles/app.tcss",
