@@ -66,3 +66,19 @@ def test_a_different_notice_still_shows_beside_a_coalesced_one(names_path: Path)
             assert [n.message for n in app._notifications] == ["the same thing"]
 
     asyncio.run(main())
+
+
+def test_ctrl_c_says_how_to_quit_in_plain_words(names_path: Path) -> None:
+    async def main() -> None:
+        app = make_app(names_path)
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await wait_until_loaded(pilot)
+            await pilot.press("ctrl+c")
+            await until(pilot, lambda: app.screen.query(Toast))
+            (toast,) = app.screen.query(Toast)
+            text = toast.render().plain
+            assert "Press ctrl+q to quit the app" in text or "Press q to quit the app" in text
+            assert "[b]" not in text
+            assert app.is_running
+
+    asyncio.run(main())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,10 +23,12 @@ from bigram_tui.core.dataset import dataset_label
 from bigram_tui.core.session import Session
 
 from .counts_pane import CountsPane
+from .driver import terminal_driver
 from .notices import CoalescingNotices
 from .pane import Pane
 from .sample_pane import SamplePane
 from .screens import DataProblemScreen, HelpScreen
+from .terminal import EXIT_SIGNALS, refuse_without_terminal
 from .train_pane import TrainPane
 from .word_pane import WordPane
 
@@ -75,7 +76,7 @@ class BigramApp(CoalescingNotices[None]):
     ]
 
     def __init__(self, data: str | None = None, seed: int | None = None) -> None:
-        super().__init__()
+        super().__init__(driver_class=terminal_driver())
         from bigram_tui.core.rng import DEFAULT_SEED
 
         self.data_arg = data
@@ -103,7 +104,7 @@ class BigramApp(CoalescingNotices[None]):
         self.query_one(Tabs).can_focus = False
         self._apply_size()
         loop = asyncio.get_running_loop()
-        for signal_number in (signal.SIGTERM, signal.SIGHUP):
+        for signal_number in EXIT_SIGNALS:
             # A dropped SSH link or a kill: leave through Textual, which restores the terminal.
             loop.add_signal_handler(signal_number, self.exit, None, 128 + signal_number)
         # Loading torch's libraries holds the GIL for a while: paint the first frame before.
@@ -289,6 +290,8 @@ def _bindings_of(pane_type: type[Pane]) -> list[Binding]:
 
 
 def run_app(*, data: str | None, seed: int, mouse: bool, truecolor: bool) -> int:
+    if (status := refuse_without_terminal()) is not None:
+        return status
     if truecolor:
         from textual import constants
 

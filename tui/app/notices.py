@@ -49,3 +49,10 @@ class CoalescingNotices(App[ReturnType], Generic[ReturnType]):
     def clear_notifications(self) -> None:
         self._notice_ends.clear()
         super().clear_notifications()
+
+    def action_help_quit(self) -> None:
+        # Textual's own ctrl+c hint is written in markup, which notices no longer read.
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
+                return
