@@ -10,6 +10,7 @@ from textual.widgets._toast import Toast
 
 from bigram_tui.core.rng import DEFAULT_SEED
 from bigram_tui.tui.app.app import BigramApp
+from bigram_tui.tui.app.pane import Pane
 from bigram_tui.tui.app.sample_pane import SamplePane
 
 from .helpers import text_of, until, wait_until_loaded
@@ -117,3 +118,33 @@ def test_markup_like_words_in_every_pane(tmp_path) -> None:
         assert history.lines
 
     run(path, scenario)
+
+
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J"  # retitles the terminal and clears it, if printed raw
+
+
+def test_the_status_bar_escapes_a_file_name_holding_terminal_codes(tmp_path) -> None:
+    path = write_words(tmp_path / f"{HOSTILE}.txt", ["ab"])
+
+    async def scenario(app, pilot):
+        status = text_of(app, "#status")
+        assert "\x1b" not in status and "\x07" not in status
+        assert status.startswith(r"'\x1b]0;pwned\x07\x1b[2J.txt' · 1 words")
+
+    run(path, scenario)
+
+
+def test_the_data_problem_screen_escapes_the_path(tmp_path) -> None:
+    missing = tmp_path / f"{HOSTILE}missing.txt"
+
+    async def main():
+        app = BigramApp(data=str(missing), seed=DEFAULT_SEED)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.screen.query("#problem-box"))
+            shown = "".join(str(static.visual) for static in app.screen.query("Static"))
+            assert "no such file" in shown
+            assert r"\x1b]0;pwned\x07" in shown and "\x1b" not in shown
+            # Quit once every pane is mounted: a late Pane.Mounted at exit finds no screen.
+            await until(pilot, lambda: len(app.screen_stack[0].query(Pane)) == 4)
+
+    asyncio.run(main())

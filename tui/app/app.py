@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tab, Tabs
 
 from bigram_tui.core.dataset import dataset_label
+from bigram_tui.core.display import shown_text
 from bigram_tui.core.session import Session
 
 from .counts_pane import CountsPane
@@ -161,7 +162,8 @@ class BigramApp(CoalescingNotices[None]):
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#status", Static).update("no data")
-        self.push_screen(DataProblemScreen(message.reason), callback=self._retry_load)
+        reason = shown_text(message.reason)  # an OS error may quote a path raw
+        self.push_screen(DataProblemScreen(reason), callback=self._retry_load)
 
     def _retry_load(self, _: None = None) -> None:
         self.query_one("#status", Static).update("loading…")
