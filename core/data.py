@@ -47,6 +47,7 @@ from collections.abc import Iterator
 from io import BufferedReader
 from pathlib import Path
 
+from .display import shown_path
 from .vocab import BOUNDARY
 
 __all__ = [
@@ -131,8 +132,7 @@ class DataError(ValueError):
 
 
 def _display(path: str | os.PathLike[str]) -> str:
-    # An empty path would make a message start with ": no such file".
-    return os.fsdecode(path) or "''"
+    return shown_path(path)  # escaped: a raw ESC in a file name would act on the terminal
 
 
 def _describe_special(mode: int) -> str:

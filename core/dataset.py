@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from bigram_tui.core.data import DataError, check_readable
+from bigram_tui.core.display import shown_path
 
 __all__ = [
     "BUILTIN_FILENAME",
@@ -69,10 +70,13 @@ def builtin_dataset() -> Path:
 
 
 def dataset_label(path: Path, *, short: bool = False) -> str:
-    """How to name a dataset to the user: 'names.txt (built-in)', else the path (or its name)."""
+    """How to name a dataset to the user: 'names.txt (built-in)', else the path (or its name).
+
+    The path is escaped (see `display`), so the label is safe to print anywhere.
+    """
     if path == _builtin_path():
         return BUILTIN_LABEL
-    return path.name if short else str(path)
+    return shown_path(path.name if short else path)
 
 
 def resolve_dataset(data_arg: str | os.PathLike[str] | None = None) -> Path:

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from .display import shown_path
 from .errors import BigramTuiError
-from .messages import shown_path
 
 NEW_FILE_MODE = 0o644  # mkstemp creates 0600; nothing the project writes is a secret
 _TEMPORARY_EXTRA = len("..") + 8 + len(".tmp")  # mkstemp's ".{name}." + 8 random + ".tmp"

@@ -23,10 +23,10 @@ from pathlib import Path
 import torch
 
 from .counts import BigramCounts
+from .display import abbreviated
+from .display import shown_path as _shown
 from .errors import BigramTuiError
 from .files import WriteRefused, atomic_write, check_target, describe_os_error, special_kind
-from .messages import abbreviated
-from .messages import shown_path as _shown
 from .model import BigramModel
 from .neural import TrainingRun, neural_model
 from .params import ParameterError, check_lr, check_reg, check_seed

@@ -22,7 +22,7 @@ TORCH_FREE_MODULES = [
     "bigram_tui.core.defaults",
     "bigram_tui.core.params",
     "bigram_tui.core.errors",
-    "bigram_tui.core.messages",
+    "bigram_tui.core.display",
     "bigram_tui.core.files",
     "bigram_tui.core.data",
     "bigram_tui.core.dataset",

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
 from textual import events, on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.geometry import Size
 from textual.lazy import Lazy
 from textual.message import Message
@@ -20,12 +20,16 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tab, Tabs
 
 from bigram_tui.core.dataset import dataset_label
+from bigram_tui.core.display import shown_text
 from bigram_tui.core.session import Session
 
 from .counts_pane import CountsPane
+from .driver import terminal_driver
+from .notices import CoalescingNotices
 from .pane import Pane
 from .sample_pane import SamplePane
 from .screens import DataProblemScreen, HelpScreen
+from .terminal import EXIT_SIGNALS, refuse_without_terminal
 from .train_pane import TrainPane
 from .word_pane import WordPane
 
@@ -53,7 +57,7 @@ class LoadFailed(Message):
         self.reason = reason
 
 
-class BigramApp(App[None]):
+class BigramApp(CoalescingNotices[None]):
     TITLE = "bigram-tui"
     CSS_PATH = [
         "styles/app.tcss",
@@ -73,7 +77,7 @@ class BigramApp(App[None]):
     ]
 
     def __init__(self, data: str | None = None, seed: int | None = None) -> None:
-        super().__init__()
+        super().__init__(driver_class=terminal_driver())
         from bigram_tui.core.rng import DEFAULT_SEED
 
         self.data_arg = data
@@ -101,7 +105,7 @@ class BigramApp(App[None]):
         self.query_one(Tabs).can_focus = False
         self._apply_size()
         loop = asyncio.get_running_loop()
-        for signal_number in (signal.SIGTERM, signal.SIGHUP):
+        for signal_number in EXIT_SIGNALS:
             # A dropped SSH link or a kill: leave through Textual, which restores the terminal.
             loop.add_signal_handler(signal_number, self.exit, None, 128 + signal_number)
         # Loading torch's libraries holds the GIL for a while: paint the first frame before.
@@ -136,7 +140,7 @@ class BigramApp(App[None]):
             self.post_message(SessionReady(session))
 
     def on_load_progress(self, message: LoadProgress) -> None:
-        self.query_one("#status", Static).update(message.text)
+        self.query_one("#status", Static).update(Content(message.text))
 
     def on_pane_mounted(self, message: Pane.Mounted) -> None:
         self._show_panes()
@@ -147,8 +151,10 @@ class BigramApp(App[None]):
         self.session = message.session
         counts = message.session.counts
         self.query_one("#status", Static).update(
-            f"{dataset_label(message.session.data_path, short=True)} · {counts.words:,} words · "
-            f"{counts.vocab.size} tokens"
+            Content(  # not markup: a file may be called [@click=app.quit]x.txt
+                f"{dataset_label(message.session.data_path, short=True)} · "
+                f"{counts.words:,} words · {counts.vocab.size} tokens"
+            )
         )
         for pane in self.query(Pane):
             pane.attach(message.session)
@@ -156,7 +162,8 @@ class BigramApp(App[None]):
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#status", Static).update("no data")
-        self.push_screen(DataProblemScreen(message.reason), callback=self._retry_load)
+        reason = shown_text(message.reason)  # an OS error may quote a path raw
+        self.push_screen(DataProblemScreen(reason), callback=self._retry_load)
 
     def _retry_load(self, _: None = None) -> None:
         self.query_one("#status", Static).update("loading…")
@@ -285,6 +292,8 @@ def _bindings_of(pane_type: type[Pane]) -> list[Binding]:
 
 
 def run_app(*, data: str | None, seed: int, mouse: bool, truecolor: bool) -> int:
+    if (status := refuse_without_terminal()) is not None:
+        return status
     if truecolor:
         from textual import constants
 

@@ -14,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from .colour_scale import Scale, palette, xterm
-from .heatmap import Heatmap, HeatmapData
+from .heatmap import Heatmap, HeatmapData, fit_cells, grid_label, readout_label
 from .pane import Pane
 
 if TYPE_CHECKING:
@@ -198,7 +198,7 @@ class CountsPane(Pane):
         row, col = heatmap.row, heatmap.col
         assert heatmap.data is not None
         labels = heatmap.data.labels
-        first, second = labels[row], labels[col]
+        first, second = readout_label(labels[row]), readout_label(labels[col])
         text = Text.assemble(("bigram ", "bold"), (f"{first}{second}", "bold reverse"), "\n")
         text.append(f"'{second}' after '{first}'\n", style="dim")
         count = self._counts[row][col]
@@ -226,7 +226,8 @@ class CountsPane(Pane):
         assert self.session is not None
         top = Text("most common\n", style="bold")
         for first, second, count in self.session.counts.most_common(20, self.layout_name):
-            top.append(f"{first + second:>6} {count:>6,}\n")
+            pair = fit_cells(grid_label(first) + grid_label(second), 6, "right")  # cells, not len
+            top.append(f"{pair} {count:>6,}\n")
         self.query_one("#top-bigrams", Static).update(top)
 
     # Actions -----------------------------------------------------------------------

@@ -5,12 +5,18 @@ and otherwise two rows per line with half blocks (27 characters then fit in 58×
 `labelled` gives every cell its bigram and value, like the notebook's figure.
 Lines are cached as strips; a cursor move re-renders only the lines it touches, which
 keeps a key press to a few milliseconds.
+
+Widths are terminal cells (`rich.cells.cell_len`), not characters: 中 and 😀 take two, so
+the columns stay aligned. A label that takes no cell (a combining mark such as U+0301)
+would fuse with its neighbour, so the grid shows `PLACEHOLDER` instead and the read-out
+names its code point (`readout_label`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len, set_cell_size
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
@@ -26,6 +32,30 @@ from .colour_scale import palette, text_colour_on, xterm
 
 CURSOR_COLOUR = 201  # magenta: on no scale, so the cursor never hides in the data
 COMPACT_LABELS = {"<S>": "<", "<E>": ">"}
+PLACEHOLDER = "?"  # ASCII: its width is one cell in every terminal
+
+
+def grid_label(label: str) -> str:
+    """The label as the grid draws it: the placeholder for one that takes no cell."""
+    return label if label.isprintable() and cell_len(label) > 0 else PLACEHOLDER
+
+
+def readout_label(label: str) -> str:
+    """The label as the read-out names it: <U+0301> when the grid shows a placeholder."""
+    if grid_label(label) == label:
+        return label
+    return "<" + " ".join(f"U+{ord(char):04X}" for char in label) + ">"
+
+
+def fit_cells(text: str, width: int, align: str = "center") -> str:
+    """`text` padded or cropped to exactly `width` cells; padded as str.center/rjust/ljust would."""
+    gap = width - cell_len(text)
+    if gap < 0:
+        return set_cell_size(text, width)
+    target = len(text) + gap
+    if align == "right":
+        return text.rjust(target)
+    return text.ljust(target) if align == "left" else text.center(target)
 
 
 @dataclass(frozen=True)
@@ -72,19 +102,19 @@ class Heatmap(ScrollView, can_focus=True):
 
     def _display_labels(self) -> list[str]:
         labels = self.data.labels if self.data else ()
-        return [COMPACT_LABELS.get(lab, lab) if self.compact else lab for lab in labels]
+        return [grid_label(COMPACT_LABELS.get(lab, lab) if self.compact else lab) for lab in labels]
 
     def _cell_width(self, compact: bool) -> int:
         if compact or not self.data:
             return 2
-        widest_text = max((len(t) for row in self.data.texts for t in row), default=1)
-        widest_pair = 2 * max(len(lab) for lab in self.data.labels)
+        widest_text = max((cell_len(t) for row in self.data.texts for t in row), default=1)
+        widest_pair = 2 * max(cell_len(grid_label(lab)) for lab in self.data.labels)
         return max(widest_text, widest_pair) + 1
 
     def _label_width(self, compact: bool) -> int:
         labels = self.data.labels if self.data else ()
-        shown = [COMPACT_LABELS.get(lab, lab) if compact else lab for lab in labels]
-        widest = max((len(lab) for lab in shown), default=1)
+        shown = [grid_label(COMPACT_LABELS.get(lab, lab) if compact else lab) for lab in labels]
+        widest = max((cell_len(lab) for lab in shown), default=1)
         return (2 * widest + 2) if compact and self._rows_per_line == 2 else widest + 1
 
     @property
@@ -209,7 +239,7 @@ class Heatmap(ScrollView, can_focus=True):
         labels = self._display_labels()
         segments = [Segment(" " * self.label_width, self.rich_style)]
         for col, label in enumerate(labels):
-            text = label.center(self.cell_width)[: self.cell_width]
+            text = fit_cells(label, self.cell_width)
             segments.append(Segment(text, self._label_style(col == self.col)))
         return Strip(segments)
 
@@ -218,12 +248,14 @@ class Heatmap(ScrollView, can_focus=True):
         labels = self._display_labels()
         lower = upper + 1
         has_lower = lower < self._n
-        widest = max(len(lab) for lab in labels)
+        widest = max(cell_len(lab) for lab in labels)
         segments = [
-            Segment(labels[upper].rjust(widest), self._label_style(self.row == upper)),
+            Segment(
+                fit_cells(labels[upper], widest, "right"), self._label_style(self.row == upper)
+            ),
             Segment("/", self.rich_style + Style(dim=True)),
             Segment(
-                (labels[lower] if has_lower else "").ljust(widest),
+                fit_cells(labels[lower] if has_lower else "", widest, "left"),
                 self._label_style(self.row == lower),
             ),
             Segment(" ", self.rich_style),
@@ -250,7 +282,10 @@ class Heatmap(ScrollView, can_focus=True):
         labels = self._display_labels()
         colours = palette(self.data.palette)
         segments = [
-            Segment(labels[row].rjust(self.label_width - 1), self._label_style(self.row == row)),
+            Segment(
+                fit_cells(labels[row], self.label_width - 1, "right"),
+                self._label_style(self.row == row),
+            ),
             Segment(" ", self.rich_style),
         ]
         for col, b in enumerate(self.data.bins[row]):
@@ -264,13 +299,16 @@ class Heatmap(ScrollView, can_focus=True):
 
     def _labelled_line(self, row: int, value_line: bool) -> Strip:
         assert self.data is not None
-        labels = self.data.labels
+        labels = [grid_label(label) for label in self.data.labels]
         width = self.cell_width
         name = self.data.palette
         colours = palette(name)
         label = labels[row] if not value_line else ""
         segments = [
-            Segment(label.rjust(self.label_width - 1) + " ", self._label_style(self.row == row))
+            Segment(
+                fit_cells(label, self.label_width - 1, "right") + " ",
+                self._label_style(self.row == row),
+            )
         ]
         for col in range(self._n):
             b = self.data.bins[row][col]
@@ -281,5 +319,5 @@ class Heatmap(ScrollView, can_focus=True):
                 style = Style(color=text_colour_on(name, b), bgcolor=xterm(colours[b]))
             if row == self.row and col == self.col:
                 style = Style(color=xterm(231), bgcolor=xterm(CURSOR_COLOUR), bold=True)
-            segments.append(Segment(text.center(width - 1)[: width - 1] + " ", style))
+            segments.append(Segment(fit_cells(text, width - 1) + " ", style))
         return Strip(segments)

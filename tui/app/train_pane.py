@@ -364,7 +364,7 @@ class TrainPane(Pane):
         try:
             value = spec.parse(event.value)
         except ValueError as error:
-            reason.update(str(error))
+            reason.update(Content(str(error)))
             reason.set_classes("reason")
             return
         reason.update(spec.hint)
@@ -411,7 +411,7 @@ class TrainPane(Pane):
         self.query_one("#train-status", Static).update(self.status_line())
         message = self._stop_reason[1] if self.state == DIVERGED and self._stop_reason else ""
         message_line = self.query_one("#train-message", Static)
-        message_line.update(message)
+        message_line.update(Content(message))  # an error's text: never markup
         message_line.display = bool(message)
 
     def _plot_due(self) -> bool:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 # core.defaults and core.session import no torch, so --help stays instant.
 from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_REG, DEFAULT_SEED
-from bigram_tui.core.messages import abbreviated, shown_path
+from bigram_tui.core.display import abbreviated, shown_path
 from bigram_tui.core.session import Session
 
 from . import output as cli_output

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
+from bigram_tui.core.display import shown_text
 from bigram_tui.core.errors import BigramTuiError
 
 PROG = "bigram-tui"
@@ -40,7 +41,7 @@ class SaveStopped(BaseException):
 def fail(message: str) -> None:
     """Print `message` as the CLI's one error line (nothing if stderr is closed too)."""
     if sys.stderr is not None:
-        print(f"{PROG}: {' '.join(message.split())}", file=sys.stderr)
+        print(f"{PROG}: {shown_text(' '.join(message.split()))}", file=sys.stderr)
 
 
 def write_output(text: str) -> None:

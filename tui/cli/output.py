@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bigram_tui.core.dataset import dataset_label
-from bigram_tui.core.messages import abbreviated, shown_path
+from bigram_tui.core.display import abbreviated, shown_path
 
 if TYPE_CHECKING:  # only for annotations: this module must not import torch
     from bigram_tui.core.counts import BigramCounts
