@@ -107,9 +107,9 @@ def ctrl_c(server: subprocess.Popen) -> tuple[str, str]:
 
 
 def parse(*argv: str) -> argparse.Namespace:
-    from bigram_tui.tui.cli.main import build_parser
+    from bigram_tui.tui.cli.parser import parse as parse_arguments
 
-    return build_parser().parse_args(list(argv))
+    return parse_arguments(list(argv))
 
 
 # --- the command the server runs for each tab -------------------------------------------
