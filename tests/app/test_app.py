@@ -9,8 +9,9 @@ from textual.widgets import Input, Tabs
 
 from bigram_tui.tui.app.app import BigramApp
 from bigram_tui.tui.app.heatmap import Heatmap
+from bigram_tui.tui.app.screens import HelpScreen
 
-from .helpers import make_app, text_of, wait_until_loaded
+from .helpers import TOUR, make_app, text_of, wait_until_loaded
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -93,15 +94,14 @@ def test_pane_keys_and_help(names_path, size):
         app = make_app(names_path)
         async with app.run_test(size=size) as pilot:
             await wait_until_loaded(pilot)
-            for key, pane in zip("2341", ("word", "train", "sample", "counts"), strict=True):
+            for key, pane in TOUR:
                 await pilot.press(key)
                 assert app.query_one(Tabs).active == f"tab-{pane}"
                 assert app.query_one(f"#{pane}").display
             await pilot.press("question_mark")
-            assert app.screen.__class__.__name__ == "HelpScreen"
+            assert isinstance(app.screen, HelpScreen)
             await pilot.press("escape")
-            assert isinstance(app.screen.__class__, type) and app.screen.id != "help"
-            assert app.screen.__class__.__name__ != "HelpScreen"
+            assert app.screen_stack == [app.screen] and not isinstance(app.screen, HelpScreen)
 
     run(scenario())
 
@@ -190,7 +190,7 @@ def test_sampler_after_reset_spells_mor_then_starts_axx(names_path, size):
                 spelled.append(app.session.vocab.itos[pane.last_draw.chosen])
             assert spelled == ["m", "o", "r", ".", "a", "x", "x"]
             assert [name.text for name in pane.sampler.history] == ["mor"]
-            assert "mor" in text_of(app, "#sample-name") or "axx" in text_of(app, "#sample-name")
+            assert text_of(app, "#sample-name") == "name axx"  # in progress: no '.' yet
 
     run(scenario())
 

@@ -16,9 +16,10 @@ import pytest
 from textual import events
 from textual.widgets import Input, Tabs
 
+from bigram_tui.tui.app.registry import PANES
 from bigram_tui.tui.app.screens import HelpScreen
 
-from .helpers import make_app, wait_until_loaded
+from .helpers import PANE_NAMES, TOUR, make_app, wait_until_loaded
 
 QUITTING = {"q", "ctrl+q", "ctrl+c"}
 LETTERS = [c for c in string.ascii_letters if c != "q"]
@@ -80,7 +81,7 @@ async def check_up(pilot) -> None:
     await back_to_the_panes(pilot)
     assert len(app.screen_stack) == 1, app.screen_stack
     tabs = app.query_one(Tabs)
-    for key, pane in zip("2341", ("word", "train", "sample", "counts"), strict=True):
+    for key, pane in TOUR:
         await pilot.press(key)
         assert tabs.active == f"tab-{pane}", key
         assert app.query_one(f"#{pane}").display
@@ -111,7 +112,7 @@ def fuzz(names_path: Path, seed: int, count: int, palette: bool = False) -> set[
                 if position % 25 == 0:
                     await pilot.pause()
                 if position % 50 == 0:  # make sure every pane gets its share
-                    for key in ("escape", "escape", "1234"[(position // 50) % 4]):
+                    for key in ("escape", "escape", PANES[(position // 50) % len(PANES)].key):
                         await send(app, key)
                 if app._exit:
                     return position
@@ -151,7 +152,7 @@ def test_the_key_pools_leave_out_only_the_quitting_keys() -> None:
 def test_key_fuzzing_short(names_path: Path) -> None:
     """300 seeded random keys (the CI run): no exception, and 1–4 and ? still work."""
     reached = fuzz(names_path, seed=2024, count=300)
-    assert {"counts", "word", "train", "sample", "HelpScreen"} <= reached
+    assert {*PANE_NAMES, "HelpScreen"} <= reached
 
 
 @pytest.mark.slow
@@ -159,7 +160,7 @@ def test_key_fuzzing_short(names_path: Path) -> None:
 def test_key_fuzzing_long(names_path: Path, seed: int) -> None:
     """5,000 seeded random keys per seed, over every pane, the help and the palette."""
     reached = fuzz(names_path, seed=seed, count=5000)
-    assert {"counts", "word", "train", "sample", "HelpScreen"} <= reached
+    assert {*PANE_NAMES, "HelpScreen"} <= reached
 
 
 @pytest.mark.slow

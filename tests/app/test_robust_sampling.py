@@ -15,7 +15,8 @@ from bigram_tui.core.model import uniform_model
 from bigram_tui.core.neural import TrainingRun, neural_model
 from bigram_tui.core.persist import save_model
 from bigram_tui.core.sampling import DEFAULT_MAX_LENGTH, NameSampler, sample_names
-from bigram_tui.tui.app import sample_pane
+from bigram_tui.tui.app import sample_history, sample_pane
+from bigram_tui.tui.app.sample_history import NameHistory
 from bigram_tui.tui.app.sample_pane import SamplePane
 from bigram_tui.tui.cli import main as cli
 
@@ -158,7 +159,7 @@ def test_auto_run_keeps_memory_bounded_and_the_history_scrolls(
 ) -> None:
     """Many draws: the kept names stay at the limit and the newest is in view."""
     monkeypatch.setattr(sample_pane, "AUTO_SECONDS", 0.001)
-    monkeypatch.setattr(sample_pane, "HISTORY_LIMIT", 40)
+    monkeypatch.setattr(sample_history, "HISTORY_LIMIT", 40)
 
     async def scenario(app, pilot, pane: SamplePane):
         draws = 0
@@ -178,12 +179,12 @@ def test_auto_run_keeps_memory_bounded_and_the_history_scrolls(
         stopped_at = draws
         await asyncio.sleep(0.1)
         assert draws == stopped_at
-        assert pane.names_drawn > 50
+        assert pane.query_one(NameHistory).count > 50
         assert len(pane.sampler.history) <= 40
         history = app.query_one("#sample-history", RichLog)
         assert len(history.lines) <= 40
         await pilot.pause()
         assert history.max_scroll_y > 0 and history.scroll_y == history.max_scroll_y
-        assert history.lines[-1].text.lstrip().startswith(str(pane.names_drawn))
+        assert history.lines[-1].text.lstrip().startswith(str(pane.query_one(NameHistory).count))
 
     run_on_pane(names_path, "4", scenario, size=(100, 24))

@@ -130,7 +130,7 @@ def test_reset_and_changes_while_running(names_path: Path) -> None:
         assert torch.equal(pane.run.weights, initial_weights(27, pane.run.seed).double())
         await asyncio.sleep(0.3)
         assert pane.run.epoch == 0  # no epoch of the cancelled worker lands afterwards
-        assert pane._worker is None
+        assert pane.driver.worker is None
         for _ in range(3):  # start, reset, start, reset, ...: never an error or a stray run
             await press_now(pilot, "space", "r")
             assert pane.state == PAUSED and pane.run.epoch == 0

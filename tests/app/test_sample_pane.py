@@ -6,9 +6,12 @@ import pytest
 from textual.widgets import Input, RichLog
 
 from bigram_tui.tui.app.prob_bars import CumulativeBar, ProbBars, column_bar, percent_label
-from bigram_tui.tui.app.sample_pane import HISTORY_LIMIT, SamplePane, ordinal, parse_seed
+from bigram_tui.tui.app.sample_history import HISTORY_LIMIT
+from bigram_tui.tui.app.sample_pane import SamplePane
+from bigram_tui.tui.app.sample_seed import parse_seed
+from bigram_tui.tui.app.sample_view import ordinal
 
-from .helpers import drive_pane
+from .helpers import drive_pane, text_of
 
 SEED = 2147483647
 LECTURE_NAMES = ["mor", "axx", "minaymoryles", "kondlaisah", "anchshizarie"]
@@ -23,11 +26,7 @@ def session(names_path):
 
 def drive(session, scenario, size=(80, 24)):
     """Run `scenario(pilot, pane)` with the pane alone in a headless app."""
-    drive_pane(SamplePane(id="sample"), "sample.tcss", session, scenario, size)
-
-
-def text_of(pane: SamplePane, selector: str) -> str:
-    return str(pane.query_one(selector).render())
+    drive_pane(SamplePane(id="sample"), session, scenario, size)
 
 
 def history_lines(pane: SamplePane) -> list[str]:

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
+from bigram_tui.tui.app.train_fields import parse_epochs, parse_lr, parse_reg
 from bigram_tui.tui.app.train_pane import (
     DIVERGED,
     FINISHED,
     PAUSED,
     RUNNING,
     TrainPane,
-    parse_epochs,
-    parse_lr,
-    parse_reg,
 )
 
-from .helpers import drive_pane
+from .helpers import drive_pane, text_of, until
 
 SEED = 2147483647
 
@@ -33,18 +29,7 @@ def session(names_path):
 def drive(session, scenario, size=(80, 24)):
     """Run `scenario(pilot, pane)` with the pane alone in a headless app."""
     session.run.reset()
-    drive_pane(TrainPane(id="train"), "train.tcss", session, scenario, size)
-
-
-def text_of(pane: TrainPane, selector: str) -> str:
-    return str(pane.query_one(selector, Static).render())
-
-
-async def wait_until(pilot, condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
+    drive_pane(TrainPane(id="train"), session, scenario, size)
 
 
 def test_parsers_give_one_line_reasons():
@@ -86,7 +71,7 @@ def test_start_pause_and_reset(session):
         await pilot.pause()
         await pilot.press("space")
         assert pane.state == RUNNING
-        await wait_until(pilot, lambda: session.run.epoch > 50)
+        await until(pilot, lambda: session.run.epoch > 50)
         pane.pause()  # stop the worker before pressing more keys
         await pilot.pause()
         assert pane.state == PAUSED
@@ -110,7 +95,7 @@ def test_run_stops_at_the_epochs_field(session):
         await pilot.press(*"20", "enter")
         assert pane.target_epochs == 20
         await pilot.press("space")
-        await wait_until(pilot, lambda: pane.state == FINISHED)
+        await until(pilot, lambda: pane.state == FINISHED)
         assert session.run.epoch == 20
         assert "epoch 20/20" in text_of(pane, "#train-status")
 
@@ -138,7 +123,7 @@ def test_huge_lr_diverges_and_reset_recovers(session):
         await pilot.pause()
         assert session.run.lr == 1e6
         await pilot.press("space")
-        await wait_until(pilot, lambda: pane.state == DIVERGED)
+        await until(pilot, lambda: pane.state == DIVERGED)
         message = text_of(pane, "#train-message")
         assert "lr=1e+06" in message  # the core's or the pane's reason, naming the lr
         assert "diverged" in str(pane.query_one("#train-state").render())
