@@ -6,12 +6,12 @@ all reduce to one of these, so scoring and sampling treat them alike.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 
 from .counts import BigramCounts
+from .params import check_smoothing
 from .vocab import Vocab
 
 
@@ -25,12 +25,6 @@ class BigramModel:
     def log_probs(self) -> torch.Tensor:
         # log(0) = -inf is the honest answer for a bigram the data never shows.
         return self.probs.log()
-
-
-def check_smoothing(k: float) -> float:
-    if isinstance(k, bool) or not (isinstance(k, int | float) and math.isfinite(k) and k >= 0):
-        raise ValueError(f"smoothing k must be a finite number ≥ 0, got {k!r}")
-    return float(k)
 
 
 def smoothed_probs(counts: torch.Tensor, k: float = 0.0) -> torch.Tensor:

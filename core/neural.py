@@ -20,7 +20,8 @@ import torch.nn.functional as F
 from .counts import BigramCounts, training_examples
 from .defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_REG  # noqa: F401 - re-exported
 from .model import BigramModel
-from .rng import DEFAULT_SEED, check_seed, make_generator
+from .params import check_lr, check_reg, check_seed
+from .rng import DEFAULT_SEED, make_generator
 from .vocab import Vocab
 
 # A loss this many times the starting one (or log V) means the steps overshoot and grow.
@@ -30,13 +31,6 @@ DIVERGENCE_FACTOR = 10.0
 def initial_weights(size: int, seed: int = DEFAULT_SEED) -> torch.Tensor:
     """The notebook's W: float32 randn from a generator seeded with `seed`."""
     return torch.randn(size, size, generator=make_generator(seed))
-
-
-def check_hyperparameters(lr: float, reg: float) -> None:
-    if not (math.isfinite(lr) and lr > 0):
-        raise ValueError(f"learning rate must be a finite number > 0, got {lr!r}")
-    if not (math.isfinite(reg) and reg >= 0):
-        raise ValueError(f"regularisation λ must be a finite number ≥ 0, got {reg!r}")
 
 
 class TrainingDiverged(ArithmeticError):
@@ -68,10 +62,9 @@ class TrainingRun:
         lr: float = DEFAULT_LR,
         reg: float = DEFAULT_REG,
     ) -> None:
-        check_hyperparameters(lr, reg)
         self.vocab = counts.vocab
         self.seed = check_seed(seed)
-        self._lr, self._reg = float(lr), float(reg)
+        self._lr, self._reg = check_lr(lr), check_reg(reg)
         # The loss that divergence is judged against: the first since lr or λ last changed.
         self._baseline_loss: float | None = None
         self._counts = counts.counts.double()
@@ -87,8 +80,7 @@ class TrainingRun:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        check_hyperparameters(value, self._reg)
-        self._lr = float(value)
+        self._lr = check_lr(value)
         self._baseline_loss = None
 
     @property
@@ -97,8 +89,7 @@ class TrainingRun:
 
     @reg.setter
     def reg(self, value: float) -> None:
-        check_hyperparameters(self._lr, value)
-        self._reg = float(value)
+        self._reg = check_reg(value)
         self._baseline_loss = None
 
     def reset(self, seed: int | None = None) -> None:

@@ -26,8 +26,8 @@ import torch
 from .counts import BigramCounts
 from .files import fsync_directory
 from .model import BigramModel
-from .neural import TrainingRun, check_hyperparameters, neural_model
-from .rng import check_seed
+from .neural import TrainingRun, neural_model
+from .params import ParameterError, check_lr, check_reg, check_seed
 from .vocab import Vocab
 
 __all__ = [
@@ -203,7 +203,10 @@ def _read_payload(path: str | os.PathLike[str]) -> object:
 def _as_float(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an int such as 10**400: no float holds it
+        return math.inf
 
 
 def _check_vocab(payload: dict[str, object], path: str | os.PathLike[str]) -> Vocab:
@@ -236,13 +239,12 @@ def _check_training_record(
     payload: dict[str, object], path: str | os.PathLike[str]
 ) -> tuple[int, float, float, int, tuple[float, ...]]:
     epoch, seed, losses = payload["epoch"], payload["seed"], payload["losses"]
-    lr, reg = _as_float(payload["lr"]), _as_float(payload["reg"])
-    if lr is None or reg is None:
+    if not all(isinstance(payload[key], int | float) for key in ("lr", "reg")):
         raise _not_ours(path, "'lr' and 'reg' must be numbers")
     try:
-        check_hyperparameters(lr, reg)
+        lr, reg = check_lr(payload["lr"]), check_reg(payload["reg"])
         seed = check_seed(seed)
-    except ValueError as exc:
+    except ParameterError as exc:
         raise _not_ours(path, str(exc)) from None
     if not isinstance(losses, list):
         raise _not_ours(path, "'losses' is not a list")

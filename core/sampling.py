@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import torch
 
 from .defaults import DEFAULT_MAX_LENGTH
-from .defaults import SAMPLERS as ALGORITHMS
 from .model import BigramModel
+from .params import check_max_length, check_sampler
 from .rng import DEFAULT_SEED, make_generator
 
 _BATCH_STEPS = 1024  # draws per block of random numbers on the batch path
@@ -34,17 +34,6 @@ class Draw:
     chosen: int
     cumulative: torch.Tensor | None = None  # classic: the CDF that u was placed on
     race: torch.Tensor | None = None  # torch: q per character; the winner maximised p / q
-
-
-def _check_algorithm(algorithm: str) -> str:
-    if algorithm not in ALGORITHMS:
-        raise ValueError(f"unknown sampler {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
-    return algorithm
-
-
-def _check_max_length(max_length: int) -> None:
-    if max_length < 1:
-        raise ValueError(f"max length must be at least 1, got {max_length}")
 
 
 def _last_possible(row: torch.Tensor) -> int:
@@ -100,8 +89,8 @@ class NameSampler:
     history: list[SampledName] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        _check_algorithm(self.algorithm)
-        _check_max_length(self.max_length)
+        check_sampler(self.algorithm)
+        check_max_length(self.max_length)
         self.reset()
 
     def reset(self, seed: int | None = None) -> None:
@@ -115,7 +104,7 @@ class NameSampler:
         self.history.clear()
 
     def set_algorithm(self, algorithm: str) -> None:
-        self.algorithm = _check_algorithm(algorithm)
+        self.algorithm = check_sampler(algorithm)
 
     def step(self) -> tuple[Draw, SampledName | None]:
         """One draw. Returns it, and the name it finished, if it finished one."""
@@ -178,8 +167,8 @@ def sample_names(
     max_length: int = DEFAULT_MAX_LENGTH,
 ) -> list[SampledName]:
     """`n` names, the same as `n` × NameSampler.finish_name(), computed a block at a time."""
-    _check_algorithm(algorithm)
-    _check_max_length(max_length)
+    check_sampler(algorithm)
+    check_max_length(max_length)
     generator = make_generator(seed)
     itos = model.vocab.itos
     names: list[SampledName] = []

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from bigram_tui.core.counts import BigramCounts
 from bigram_tui.core.model import (
     BigramModel,
-    check_smoothing,
     counts_model,
     smoothed_probs,
     uniform_model,
 )
+from bigram_tui.core.params import check_smoothing
 from bigram_tui.core.scoring import OutOfVocabulary, score_dataset, score_word
 from bigram_tui.core.vocab import Vocab
 

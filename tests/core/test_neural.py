@@ -19,11 +19,11 @@ from bigram_tui.core.neural import (
     PerExampleTrainer,
     TrainingDiverged,
     TrainingRun,
-    check_hyperparameters,
     initial_weights,
     neural_model,
     walkthrough,
 )
+from bigram_tui.core.params import check_lr, check_reg
 from bigram_tui.core.rng import DEFAULT_SEED
 from bigram_tui.core.scoring import score_dataset
 from bigram_tui.core.vocab import Vocab
@@ -206,7 +206,8 @@ def test_neural_model_from_float32_weights(counts):
 )
 def test_invalid_hyperparameters_raise(counts, lr, reg):
     with pytest.raises(ValueError):
-        check_hyperparameters(lr, reg)
+        check_lr(lr)
+        check_reg(reg)
     with pytest.raises(ValueError):
         TrainingRun(counts, lr=lr, reg=reg)
 

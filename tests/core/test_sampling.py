@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from bigram_tui.core.counts import BigramCounts
 from bigram_tui.core.model import BigramModel, counts_model, uniform_model
 from bigram_tui.core.neural import TrainingRun
-from bigram_tui.core.rng import DEFAULT_SEED, MAX_SEED, check_seed, make_generator
+from bigram_tui.core.params import MAX_SEED, check_seed
+from bigram_tui.core.params import SAMPLERS as ALGORITHMS
+from bigram_tui.core.rng import DEFAULT_SEED, make_generator
 from bigram_tui.core.sampling import (
-    ALGORITHMS,
     DEFAULT_MAX_LENGTH,
     NameSampler,
     SampledName,

@@ -27,11 +27,7 @@ if TYPE_CHECKING:
     from bigram_tui.core.neural import Epoch, TrainingRun
 
 PROG = "bigram-tui"
-MAX_EPOCHS = 1_000_000  # ~3 minutes of training; more is a typo, not a plan
-# Every name is kept until the report is printed: 10**10 names would fill memory for hours.
-MAX_NAMES = 1_000_000
 MAX_TRACED_NAMES = 10_000  # a trace keeps a record of every draw of every name
-MAX_NAME_LENGTH = 10_000  # --max-length: far past any name, short enough to print
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a C tool killed by the closed pipe reports

@@ -25,7 +25,9 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
+from bigram_tui.core import params
 from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_MAX_LENGTH, DEFAULT_SEED
+from bigram_tui.core.params import ParameterError
 
 from . import output as cli_output
 from .commands import (
@@ -35,9 +37,6 @@ from .commands import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
-    MAX_EPOCHS,
-    MAX_NAME_LENGTH,
-    MAX_NAMES,
     PROG,
     UsageError,
     sample,
@@ -64,83 +63,31 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line} (see {self.prog} --help)\n")
 
 
-# --- argument types: each rejects what the core would reject, before any work starts ---
+# --- argument types: thin wrappers over core.params, so a bad value fails before any work ---
 
 
-def _whole_number(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+def _argument_type(parse: Callable[[str], Any], name: str) -> Callable[[str], Any]:
+    """`parse` as an argparse type; argparse names the flag, so the message drops the label."""
+
+    def parse_argument(text: str) -> Any:
+        try:
+            return parse(text)
+        except ParameterError as exc:
+            raise argparse.ArgumentTypeError(exc.problem) from None
+
+    parse_argument.__name__ = name  # argparse shows it in "invalid <name> value"
+    return parse_argument
 
 
-def _finite_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
-    return value
-
-
-def _positive_count(text: str) -> int:
-    value = _whole_number(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _name_count(text: str) -> int:
-    value = _positive_count(text)
-    if value > MAX_NAMES:
-        raise argparse.ArgumentTypeError(
-            f"at most {MAX_NAMES:,} names in one run, got {value:,}; run it several times "
-            "with different --seed values for more"
-        )
-    return value
-
-
-def _name_length(text: str) -> int:
-    value = _positive_count(text)
-    if value > MAX_NAME_LENGTH:
-        raise argparse.ArgumentTypeError(f"at most {MAX_NAME_LENGTH:,}, got {value:,}")
-    return value
-
-
-def _epoch_count(text: str) -> int:
-    value = _whole_number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    if value > MAX_EPOCHS:
-        raise argparse.ArgumentTypeError(
-            f"at most {MAX_EPOCHS:,} (about 3 minutes of training), got {value:,}; "
-            "the loss stops improving long before"
-        )
-    return value
-
-
-def _non_negative(text: str) -> float:
-    value = _finite_number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def _positive(text: str) -> float:
-    value = _finite_number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
-    return value
-
-
-def _seed(text: str) -> int:
-    from bigram_tui.core.rng import check_seed  # imports torch: only when a seed is given
-
-    try:
-        return check_seed(_whole_number(text))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+_lr = _argument_type(params.parse_lr, "lr")
+_reg = _argument_type(params.parse_reg, "reg")
+_smoothing = _argument_type(params.parse_smoothing, "smoothing")
+_epochs = _argument_type(params.parse_epochs, "epochs")
+_seed = _argument_type(params.parse_seed, "seed")
+_max_length = _argument_type(params.parse_max_length, "max_length")
+_name_count = _argument_type(params.parse_name_count, "name_count")
+_top = _argument_type(lambda text: params.parse_positive_count(text, "top"), "top")
+_every = _argument_type(lambda text: params.parse_positive_count(text, "every"), "every")
 
 
 # --- the parser -----------------------------------------------------------------------
@@ -176,7 +123,7 @@ def _common_options() -> argparse.ArgumentParser:
 
 
 _SMOOTHING_OPTION: dict[str, Any] = {
-    "type": _non_negative,
+    "type": _smoothing,
     "metavar": "K",
     "help": "add-k smoothing of the counts model (default 0: the raw counts)",
 }
@@ -188,12 +135,10 @@ def _add_model_options(parser: argparse.ArgumentParser, kinds: tuple[str, ...], 
     group.add_argument("--model", choices=kinds, help="which bigram model (default counts)")
     group.add_argument("--smoothing", **_SMOOTHING_OPTION)
     group.add_argument(
-        "--epochs", type=_epoch_count, help=f"neural: epochs to train (default {DEFAULT_EPOCHS})"
+        "--epochs", type=_epochs, help=f"neural: epochs to train (default {DEFAULT_EPOCHS})"
     )
-    group.add_argument(
-        "--lr", type=_positive, help=f"neural: learning rate (default {DEFAULT_LR:g})"
-    )
-    group.add_argument("--reg", type=_non_negative, help="neural: regularisation λ (default 0)")
+    group.add_argument("--lr", type=_lr, help=f"neural: learning rate (default {DEFAULT_LR:g})")
+    group.add_argument("--reg", type=_reg, help="neural: regularisation λ (default 0)")
     group.add_argument(
         seed,
         dest="train_seed",
@@ -216,7 +161,7 @@ def _add_stats(commands: Any, common: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--smoothing", **_SMOOTHING_OPTION)
     parser.add_argument(
-        "--top", type=_positive_count, default=10, metavar="N", help="bigrams to list (default 10)"
+        "--top", type=_top, default=10, metavar="N", help="bigrams to list (default 10)"
     )
 
 
@@ -247,13 +192,13 @@ def _add_sample(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--sampler",
-        choices=("classic", "torch"),
+        choices=params.SAMPLERS,
         default="classic",
         help="classic: inverse CDF, as in the lecture; torch: today's torch.multinomial",
     )
     parser.add_argument(
         "--max-length",
-        type=_name_length,
+        type=_max_length,
         default=DEFAULT_MAX_LENGTH,
         metavar="N",
         help=f"stop a name after N characters (default {DEFAULT_MAX_LENGTH})",
@@ -270,16 +215,16 @@ def _add_train(commands: Any, common: argparse.ArgumentParser) -> None:
         epilog=cli_output.JSON_INFINITY_NOTE,
     )  # fmt: skip
     parser.add_argument(
-        "--epochs", type=_epoch_count, default=DEFAULT_EPOCHS, help="default %(default)s"
+        "--epochs", type=_epochs, default=DEFAULT_EPOCHS, help="default %(default)s"
     )
-    parser.add_argument("--lr", type=_positive, default=DEFAULT_LR, help="default %(default)g")
-    parser.add_argument("--reg", type=_non_negative, default=0.0, help="λ, default %(default)g")
+    parser.add_argument("--lr", type=_lr, default=DEFAULT_LR, help="default %(default)g")
+    parser.add_argument("--reg", type=_reg, default=0.0, help="λ, default %(default)g")
     parser.add_argument(
         "--seed", dest="train_seed", type=_seed, metavar="N", help=f"default {DEFAULT_SEED}"
     )
     parser.add_argument("--save", metavar="PATH", help="save the trained model to PATH")
     parser.add_argument(
-        "--every", type=_positive_count, default=1, metavar="N", help="print every Nth epoch"
+        "--every", type=_every, default=1, metavar="N", help="print every Nth epoch"
     )
 
 
