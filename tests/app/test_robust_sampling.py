@@ -113,14 +113,16 @@ def test_app_uniform_model(names_path: Path) -> None:
 # --- seeds ----------------------------------------------------------------------------------------
 
 
-GOOD_SEEDS = [("0", 0), ("18446744073709551615", 2**64 - 1), ("1_000", 1000)]
+GOOD_SEEDS = [("0", 0), ("18446744073709551615", 2**64 - 1), (" +1000 ", 1000)]
+# What core.params says, for the CLI's --seed as for this field.
 BAD_SEEDS = [
-    ("-1", "between 0 and 2**64-1"),
-    ("18446744073709551616", "between 0 and 2**64-1"),
-    (str(10**30), "between 0 and 2**64-1"),
-    ("abc", "seed must be a whole number"),
-    ("", "seed must be a whole number"),
-    ("1.5", "seed must be a whole number"),
+    ("-1", "seed: must be between 0 and 2**64-1, got -1"),
+    ("18446744073709551616", "seed: must be between 0 and 2**64-1"),
+    (str(10**30), "seed: must be between 0 and 2**64-1"),
+    ("abc", "seed: expected a whole number, got 'abc'"),
+    ("", "seed: expected a whole number, got ''"),
+    ("1.5", "seed: expected a whole number, got '1.5'"),
+    ("1_000", "seed: expected a whole number, got '1_000'"),
 ]
 
 

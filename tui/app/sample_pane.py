@@ -18,14 +18,13 @@ from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
-from bigram_tui.core.defaults import SAMPLERS
-from bigram_tui.core.session import MODEL_KINDS
+from bigram_tui.core.params import MODEL_KINDS, SAMPLERS, ParameterError, parse_seed
 
 from .messages import SeedFieldClosed
 from .pane import Pane
 from .prob_bars import MUTED, CumulativeBar, ProbBars
 from .sample_history import NameHistory
-from .sample_seed import SeedField, parse_seed
+from .sample_seed import SeedField
 from .sample_view import (
     CLASSIC_PROMPT,
     header_line,
@@ -149,7 +148,7 @@ class SamplePane(Pane):
     def _seed_submitted(self, event: Input.Submitted) -> None:
         try:
             seed = parse_seed(event.value)
-        except ValueError as error:
+        except ParameterError as error:
             # The field stays open with the text in it, to be corrected.
             self.query_one(SeedField).say(Content.styled(str(error), "$error bold"))
             return

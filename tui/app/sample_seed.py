@@ -14,18 +14,6 @@ from .prob_bars import MUTED
 SEED_PROMPT = "enter: reset to this seed · esc: keep the current one"
 
 
-def parse_seed(text: str) -> int:
-    """A seed typed by the user, or ValueError with a one-line reason."""
-    from bigram_tui.core.rng import check_seed
-
-    cleaned = text.strip().replace("_", "").replace(",", "")
-    try:
-        seed = int(cleaned)
-    except ValueError:
-        raise ValueError(f"seed must be a whole number, got {text.strip()!r}") from None
-    return check_seed(seed)
-
-
 class SeedField(Horizontal):
     """The pane reads the seed from Input.Submitted; escape closes the field, changing nothing."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,63 +11,33 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
+from bigram_tui.core.params import (
+    EPOCHS,
+    LR,
+    REG,
+    ParameterError,
+    Rule,
+    parse_epochs,
+    parse_lr,
+    parse_reg,
+)
+
 from .messages import TrainingSettingChanged
 from .pane import Pane
-
-MAX_EPOCHS = 1_000_000
-
-
-def _number(text: str) -> float:
-    value = float(text.strip().replace("_", ""))
-    if not math.isfinite(value):
-        raise ValueError
-    return value
-
-
-def parse_lr(text: str) -> float:
-    try:
-        value = _number(text)
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        raise ValueError("lr must be a number > 0")
-    return value
-
-
-def parse_reg(text: str) -> float:
-    try:
-        value = _number(text)
-    except ValueError:
-        value = -1.0
-    if value < 0:
-        raise ValueError("λ must be a number ≥ 0")
-    return value
-
-
-def parse_epochs(text: str) -> int:
-    reason = f"epochs must be a whole number 1–{MAX_EPOCHS:,}"
-    try:
-        value = _number(text)
-    except ValueError:
-        raise ValueError(reason) from None
-    if not value.is_integer() or not 1 <= value <= MAX_EPOCHS:
-        raise ValueError(reason)
-    return int(value)
 
 
 @dataclass(frozen=True)
 class FieldSpec:
     name: str  # the Input's id is f"train-{name}"
-    label: str
-    default: str
+    rule: Rule  # its label, its default and its limits
     hint: str  # shown under the field while its value is valid: what the number does
-    parse: Callable[[str], float | int]
+    parse: Callable[[str], float | int]  # ParameterError with the one-line reason
 
 
 FIELDS = (
-    FieldSpec("lr", "lr", "50", "W -= lr · ∂loss/∂W", parse_lr),
-    FieldSpec("epochs", "epochs", "500", "train up to this epoch", parse_epochs),
-    FieldSpec("reg", "λ", "0", "loss += λ · mean(W²)", parse_reg),
+    FieldSpec("lr", LR, "W -= lr · ∂loss/∂W", parse_lr),
+    FieldSpec("epochs", EPOCHS, "train up to this epoch", parse_epochs),
+    FieldSpec("reg", REG, "loss += λ · mean(W²)", parse_reg),
 )
 
 
@@ -81,9 +50,12 @@ class TrainingFields(Vertical):
     def compose(self) -> ComposeResult:
         for spec in FIELDS:
             with Horizontal(classes="train-field"):
-                yield Label(spec.label, classes="train-field-label")
+                yield Label(spec.rule.label, classes="train-field-label")
                 yield Input(
-                    spec.default, id=f"train-{spec.name}", compact=True, select_on_focus=True
+                    spec.rule.default_text,
+                    id=f"train-{spec.name}",
+                    compact=True,
+                    select_on_focus=True,
                 )
             yield Static(spec.hint, id=f"train-{spec.name}-reason", classes="hint")
 
@@ -99,7 +71,7 @@ class TrainingFields(Vertical):
         reason = self.query_one(f"#train-{spec.name}-reason", Static)
         try:
             value = spec.parse(event.value)
-        except ValueError as error:
+        except ParameterError as error:
             reason.update(str(error))
             reason.set_classes("reason")
             return

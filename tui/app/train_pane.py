@@ -199,8 +199,11 @@ class TrainPane(Pane):
 
     # ----- state ------------------------------------------------------------------------
 
-    def watch_state(self) -> None:
-        self.refresh_bindings()  # the footer dims or lights the keys of the new state
+    def watch_state(self, old: str, new: str) -> None:
+        if DIVERGED in (old, new):
+            # The footer dims or lights space and n (action_enabled); a footer rebuild at
+            # every start and pause would make keys wait while training holds the GIL.
+            self.refresh_bindings()
         self._refresh_view()
 
     def watch_target_epochs(self, target: int) -> None:
