@@ -23,7 +23,7 @@ from bigram_tui.core.session import Session
 from .messages import LoadFailed, LoadProgress, PaneMounted, SessionReady
 from .pane import Pane
 from .registry import FIRST_PANE, PANES
-from .screens import DataProblemScreen, HelpScreen
+from .screens import DataProblemScreen, HelpScreen, SafeCommandPalette
 
 MIN_SIZE = (60, 16)  # below this, a message instead of a squashed layout
 WIDE_SIZE = (160, 45)  # from here, the counts grid stays beside the other panes
@@ -188,6 +188,10 @@ class BigramApp(App[None]):
             ("Counts grid", [("arrows, h j k l", "move the cursor"), ("home, end", "first/last")])
         )
         return sections
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not isinstance(self.screen, SafeCommandPalette):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

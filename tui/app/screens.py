@@ -1,4 +1,5 @@
-"""Screens over the main one: the key help, and what to do when there is no dataset."""
+"""Screens over the main one: the key help, what to do when there is no dataset, and the
+command palette."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
@@ -73,3 +75,19 @@ class DataProblemScreen(Screen[None]):
 
     def action_retry(self) -> None:
         self.dismiss()
+
+
+class SafeCommandPalette(CommandPalette):
+    """Textual's palette, without its crash on pageup/pagedown.
+
+    In Textual 8.2.8, a page key right after the list's options change raises KeyError in
+    OptionList._move_page (its line index is not yet rebuilt). The key then does nothing;
+    the next one, after the rebuild, pages as usual.
+    """
+
+    def _action_command_list(self, action: str) -> None:
+        try:
+            super()._action_command_list(action)
+        except KeyError:
+            if action not in ("page_up", "page_down"):
+                raise
