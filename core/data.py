@@ -32,9 +32,9 @@ from collections.abc import Iterator
 from io import BufferedReader
 from pathlib import Path
 
-__all__ = ["BOUNDARY", "DataError", "check_readable", "iter_word_chunks", "read_words"]
+from .vocab import BOUNDARY
 
-BOUNDARY = "."
+__all__ = ["BOUNDARY", "DataError", "check_readable", "iter_word_chunks", "read_words"]
 
 _USE_A_WORD_LIST = "pass --data PATH to a word list, one word per line"
 

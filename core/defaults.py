@@ -7,7 +7,7 @@ DEFAULT_EPOCHS = 500
 DEFAULT_MAX_LENGTH = 256  # longest sampled name; the lecture's uniform names reach ~140
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> tuple[str, ...]:
     # Transitional: tui/app reads SAMPLERS here; drop this once it imports core.params.
     if name == "SAMPLERS":
         from .params import SAMPLERS

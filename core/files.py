@@ -1,9 +1,55 @@
-"""Small file-system helpers shared by the dataset cache and model saving."""
+"""Writing a file safely: every file bigram-tui writes goes through `atomic_write`.
+
+The rule, modelled on cp and install:
+- A symlink is written through to its target (a dangling one creates its target).
+- What is at the path must be a regular file or nothing: a directory, FIFO, device or
+  socket is refused, never replaced. A path ending in '/' is refused (it names a directory).
+- A caller may protect one file (the session's data file) from being overwritten.
+- The data goes to a temporary `.{name}.XXXXXXXX.tmp` beside the target, is fsynced and is
+  renamed over it, so a crash, a full disk or a signal leaves the old file or the new one,
+  never a partial one; the temporary file is removed on any exception.
+`check_target` runs the checks that need no data, so a caller can fail before a long job.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
+
+from .errors import BigramTuiError
+from .messages import shown_path
+
+NEW_FILE_MODE = 0o644  # mkstemp creates 0600; nothing the project writes is a secret
+_TEMPORARY_EXTRA = len("..") + 8 + len(".tmp")  # mkstemp's ".{name}." + 8 random + ".tmp"
+
+_SPECIAL_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISLNK, "a symlink that loops"),
+)
+
+
+DEFAULT_FIX = "choose a path in an existing, writable directory with free space"
+
+
+class WriteRefused(BigramTuiError):
+    """A path that cannot or must not be written: `reason` says why, `fix` the way out."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str, fix: str = DEFAULT_FIX) -> None:
+        super().__init__(f"cannot write {shown_path(path)} ({reason}); {fix}")
+        self.path, self.reason, self.fix = path, reason, fix
+
+
+def describe_os_error(exc: OSError) -> str:
+    return " ".join((exc.strerror or str(exc) or type(exc).__name__).split())
 
 
 def fsync_directory(directory: Path) -> None:
@@ -18,3 +64,116 @@ def fsync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def special_kind(mode: int) -> str:
+    """What a file that is not a regular file is, for a message: "a FIFO (named pipe)"."""
+    return next((name for test, name in _SPECIAL_KINDS if test(mode)), "not a regular file")
+
+
+def _name_max(directory: Path) -> int:
+    try:
+        return os.pathconf(directory, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+def check_target(
+    path: str | os.PathLike[str], protect: str | os.PathLike[str] | None = None
+) -> Path:
+    """The file a write to `path` would replace or create, or WriteRefused saying why not."""
+    text = os.fsdecode(path)
+    if not text.strip():
+        raise WriteRefused(path, "the name is empty", "give a file name, e.g. model.pt")
+    if text.endswith(("/", os.sep)):
+        raise WriteRefused(path, "it ends in '/', which names a directory", "drop the '/'")
+    # realpath follows every symlink, a dangling one to the file it would create.
+    target = Path(os.path.realpath(text))
+    directory = target.parent
+    name_bytes = len(os.fsencode(target.name))
+    limit = _name_max(directory) - _TEMPORARY_EXTRA
+    if name_bytes > limit:
+        raise WriteRefused(
+            path,
+            f"the file name is {name_bytes} bytes; at most {limit} leave room for the "
+            "temporary '.NAME.XXXXXXXX.tmp' it is first written to",
+            "choose a shorter name",
+        )
+    try:
+        status = os.lstat(target)
+    except FileNotFoundError:
+        status = None
+    except OSError as exc:
+        if exc.errno == errno.ENOTDIR:
+            raise WriteRefused(path, "a part of the path is not a directory") from None
+        raise WriteRefused(path, describe_os_error(exc)) from None
+    if status is not None and not stat.S_ISREG(status.st_mode):
+        if stat.S_ISDIR(status.st_mode):
+            raise WriteRefused(path, "it is a directory", "give a file name inside it")
+        raise WriteRefused(
+            path,
+            f"it is {special_kind(status.st_mode)}",
+            "only a regular file is ever replaced; choose another path",
+        )
+    if protect is not None and status is not None:
+        try:
+            same = os.path.samefile(target, protect)
+        except OSError:
+            same = False
+        if same:
+            raise WriteRefused(path, "it is the data file being read", "choose another name")
+    if not directory.is_dir():
+        raise WriteRefused(path, f"no directory {shown_path(directory)}")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise WriteRefused(path, f"the directory {shown_path(directory)} is not writable")
+    return target
+
+
+def _mode_for(status: os.stat_result | None) -> int:
+    """Keep the permissions of a file being replaced; a new file gets rw-r--r--."""
+    return NEW_FILE_MODE if status is None else stat.S_IMODE(status.st_mode)
+
+
+def atomic_write(
+    path: str | os.PathLike[str],
+    write: Callable[[BinaryIO], None],
+    protect: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Write `path` by `write(stream)`, atomically, by the rule above; returns the file written.
+
+    Raises WriteRefused for a refused path or a failed write (a full disk, say); anything
+    `write` raises, and any exception at all (KeyboardInterrupt included), removes the
+    temporary file before it propagates.
+    """
+    target = check_target(path, protect)
+    try:
+        fd, temporary_name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+        )
+    except OSError as exc:
+        raise WriteRefused(path, describe_os_error(exc)) from None
+    temporary = Path(temporary_name)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            write(stream)
+            stream.flush()
+            # Checked again: something may have appeared at the path while we wrote.
+            target = check_target(path, protect)
+            os.fchmod(stream.fileno(), _mode_for(_lstat_or_none(target)))
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise WriteRefused(path, describe_os_error(exc)) from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    fsync_directory(target.parent)
+    return target
+
+
+def _lstat_or_none(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None

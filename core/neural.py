@@ -19,13 +19,19 @@ import torch.nn.functional as F
 
 from .counts import BigramCounts, training_examples
 from .defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_REG  # noqa: F401 - re-exported
+from .errors import BigramTuiError
 from .model import BigramModel
 from .params import check_lr, check_reg, check_seed
 from .rng import DEFAULT_SEED, make_generator
 from .vocab import Vocab
 
-# A loss this many times the starting one (or log V) means the steps overshoot and grow.
-DIVERGENCE_FACTOR = 10.0
+# Training has diverged once the loss passes DIVERGENCE_FACTOR × the baseline, where the
+# baseline is the first loss since lr or λ last changed, or log V (the uniform model's loss)
+# if that is larger: a run near zero loss may wobble without running away, but a loss over
+# twice the uniform guess's is worse than knowing nothing. Why 2: on names.txt, lr ≤ 300
+# never passes 1.5× in 1,500 epochs (seeds 1, 42 and the lecture's), while lr 400, 500 and
+# 1e6 pass 2× within 77, 4 and 1 epochs; the lecture's lr 50 never rises above its start.
+DIVERGENCE_FACTOR = 2.0
 
 
 def initial_weights(size: int, seed: int = DEFAULT_SEED) -> torch.Tensor:
@@ -33,8 +39,40 @@ def initial_weights(size: int, seed: int = DEFAULT_SEED) -> torch.Tensor:
     return torch.randn(size, size, generator=make_generator(seed))
 
 
-class TrainingDiverged(ArithmeticError):
-    """The loss became NaN or infinite; the weights are left as they were before that epoch."""
+LOSS_NOT_FINITE = "loss not finite"
+LOSS_ABOVE_THRESHOLD = "loss above threshold"
+WEIGHTS_OVERFLOWED = "weights overflowed"
+
+
+class TrainingDiverged(BigramTuiError, ArithmeticError):
+    """Gradient descent ran away; the weights are left as they were before that epoch.
+
+    The fields say what happened; `describe()` (also `str()`) is the one line every front
+    end shows, to which each adds its own way out (a smaller --lr, or reset in the app).
+    """
+
+    def __init__(
+        self, *, reason: str, epoch: int, loss: float, lr: float, reg: float, threshold: float
+    ) -> None:
+        self.reason, self.epoch, self.loss = reason, epoch, loss
+        self.lr, self.reg, self.threshold = lr, reg, threshold
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        settings = f"lr={self.lr:g}" + (f", λ={self.reg:g}" if self.reg > 0 else "")
+        if self.reason == WEIGHTS_OVERFLOWED:
+            what = f"the weights overflowed at epoch {self.epoch}"
+        elif self.reason == LOSS_NOT_FINITE:
+            what = f"the loss became {self.loss} at epoch {self.epoch}"
+        else:
+            what = (
+                f"loss {self.loss:.4g} at epoch {self.epoch} passed {self.threshold:.4g} "
+                f"({DIVERGENCE_FACTOR:g}× where it started)"
+            )
+        return f"training diverged: {what} with {settings}"
+
+    def __str__(self) -> str:
+        return self.describe()
 
 
 def neural_model(vocab: Vocab, weights: torch.Tensor, name: str = "neural") -> BigramModel:
@@ -119,26 +157,42 @@ class TrainingRun:
         with self._lock:
             lr, weights = self.lr, self.weights
             loss, grad = self.loss_and_grad(weights)
-            if not math.isfinite(loss) or loss > self._divergence_threshold():
-                raise TrainingDiverged(
-                    f"training diverged: loss {loss:.4g} at epoch {self.epoch} with lr={lr:g}; "
-                    "lower lr and reset"
-                )
+            self._check_loss(loss)
             if self._baseline_loss is None:
                 self._baseline_loss = loss
             new_weights = weights - lr * grad
             if not bool(torch.isfinite(new_weights).all()):
-                raise TrainingDiverged(
-                    f"weights overflowed at epoch {self.epoch} (lr={lr:g}); lower lr and reset"
-                )
+                raise self._diverged(WEIGHTS_OVERFLOWED, loss)
             self.weights = new_weights
             self.losses.append(loss)
             return Epoch(len(self.losses) - 1, loss)
 
-    def _divergence_threshold(self) -> float:
+    def final_loss(self) -> float:
+        """The loss of the current weights, checked as a step checks it, before it is shown
+        or saved: one huge step can leave finite weights whose loss is NaN."""
+        with self._lock:
+            loss, _ = self.loss_and_grad(self.weights)
+            self._check_loss(loss)
+            return loss
+
+    @property
+    def divergence_threshold(self) -> float:
+        """The loss past which training has diverged (infinite until the baseline is set)."""
         if self._baseline_loss is None:
             return math.inf
         return DIVERGENCE_FACTOR * max(self._baseline_loss, math.log(self.vocab.size))
+
+    def _check_loss(self, loss: float) -> None:
+        if not math.isfinite(loss):
+            raise self._diverged(LOSS_NOT_FINITE, loss)
+        if loss > self.divergence_threshold:
+            raise self._diverged(LOSS_ABOVE_THRESHOLD, loss)
+
+    def _diverged(self, reason: str, loss: float) -> TrainingDiverged:
+        return TrainingDiverged(
+            reason=reason, epoch=self.epoch, loss=loss, lr=self.lr, reg=self.reg,
+            threshold=self.divergence_threshold,
+        )  # fmt: skip
 
     def run(self, epochs: int) -> list[Epoch]:
         return [self.step() for _ in range(epochs)]

@@ -6,9 +6,9 @@ unpickler only rebuilds those plain types, so a crafted file cannot run code; ev
 field is then checked, so a file that is not ours fails with one clear line rather
 than with a confusing error later on.
 
-Saving is atomic: the dict goes to a unique temporary file in the target's
-directory, is fsynced, and is renamed over the target. A crash or a full disk leaves
-either the old file or the new one, never a partial one.
+Saving goes through `core.files.atomic_write`: a temporary file beside the target,
+fsynced and renamed over it, so a crash or a full disk leaves the old file or the new
+one; what may be written (a regular file or a new path, through symlinks) is its rule.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import os
 import stat
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,10 @@ from pathlib import Path
 import torch
 
 from .counts import BigramCounts
-from .files import fsync_directory
+from .errors import BigramTuiError
+from .files import WriteRefused, atomic_write, check_target, describe_os_error, special_kind
+from .messages import abbreviated
+from .messages import shown_path as _shown
 from .model import BigramModel
 from .neural import TrainingRun, neural_model
 from .params import ParameterError, check_lr, check_reg, check_seed
@@ -42,11 +44,10 @@ __all__ = [
 FORMAT = "bigram-tui/neural/1"
 _FORMAT_FAMILY = "bigram-tui/neural/"
 _KEYS = frozenset({"format", "chars", "weights", "epoch", "lr", "reg", "seed", "losses"})
-_NEW_FILE_MODE = 0o644  # mkstemp creates 0600; a saved model is not a secret
 _RETRAIN = "train again with `bigram-tui train --save PATH`"
 
 
-class ModelFileError(ValueError):
+class ModelFileError(BigramTuiError, ValueError):
     """A model file that cannot be written or used; the message is one line with the fix."""
 
 
@@ -64,20 +65,6 @@ class SavedModel:
 
     def model(self) -> BigramModel:
         return neural_model(self.vocab, self.weights)
-
-
-def _shown(path: str | os.PathLike[str]) -> str:
-    """The path as the user typed it, escaped if printing it raw could break the line."""
-    text = os.fsdecode(path)
-    # An empty path would make a message start with ": no such model file".
-    return text if text.isprintable() and text else repr(text)
-
-
-def _describe_os_error(exc: OSError) -> str:
-    return " ".join((exc.strerror or str(exc) or type(exc).__name__).split())
-
-
-# --- saving ---------------------------------------------------------------------------
 
 
 def _payload(run: TrainingRun) -> dict[str, object]:
@@ -98,58 +85,40 @@ def _payload(run: TrainingRun) -> dict[str, object]:
     }
 
 
-def _mode_for(target: Path) -> int:
-    """Keep the permissions of a file being replaced; a new file gets rw-r--r--."""
-    try:
-        return stat.S_IMODE(os.stat(target).st_mode)
-    except OSError:
-        return _NEW_FILE_MODE
-
-
-def _cannot_save(path: str | os.PathLike[str], reason: str) -> ModelFileError:
+def _cannot_save(refused: WriteRefused) -> ModelFileError:
     return ModelFileError(
-        f"cannot save the model to {_shown(path)} ({reason}); "
-        "choose a path in an existing, writable directory with free space"
+        f"cannot save the model to {_shown(refused.path)} ({refused.reason}); {refused.fix}"
     )
 
 
-def save_model(path: str | os.PathLike[str], run: TrainingRun) -> Path:
-    """Write `run` to `path` atomically and return the path written.
+def check_model_path(
+    path: str | os.PathLike[str], protect: str | os.PathLike[str] | None = None
+) -> Path:
+    """What `save_model(path, …, protect)` would write, or the ModelFileError it would raise."""
+    try:
+        return check_target(path, protect)
+    except WriteRefused as refused:
+        raise _cannot_save(refused) from None
 
-    Raises ModelFileError (and leaves no temporary file behind) when the directory is
-    missing or read-only, the disk is full, or `path` is a directory.
+
+def save_model(
+    path: str | os.PathLike[str],
+    run: TrainingRun,
+    protect: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Write `run` to `path` by `core.files.atomic_write`, never over `protect`.
+
+    Raises ModelFileError (and leaves no temporary file behind) when the path is refused,
+    the directory is missing or read-only, or the disk is full.
     """
-    target = Path(path)
-    if target.is_dir():
-        raise _cannot_save(path, "it is a directory")
     payload = _payload(run)
-    directory = target.parent
     try:
-        fd, temporary_name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=directory
-        )
-    except OSError as exc:
-        raise _cannot_save(path, _describe_os_error(exc)) from None
-    temporary = Path(temporary_name)
-    completed = False
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            torch.save(payload, stream)
-            stream.flush()
-            os.fchmod(stream.fileno(), _mode_for(target))
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-        completed = True
-    except OSError as exc:
-        raise _cannot_save(path, _describe_os_error(exc)) from None
+        return atomic_write(path, lambda stream: torch.save(payload, stream), protect)
+    except WriteRefused as refused:
+        raise _cannot_save(refused) from None
     except RuntimeError as exc:
         # torch's zip writer reports a failed write of the underlying file as RuntimeError.
-        raise _cannot_save(path, " ".join(str(exc).split())) from None
-    finally:
-        if not completed:
-            temporary.unlink(missing_ok=True)
-    fsync_directory(directory)
-    return target
+        raise _cannot_save(WriteRefused(path, " ".join(str(exc).split()))) from None
 
 
 # --- loading --------------------------------------------------------------------------
@@ -169,6 +138,12 @@ def _read_payload(path: str | os.PathLike[str]) -> object:
     if os.path.isdir(path):
         raise ModelFileError(f"{name} is a directory, not a model file; pass the file inside it")
     try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            # A FIFO would block torch.load and a device never ends: refused from the stat.
+            raise ModelFileError(
+                f"{name} is {special_kind(mode)}, not a model file; pass a file saved by bigram-tui"
+            )
         if os.path.getsize(path) == 0:
             raise _not_ours(path, "the file is empty")
         with warnings.catch_warnings():
@@ -180,7 +155,7 @@ def _read_payload(path: str | os.PathLike[str]) -> object:
         raise
     except OSError as exc:
         raise ModelFileError(
-            f"cannot read {name} ({_describe_os_error(exc)}); check its permissions"
+            f"cannot read {name} ({describe_os_error(exc)}); check its permissions"
         ) from None
     except Exception as exc:
         # torch.load raises a zoo of types for bad input (UnpicklingError, RuntimeError
@@ -225,6 +200,8 @@ def _check_weights(
     weights = payload["weights"]
     if not isinstance(weights, torch.Tensor) or weights.layout != torch.strided:
         raise _not_ours(path, "'weights' is not a dense tensor")
+    if weights.device.type != "cpu":  # a 'meta' tensor has a shape but no numbers
+        raise _not_ours(path, f"'weights' are on the {weights.device.type} device, not the CPU")
     if weights.dtype != torch.float64:
         raise _not_ours(path, f"'weights' are {weights.dtype}, not torch.float64")
     if tuple(weights.shape) != (size, size):
@@ -260,7 +237,7 @@ def _check_training_record(
 
 
 def _abbreviated(chars: str) -> str:
-    return repr(chars if len(chars) <= 40 else chars[:30] + "…" + chars[-5:])
+    return repr(abbreviated(chars, limit=40))
 
 
 def _describe_vocab(vocab: Vocab) -> str:

@@ -10,11 +10,12 @@ import numpy as np
 import torch
 
 from .counts import BigramCounts, training_examples
+from .errors import BigramTuiError
 from .model import BigramModel
 from .vocab import BOUNDARY
 
 
-class OutOfVocabulary(ValueError):
+class OutOfVocabulary(BigramTuiError, ValueError):
     """The word has characters the model has never seen; `positions` says where."""
 
     def __init__(self, word: str, positions: list[int]) -> None:

@@ -17,6 +17,18 @@ def find_names_txt() -> Path | None:
     return SHARED_NAMES if SHARED_NAMES.is_file() else None
 
 
+# Seven of the lecture's names: a word list that counts and trains in a blink.
+SMALL_WORDS = ("emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia")
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    """SMALL_WORDS in a file, one a line."""
+    path = tmp_path / "words.txt"
+    path.write_text("\n".join(SMALL_WORDS) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def names_path() -> Path:
     path = find_names_txt()

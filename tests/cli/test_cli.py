@@ -430,11 +430,12 @@ def test_version(capsys) -> None:
 
 def test_defaults_agree_with_the_core() -> None:
     from bigram_tui.core import neural, rng, sampling
+    from bigram_tui.tui.cli import parser
 
-    assert cli.DEFAULT_SEED == rng.DEFAULT_SEED
-    assert cli.DEFAULT_EPOCHS == neural.DEFAULT_EPOCHS
-    assert cli.DEFAULT_LR == neural.DEFAULT_LR
-    assert cli.DEFAULT_MAX_LENGTH == sampling.DEFAULT_MAX_LENGTH
+    assert parser.DEFAULT_SEED == rng.DEFAULT_SEED
+    assert parser.DEFAULT_EPOCHS == neural.DEFAULT_EPOCHS
+    assert parser.DEFAULT_LR == neural.DEFAULT_LR
+    assert parser.DEFAULT_MAX_LENGTH == sampling.DEFAULT_MAX_LENGTH
 
 
 def test_importing_the_cli_imports_neither_torch_nor_textual() -> None:

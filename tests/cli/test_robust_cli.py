@@ -15,16 +15,6 @@ from bigram_tui.tui.cli import main as cli
 from .helpers import one_line_error
 from .helpers import run_cli as run
 
-WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia"]
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    path = tmp_path / "words.txt"
-    path.write_text("\n".join(WORDS) + "\n", encoding="utf-8")
-    return path
-
-
 # Cases that tests/test_cli.py's BAD_ARGUMENTS does not already hold, per subcommand.
 # Each is (argv, a fragment the error line must contain).
 MISSING = [

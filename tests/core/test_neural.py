@@ -343,3 +343,42 @@ def test_walkthrough_zero_probability_is_infinite_nll(counts):
 def test_walkthrough_rejects_unknown_characters(counts):
     with pytest.raises(KeyError):
         walkthrough(counts_model(counts), "zq")
+
+
+def test_divergence_is_structured(name_counts) -> None:
+    """One rule, in the run: its fields say what happened, describe() says it in one line."""
+    from bigram_tui.core.neural import (
+        DIVERGENCE_FACTOR,
+        LOSS_ABOVE_THRESHOLD,
+        LOSS_NOT_FINITE,
+        WEIGHTS_OVERFLOWED,
+    )
+
+    run = TrainingRun(name_counts, lr=500)
+    with pytest.raises(TrainingDiverged) as info:
+        run.run(100)
+    error = info.value
+    assert error.reason == LOSS_ABOVE_THRESHOLD
+    assert (error.lr, error.reg, error.epoch) == (500, 0, run.epoch)
+    assert error.threshold == DIVERGENCE_FACTOR * run.losses[0] == run.divergence_threshold
+    assert error.loss > error.threshold
+    assert str(error) == error.describe() and "\n" not in str(error)
+
+    with pytest.raises(TrainingDiverged) as info:
+        TrainingRun(name_counts, lr=50, reg=1e308).run(2)
+    assert info.value.reason == WEIGHTS_OVERFLOWED and info.value.epoch == 0
+    assert "λ=1e+308" in str(info.value)
+
+    one_step = TrainingRun(name_counts, lr=1e200)
+    one_step.step()  # finite weights, but their loss is not a number
+    with pytest.raises(TrainingDiverged) as info:
+        one_step.final_loss()
+    assert info.value.reason == LOSS_NOT_FINITE and info.value.epoch == 1
+    assert "the loss became nan at epoch 1" in str(info.value)
+
+
+def test_the_lecture_run_stays_far_from_the_threshold(name_counts) -> None:
+    run = TrainingRun(name_counts)
+    run.run(500)
+    assert max(run.losses) == run.losses[0] < run.divergence_threshold / 2 + 1e-9
+    assert run.final_loss() < run.losses[0]

@@ -279,6 +279,12 @@ NOT_OURS = {
     "lr zero": ("lr", 0.0, "lr: must be more than 0, got 0"),
     "lr nan": ("lr", NAN, "lr: must be a finite number"),
     "lr a string": ("lr", "fast", "'lr'"),
+    "lr an int past the floats": ("lr", 10**400, "lr: must be a finite number"),
+    "weights on the meta device": (
+        "weights",
+        torch.empty((SIZE, SIZE), dtype=F64, device="meta"),
+        "meta device",
+    ),
     "reg negative": ("reg", -1.0, "λ: must be 0 or more, got -1"),
     "seed negative": ("seed", -1, "seed"),
     "seed too big": ("seed", 2**64, "seed"),
@@ -286,6 +292,7 @@ NOT_OURS = {
     "losses a tuple": ("losses", (1.0,), "'losses'"),
     "losses nan": ("losses", [1.0, 2.0, 3.0, 4.0, NAN], "'losses'"),
     "losses a string": ("losses", [1.0, 2.0, 3.0, 4.0, "x"], "'losses'"),
+    "losses an int past the floats": ("losses", [1.0, 2.0, 3.0, 4.0, 10**400], "'losses'"),
 }
 
 

@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from bigram_tui.core import persist
+from bigram_tui.core import files, persist
 from bigram_tui.core.counts import BigramCounts
 from bigram_tui.core.neural import TrainingRun
 from bigram_tui.core.persist import ModelFileError, load_model, restore_run, save_model
 
 from ..cli.helpers import run_cli as run
-
-WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia"]
+from ..conftest import SMALL_WORDS
 
 
 def one_line(code: int, err: str) -> str:
@@ -26,16 +25,9 @@ def one_line(code: int, err: str) -> str:
 
 
 @pytest.fixture
-def data(tmp_path: Path) -> Path:
-    path = tmp_path / "words.txt"
-    path.write_text("\n".join(WORDS) + "\n", encoding="utf-8")
-    return path
-
-
-@pytest.fixture
 def model(tmp_path: Path) -> Path:
-    """A good model file of WORDS, trained 3 epochs."""
-    trained = TrainingRun(BigramCounts.from_words(WORDS), seed=4)
+    """A good model file of SMALL_WORDS, trained 3 epochs."""
+    trained = TrainingRun(BigramCounts.from_words(SMALL_WORDS), seed=4)
     trained.run(3)
     return save_model(tmp_path / "good.pt", trained)
 
@@ -90,7 +82,7 @@ def test_bad_model_files_fail_in_one_line(capsys, tmp_path, data, model, command
 
 def test_a_failed_load_keeps_the_current_model(tmp_path: Path, model: Path) -> None:
     """A run that tried to load a bad file carries on exactly as before."""
-    counts = BigramCounts.from_words(WORDS)
+    counts = BigramCounts.from_words(SMALL_WORDS)
     current = restore_run(counts, load_model(model, counts.vocab))
     weights, losses = current.weights.clone(), list(current.losses)
     for path, _ in bad_files(tmp_path, model).values():
@@ -140,7 +132,7 @@ def test_read_only_directory(capsys, tmp_path, data, monkeypatch) -> None:
     def refuse(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(persist.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
     argv = ["train", "--data", data, "--epochs", 2, "--save", target_dir / "m.pt"]
     code, out, err = run(capsys, *argv)
     line = one_line(code, err)

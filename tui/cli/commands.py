@@ -1,41 +1,36 @@
 """The four subcommands of `bigram-tui`: stats, score, sample and train.
 
-`cli` parses the arguments and turns errors into one line on stderr; each function here
-takes the parsed arguments, does the work and prints the report (text, or JSON with
---json). Bad input found after parsing raises `UsageError`, whose message is the line.
+`main` parses the arguments and turns errors into one line on stderr; each function here
+takes the parsed arguments, asks a `core.session.Session` for the work and prints the
+report (text, or JSON with --json). Bad input found after parsing raises `UsageError`.
 
-Neither torch nor textual is imported at module level: each command imports the core
-inside its function, so `bigram-tui --help` answers at once.
+Neither torch nor textual is imported at module level: the session imports the core
+inside its methods, so `bigram-tui --help` answers at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-# core.defaults imports no torch, so --help stays instant.
-from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_SEED
+# core.defaults and core.session import no torch, so --help stays instant.
+from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_REG, DEFAULT_SEED
+from bigram_tui.core.messages import abbreviated, shown_path
+from bigram_tui.core.session import Session
 
 from . import output as cli_output
+from .errors import EXIT_INTERRUPTED, EXIT_OK, SaveStopped, UsageError, fail, write_output
 
 if TYPE_CHECKING:
-    from bigram_tui.core.counts import BigramCounts
-    from bigram_tui.core.model import BigramModel
-    from bigram_tui.core.neural import Epoch, TrainingRun
+    from bigram_tui.core.neural import Epoch, TrainingDiverged
 
-PROG = "bigram-tui"
 MAX_TRACED_NAMES = 10_000  # a trace keeps a record of every draw of every name
-
-EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a C tool killed by the closed pipe reports
-DEBUG_ENV_VAR = "BIGRAM_TUI_DEBUG"
-
-
-class UsageError(Exception):
-    """Bad input found after parsing; the message is one line, 'what is wrong; how to fix'."""
 
 
 class _DownloadProgress:
@@ -68,34 +63,19 @@ def _data_path(args: argparse.Namespace) -> Path:
             progress.finish()
 
 
-def _load_counts(path: Path) -> BigramCounts:
-    from bigram_tui.core.counts import BigramCounts
-    from bigram_tui.core.data import iter_word_chunks
-
-    # Streamed in chunks, so a huge word list never sits in memory as one list.
-    return BigramCounts.from_word_chunks(iter_word_chunks(path))
-
-
-def _first_given(*values: int | None) -> int:
+def _first_given(*values: Any) -> Any:
     return next(value for value in values if value is not None)
 
 
-def _step(run: TrainingRun) -> Epoch:
-    from bigram_tui.core.neural import TrainingDiverged
-
-    try:
-        return run.step()
-    except TrainingDiverged as exc:
-        # The core's hint ("reset ...") is for the app; here the way out is a smaller lr
-        # (or λ, whose penalty can overflow on its own).
-        what = str(exc).split(";")[0].removeprefix("training diverged: ")
-        smaller = "--lr or --reg" if run.reg > 0 else "--lr"
-        raise UsageError(f"training diverged: {what}; run again with a smaller {smaller}") from None
+def _diverged(exc: TrainingDiverged) -> UsageError:
+    # λ's penalty can overflow on its own, so it is named when it is set.
+    smaller = "--lr or --reg" if exc.reg > 0 else "--lr"
+    return UsageError(f"{exc.describe()}; run again with a smaller {smaller}")
 
 
 def _model_kind(args: argparse.Namespace) -> str:
     """The model asked for, refusing options that would be silently ignored."""
-    kind = args.model or ("neural" if args.load is not None else "counts")
+    kind: str = args.model or ("neural" if args.load is not None else "counts")
     training = [
         flag
         for flag, value in [
@@ -117,53 +97,57 @@ def _model_kind(args: argparse.Namespace) -> str:
     return kind
 
 
-def _build_model(
-    args: argparse.Namespace, kind: str, counts: BigramCounts
-) -> tuple[BigramModel, dict[str, Any]]:
-    """The model of `kind` (from `_model_kind`) and a description of it for the report."""
-    from bigram_tui.core.model import counts_model, uniform_model
-    from bigram_tui.core.neural import TrainingRun
-    from bigram_tui.core.persist import load_model
+def _session(args: argparse.Namespace) -> Session:
+    """The data of `args`, counted, with training set up from the options (or the defaults)."""
+    # The global --seed is the app's one seed; the CLI's training uses it the same way.
+    seed = _first_given(args.train_seed, args.app_seed, DEFAULT_SEED)
+    lr = _first_given(args.lr, DEFAULT_LR)
+    reg = _first_given(args.reg, DEFAULT_REG)
+    return Session.load(_data_path(args), seed, lr=lr, reg=reg, notebook_sum=False)
+
+
+def _prepare_model(args: argparse.Namespace, kind: str, session: Session) -> dict[str, Any]:
+    """Train or load the neural model if `kind` asks for it; returns the report's description."""
+    from bigram_tui.core.neural import TrainingDiverged
 
     if kind == "counts":
-        k = 0.0 if args.smoothing is None else args.smoothing
-        return counts_model(counts, k), {"kind": "counts", "smoothing": k}
+        return {"kind": "counts", "smoothing": _smoothing(args)}
     if kind == "uniform":
-        return uniform_model(counts.vocab), {"kind": "uniform"}
+        return {"kind": "uniform"}
     if args.load is not None:
-        saved = load_model(args.load, counts.vocab)
+        saved = session.restore(args.load)
         trained = {"epochs": saved.epoch, "lr": saved.lr, "reg": saved.reg, "seed": saved.seed}
-        return saved.model(), {"kind": "neural", "file": args.load, **trained}
+        return {"kind": "neural", "file": args.load, **trained}
     epochs = _first_given(args.epochs, DEFAULT_EPOCHS)
-    lr, reg = (DEFAULT_LR if args.lr is None else args.lr), (args.reg or 0.0)
-    seed = _first_given(args.train_seed, DEFAULT_SEED)
-    run = TrainingRun(counts, seed=seed, lr=lr, reg=reg)
-    for _ in range(epochs):
-        _step(run)
-    settings = {"epochs": epochs, "lr": lr, "reg": reg, "seed": seed}
-    return run.model(), {"kind": "neural", "file": None, **settings}
+    try:
+        run = session.train(epochs)
+    except TrainingDiverged as exc:
+        raise _diverged(exc) from None
+    settings = {"epochs": epochs, "lr": run.lr, "reg": run.reg, "seed": run.seed}
+    return {"kind": "neural", "file": None, **settings}
+
+
+def _smoothing(args: argparse.Namespace) -> float:
+    return 0.0 if args.smoothing is None else float(args.smoothing)
 
 
 def _emit(args: argparse.Namespace, report: Any, text_lines: Callable[[Any], list[str]]) -> None:
-    print(cli_output.render_json(report) if args.json else "\n".join(text_lines(report)))
+    write_output(cli_output.render_json(report) if args.json else "\n".join(text_lines(report)))
 
 
 def stats(args: argparse.Namespace) -> int:
-    from bigram_tui.core.model import counts_model
-    from bigram_tui.core.scoring import score_dataset
-
-    path = _data_path(args)
-    counts = _load_counts(path)
-    k = 0.0 if args.smoothing is None else args.smoothing
-    score = score_dataset(counts_model(counts, k), counts)
+    session = Session.load(_data_path(args), notebook_sum=False)
+    k = _smoothing(args)
+    score = session.dataset_score(k)
     # The '.' layout (one start/end token), as the app shows by default.
-    top = counts.most_common(args.top, layout="dot")
-    _emit(args, cli_output.stats_report(path, counts, k, score, top), cli_output.stats_lines)
+    top = session.counts.most_common(args.top, layout="dot")
+    report = cli_output.stats_report(session.data_path, session.counts, k, score, top)
+    _emit(args, report, cli_output.stats_lines)
     return EXIT_OK
 
 
 def score(args: argparse.Namespace) -> int:
-    from bigram_tui.core.scoring import OutOfVocabulary, score_word
+    from bigram_tui.core.scoring import OutOfVocabulary
 
     kind = _model_kind(args)  # before reading the data: a bad combination fails at once
     for word in args.words:
@@ -173,39 +157,38 @@ def score(args: argparse.Namespace) -> int:
                 f"cannot score {word!r}: a word needs at least one character other than "
                 "white space; drop it or quote a real word"
             )
-    counts = _load_counts(_data_path(args))
-    vocab = counts.vocab
+    session = _session(args)
+    vocab = session.vocab
     for word in args.words:  # checked before a neural model spends time training
         if unknown := vocab.unknown_chars(word):
-            chars = cli_output.abbreviated("".join(vocab.chars))
+            chars = abbreviated("".join(vocab.chars))
             raise UsageError(
-                f"cannot score {cli_output.abbreviated(repr(word))}: "
+                f"cannot score {abbreviated(repr(word))}: "
                 f"{OutOfVocabulary(word, unknown)}; "
                 f"use words made of the data's characters {chars!r}"
             )
-    model, model_info = _build_model(args, kind, counts)
-    scores = [score_word(model, word) for word in args.words]
+    model_info = _prepare_model(args, kind, session)
+    scores = session.score_words(args.words, kind, _smoothing(args))
     _emit(args, cli_output.score_report(model_info, scores), cli_output.score_lines)
     return EXIT_OK
 
 
 def sample(args: argparse.Namespace) -> int:
-    from bigram_tui.core.sampling import NameSampler, sample_names
-
     kind = _model_kind(args)
     if args.trace and args.count > MAX_TRACED_NAMES:
         raise UsageError(
             f"--trace records every draw: at most {MAX_TRACED_NAMES:,} names, "
             f"not {args.count:,}; lower -n or drop --trace"
         )
-    counts = _load_counts(_data_path(args))
-    model, model_info = _build_model(args, kind, counts)
+    session = _session(args)
+    model_info = _prepare_model(args, kind, session)
     seed = _first_given(args.seed, args.app_seed, DEFAULT_SEED)
     settings = {"algorithm": args.sampler, "seed": seed, "max_length": args.max_length}
+    k = _smoothing(args)
     if args.trace:
         # Step by step, to see each draw; bit-identical to the batch path below.
-        sampler = NameSampler(model, **settings)
-        itos = model.vocab.itos
+        sampler = session.sampler(kind, k, **settings)
+        itos = session.vocab.itos
         names = []
         for _ in range(args.count):
             draws, name = sampler.finish_name()
@@ -213,51 +196,81 @@ def sample(args: argparse.Namespace) -> int:
                 cli_output.name_record(name, [cli_output.draw_record(d, itos) for d in draws])
             )
     else:
-        names = [cli_output.name_record(n) for n in sample_names(model, args.count, **settings)]
+        names = [cli_output.name_record(n) for n in session.sample(args.count, kind, k, **settings)]
     report = {"model": model_info, "sampler": args.sampler, "seed": seed,
               "max_length": args.max_length, "trace": args.trace, "names": names}  # fmt: skip
     _emit(args, report, cli_output.sample_lines)
     return EXIT_OK
 
 
-def _check_save_path(save: str | None) -> None:
-    """Fail before training, not after: a long run must not be lost to a typo."""
-    if save is None:
+@contextlib.contextmanager
+def _signals_stop_the_save() -> Iterator[None]:
+    """SIGTERM and SIGHUP during a save raise SaveStopped, so the temporary file is removed."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SaveStopped(signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; the default SIGTERM still ends us
         return
-    if not save.strip():
+    stopping = (signal.SIGTERM, signal.SIGHUP)
+    previous = {number: signal.signal(number, stop) for number in stopping}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _check_save_path(args: argparse.Namespace, session: Session | None) -> None:
+    """Fail before training, not after: a long run must not be lost to a typo."""
+    if args.save is None:
+        return
+    if not args.save.strip():
         raise UsageError("--save needs a file name, e.g. --save model.pt")
-    target = Path(save)
-    if target.is_dir():
-        raise UsageError(
-            f"--save {save} is a directory; give a file name, e.g. {target / 'model.pt'}"
-        )
-    if not target.parent.is_dir():
-        raise UsageError(f"--save {save}: no directory {target.parent}; create it first")
+    if session is None:
+        from bigram_tui.core.persist import check_model_path
+
+        check_model_path(args.save)
+    else:
+        session.check_save_path(args.save)
 
 
 def train(args: argparse.Namespace) -> int:
-    from bigram_tui.core.neural import TrainingRun
-    from bigram_tui.core.persist import save_model
+    from bigram_tui.core.neural import TrainingDiverged
 
-    _check_save_path(args.save)
-    counts = _load_counts(_data_path(args))
-    seed = _first_given(args.train_seed, args.app_seed, DEFAULT_SEED)
-    run = TrainingRun(counts, seed=seed, lr=args.lr, reg=args.reg)
+    _check_save_path(args, None)  # before reading the data, which may take a while
+    session = _session(args)
+    _check_save_path(args, session)  # now the data file is known, and protected
     width = len(str(max(args.epochs - 1, 0)))
     shown = []
-    for _ in range(args.epochs):
-        epoch = _step(run)
+
+    def show(epoch: Epoch) -> None:
         if epoch.index % args.every == 0 or epoch.index == args.epochs - 1:
             shown.append({"epoch": epoch.index, "loss": epoch.loss})
             if not args.json:  # as it happens: a long run shows progress
-                print(cli_output.epoch_line(epoch.index, epoch.loss, width))
+                write_output(cli_output.epoch_line(epoch.index, epoch.loss, width))
+
+    try:
+        run = session.train(args.epochs, on_epoch=show)
+    except TrainingDiverged as exc:
+        raise _diverged(exc) from None
     if args.save is not None:
-        save_model(args.save, run)
-    summary = {"epochs": run.epoch, "lr": args.lr, "reg": args.reg, "seed": seed,
+        unchanged = f"{shown_path(args.save)} was left as it was"
+        try:
+            with _signals_stop_the_save():
+                session.save(args.save)
+        except KeyboardInterrupt:
+            fail(f"save interrupted; {unchanged}")
+            return EXIT_INTERRUPTED
+        except SaveStopped as stop:
+            fail(f"stopped by {signal.Signals(stop.signum).name} during the save; {unchanged}")
+            return 128 + stop.signum
+    summary = {"epochs": run.epoch, "lr": run.lr, "reg": run.reg, "seed": run.seed,
                "last_loss": run.losses[-1] if run.losses else None,
-               "final_loss": run.loss_and_grad(run.weights)[0], "saved_to": args.save}  # fmt: skip
+               "final_loss": run.final_loss(), "saved_to": args.save}  # fmt: skip
     if args.json:
-        print(cli_output.render_json({"epochs": shown, "summary": summary}))
+        write_output(cli_output.render_json({"epochs": shown, "summary": summary}))
     else:
-        print("\n".join(cli_output.train_summary_lines(summary)))
+        write_output("\n".join(cli_output.train_summary_lines(summary)))
     return EXIT_OK

@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bigram_tui.core.messages import abbreviated, shown_path
+
 if TYPE_CHECKING:  # only for annotations: this module must not import torch
     from bigram_tui.core.counts import BigramCounts
     from bigram_tui.core.sampling import Draw, SampledName
@@ -33,9 +35,11 @@ Report = Mapping[str, Any]
 
 
 def json_safe(value: Any) -> Any:
-    """`value` with every infinite float replaced by "inf" or "-inf"."""
-    if isinstance(value, float) and math.isinf(value):
-        return "inf" if value > 0 else "-inf"
+    """`value` with every infinite float replaced by "inf" or "-inf", and -0.0 by 0.0."""
+    if isinstance(value, float):
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return value + 0.0  # -0.0 + 0.0 is 0.0: a word of certain bigrams has NLL 0, not -0
     if isinstance(value, Mapping):
         return {key: json_safe(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -48,23 +52,28 @@ def render_json(report: Any) -> str:
     return json.dumps(json_safe(report), allow_nan=False, indent=2)
 
 
-def _number(value: float) -> str:
-    return f"{value:.4f}"  # "-inf" and "inf" come out as such
+def unsigned_zero(text: str) -> str:
+    """A formatted number without the sign of a zero: "-0.0000" (from -0.0 or -1e-9) → "0.0000"."""
+    return text[1:] if text.startswith("-") and not text.strip("-0.e+") else text
 
 
-def abbreviated(chars: str, limit: int = 60) -> str:
-    return chars if len(chars) <= limit else chars[: limit - 10] + "…" + chars[-9:]
+def _number(value: float, places: int = 4) -> str:
+    return unsigned_zero(f"{value:.{places}f}")  # "-inf" and "inf" come out as such
+
+
+def _short(value: float) -> str:
+    return unsigned_zero(f"{value:g}")
 
 
 def describe_model(model: Report) -> str:
     kind = model["kind"]
     if kind == "counts":
-        return f"counts, smoothing k={model['smoothing']:g}"
+        return f"counts, smoothing k={_short(model['smoothing'])}"
     if kind == "neural":
-        origin = f"loaded from {model['file']}, " if model.get("file") else ""
+        origin = f"loaded from {shown_path(model['file'])}, " if model.get("file") else ""
         return (
-            f"neural net, {origin}{model['epochs']} epochs, lr {model['lr']:g}, "
-            f"reg {model['reg']:g}, seed {model['seed']}"
+            f"neural net, {origin}{model['epochs']} epochs, lr {_short(model['lr'])}, "
+            f"reg {_short(model['reg'])}, seed {model['seed']}"
         )
     return str(kind)
 
@@ -104,12 +113,12 @@ def stats_lines(report: Report) -> list[str]:
     vocabulary = report["vocabulary"]
     chars = "".join(vocabulary["characters"])
     rows = [
-        ("data", report["data"]),
+        ("data", shown_path(report["data"])),
         ("words", str(report["words"])),
         ("bigrams", str(report["bigrams"])),
         ("vocabulary", f"{vocabulary['size']} tokens: '.' and {abbreviated(chars)!r}"),
         ("word length", f"{report['min_length']} to {report['max_length']} characters"),
-        ("smoothing k", f"{report['smoothing']:g}"),
+        ("smoothing k", _short(report["smoothing"])),
         ("log-likelihood", _number(report["log_likelihood"])),
         ("NLL", _number(report["nll"])),
         ("mean NLL", _number(report["mean_nll"])),
@@ -252,11 +261,11 @@ def epoch_line(epoch: int, loss: float, epoch_width: int) -> str:
 
 
 def train_summary_lines(summary: Report) -> list[str]:
-    settings = f"lr {summary['lr']:g}, reg {summary['reg']:g}, seed {summary['seed']}"
+    settings = f"lr {_short(summary['lr'])}, reg {_short(summary['reg'])}, seed {summary['seed']}"
     lines = [f"trained {summary['epochs']} epochs ({settings})"]
     if summary["last_loss"] is not None:
         lines.append(f"  loss at epoch {summary['epochs'] - 1}: {summary['last_loss']:.6f}")
     lines.append(f"  loss of the final weights: {summary['final_loss']:.6f}")
     if summary["saved_to"] is not None:
-        lines.append(f"  saved to {summary['saved_to']}")
+        lines.append(f"  saved to {shown_path(summary['saved_to'])}")
     return lines

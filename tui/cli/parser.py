@@ -1,0 +1,248 @@
+"""The command line's grammar: the argparse parsers of `bigram-tui` and its four subcommands.
+
+Every argument type is a thin wrapper over `core.params`, so a bad value fails before any
+work starts and says what the app says for the same mistake. No torch or textual here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import textwrap
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn
+
+from bigram_tui.core import params
+from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_MAX_LENGTH, DEFAULT_SEED
+from bigram_tui.core.params import ParameterError
+
+from . import output as cli_output
+from .errors import DEBUG_ENV_VAR, EXIT_USAGE, PROG
+
+# argparse reads "-inf" and "-1e3" as flags (it only knows "-1" and "-1.5" as numbers), so
+# `--smoothing -inf` failed with "expected one argument" instead of naming the bad value.
+_NEGATIVE_NUMBER = re.compile(
+    r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
+    def error(self, message: str) -> NoReturn:
+        # argparse prints the usage and the error on two or more lines; one line is enough.
+        one_line = " ".join(message.split())
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line} (see {self.prog} --help)\n")
+
+
+# --- argument types: thin wrappers over core.params, so a bad value fails before any work ---
+
+
+def _argument_type(parse: Callable[[str], Any], name: str) -> Callable[[str], Any]:
+    """`parse` as an argparse type; argparse names the flag, so the message drops the label."""
+
+    def parse_argument(text: str) -> Any:
+        try:
+            return parse(text)
+        except ParameterError as exc:
+            raise argparse.ArgumentTypeError(exc.problem) from None
+
+    parse_argument.__name__ = name  # argparse shows it in "invalid <name> value"
+    return parse_argument
+
+
+_lr = _argument_type(params.parse_lr, "lr")
+_reg = _argument_type(params.parse_reg, "reg")
+_smoothing = _argument_type(params.parse_smoothing, "smoothing")
+_epochs = _argument_type(params.parse_epochs, "epochs")
+_seed = _argument_type(params.parse_seed, "seed")
+_max_length = _argument_type(params.parse_max_length, "max_length")
+_name_count = _argument_type(params.parse_name_count, "name_count")
+_top = _argument_type(lambda text: params.parse_positive_count(text, "top"), "top")
+_every = _argument_type(lambda text: params.parse_positive_count(text, "every"), "every")
+
+
+# --- the parser -----------------------------------------------------------------------
+
+EPILOG = f"""\
+With no command, the interactive app starts.
+
+{textwrap.fill(cli_output.JSON_INFINITY_NOTE, width=88)}
+
+The data is --data PATH, else ${{BIGRAM_TUI_DATA}}, else makemore's names.txt (downloaded
+once and cached). Set {DEBUG_ENV_VAR}=1 to see tracebacks of internal errors.
+"""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("bigram-tui")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data",
+        metavar="PATH",
+        help="word list, one word per line (default: $BIGRAM_TUI_DATA, else names.txt)",
+    )
+    common.add_argument("--json", action="store_true", help="print strict JSON (see below)")
+    return common
+
+
+_SMOOTHING_OPTION: dict[str, Any] = {
+    "type": _smoothing,
+    "metavar": "K",
+    "help": "add-k smoothing of the counts model (default 0: the raw counts)",
+}
+
+
+# "smoothed" is the counts model at k=1, which the CLI spells --smoothing 1.
+_CLI_MODEL_KINDS = tuple(kind for kind in params.MODEL_KINDS if kind != "smoothed")
+
+
+def _add_model_options(parser: argparse.ArgumentParser, seed: str) -> None:
+    """--model and the neural net's options; `seed` is the flag for the training seed."""
+    group = parser.add_argument_group("model")
+    group.add_argument(
+        "--model", choices=_CLI_MODEL_KINDS, help="which bigram model (default counts)"
+    )
+    group.add_argument("--smoothing", **_SMOOTHING_OPTION)
+    group.add_argument(
+        "--epochs", type=_epochs, help=f"neural: epochs to train (default {DEFAULT_EPOCHS})"
+    )
+    group.add_argument("--lr", type=_lr, help=f"neural: learning rate (default {DEFAULT_LR:g})")
+    group.add_argument("--reg", type=_reg, help="neural: regularisation λ (default 0)")
+    group.add_argument(
+        seed,
+        dest="train_seed",
+        type=_seed,
+        metavar="N",
+        help=f"neural: seed of the initial weights (default {DEFAULT_SEED})",
+    )
+    group.add_argument(
+        "--load",
+        metavar="PATH",
+        help="neural: use a model saved by `train --save` instead of training",
+    )
+
+
+def _add_stats(commands: Any, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser(
+        "stats", parents=[common], prog=f"{PROG} stats", help="dataset statistics",
+        description="Words, bigrams, vocabulary, the dataset's NLL and the most common bigrams.",
+        epilog=cli_output.JSON_INFINITY_NOTE,
+    )  # fmt: skip
+    parser.add_argument("--smoothing", **_SMOOTHING_OPTION)
+    parser.add_argument(
+        "--top", type=_top, default=10, metavar="N", help="bigrams to list (default 10)"
+    )
+
+
+def _add_score(commands: Any, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser(
+        "score", parents=[common], prog=f"{PROG} score", help="probability of words",
+        description="Probability and log-probability of each bigram of each word, and the "
+        "word's log-likelihood, NLL and mean NLL.",
+        epilog=cli_output.JSON_INFINITY_NOTE,
+    )  # fmt: skip
+    parser.add_argument("words", nargs="+", metavar="WORD", help="words to score")
+    _add_model_options(parser, seed="--seed")
+    parser.set_defaults(train_seed_flag="--seed")
+
+
+def _add_sample(commands: Any, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser(
+        "sample", parents=[common], prog=f"{PROG} sample", help="sample names",
+        description="Sample names, one per line; a name stopped by --max-length ends in '…'. "
+        "The defaults print the lecture's names: mor, axx, minaymoryles, …",
+        epilog=cli_output.JSON_INFINITY_NOTE,
+    )  # fmt: skip
+    parser.add_argument(
+        "-n", dest="count", type=_name_count, default=20, help="names to sample (default 20)"
+    )
+    parser.add_argument(
+        "--seed", type=_seed, metavar="N", help=f"sampling seed (default {DEFAULT_SEED})"
+    )
+    parser.add_argument(
+        "--sampler",
+        choices=params.SAMPLERS,
+        default="classic",
+        help="classic: inverse CDF, as in the lecture; torch: today's torch.multinomial",
+    )
+    parser.add_argument(
+        "--max-length",
+        type=_max_length,
+        default=DEFAULT_MAX_LENGTH,
+        metavar="N",
+        help=f"stop a name after N characters (default {DEFAULT_MAX_LENGTH})",
+    )
+    parser.add_argument("--trace", action="store_true", help="show every draw")
+    _add_model_options(parser, seed="--train-seed")
+    parser.set_defaults(train_seed_flag="--train-seed")
+
+
+def _add_train(commands: Any, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser(
+        "train", parents=[common], prog=f"{PROG} train", help="train the neural net",
+        description="Train the one-hot neural bigram by gradient descent, printing the loss.",
+        epilog=cli_output.JSON_INFINITY_NOTE,
+    )  # fmt: skip
+    parser.add_argument(
+        "--epochs", type=_epochs, default=DEFAULT_EPOCHS, help="default %(default)s"
+    )
+    parser.add_argument("--lr", type=_lr, default=DEFAULT_LR, help="default %(default)g")
+    parser.add_argument("--reg", type=_reg, default=0.0, help="λ, default %(default)g")
+    parser.add_argument(
+        "--seed", dest="train_seed", type=_seed, metavar="N", help=f"default {DEFAULT_SEED}"
+    )
+    parser.add_argument("--save", metavar="PATH", help="save the trained model to PATH")
+    parser.add_argument(
+        "--every", type=_every, default=1, metavar="N", help="print every Nth epoch"
+    )
+
+
+def _build_parsers() -> tuple[argparse.ArgumentParser, Mapping[str, argparse.ArgumentParser]]:
+    """The top-level parser, and the subcommands' parsers by name."""
+    parser = _Parser(
+        prog=PROG,
+        description="Explore the character-level bigram model of Karpathy's makemore.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    # Distinct dests: a subcommand's own --data/--seed default would otherwise overwrite
+    # the top-level value, so `bigram-tui --data F stats` would silently lose F.
+    parser.add_argument("--data", dest="app_data", metavar="PATH", help="word list to explore")
+    parser.add_argument(
+        "--seed",
+        dest="app_seed",
+        type=_seed,
+        metavar="N",
+        help=f"the app's sampling seed (default {DEFAULT_SEED})",
+    )
+    parser.add_argument("--no-mouse", action="store_true", help="no mouse tracking (for SSH)")
+    parser.add_argument("--truecolor", action="store_true", help="force 24-bit colour")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    common = _common_options()
+    for add in (_add_stats, _add_score, _add_sample, _add_train):
+        add(commands, common)
+    return parser, commands.choices
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """The parsed arguments; a usage error prints its line and raises SystemExit(2)."""
+    parser, subcommands = _build_parsers()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # argparse blames the top-level parser for a subcommand's unknown flag; name the
+        # subcommand, whose --help lists the flags it does take.
+        blamed = subcommands.get(args.command, parser)
+        blamed.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
