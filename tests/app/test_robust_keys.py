@@ -91,11 +91,17 @@ async def check_up(pilot) -> None:
     assert not isinstance(app.screen, HelpScreen)
 
 
+def quitting(app) -> bool:
+    """The app has begun to exit (the palette can run Quit): keys no longer reach it."""
+    return bool(app._exit or app._closing)
+
+
 def fuzz(names_path: Path, seed: int, count: int, palette: bool = False) -> set[str]:
     """Send `count` random keys; returns the panes and screens they reached."""
     keys = random_keys(seed, count, palette)
     apps = 0
     reached: set[str] = set()
+    checked: list[int] = []  # where the check-up ran
 
     async def one_app(start: int) -> int:
         """Run keys from `start` until they run out or the app quits; return where it stopped."""
@@ -114,20 +120,26 @@ def fuzz(names_path: Path, seed: int, count: int, palette: bool = False) -> set[
                 if position % 50 == 0:  # make sure every pane gets its share
                     for key in ("escape", "escape", PANES[(position // 50) % len(PANES)].key):
                         await send(app, key)
-                if app._exit:
+                if quitting(app):
                     return position
             await pilot.pause()
+            if quitting(app):  # the palette's Quit landed during the pause
+                return position
             # Stop a training run the keys may have left going, then the check-up.
             train = app.query_one("#train")
             if getattr(train, "state", None) == "running":
                 train.pause()
             await check_up(pilot)
+            checked.append(position)
         return position
 
     async def main() -> None:
         position = 0
         while position < len(keys):
             position = await one_app(position)
+        if not checked:  # the last app quit with the last keys: a new one gets the check-up
+            await one_app(position)
+        assert checked == [len(keys)]
 
     asyncio.run(main())
     reached.add(f"apps:{apps}")

@@ -104,9 +104,9 @@ def race_table(draw: Draw | None, itos: tuple[str, ...], rows: int) -> Content:
             f"{display_char(itos[i])!r:<5}{format_p(probs[i]):>8}{uniforms[i]:>10.6f}"
             f"{q[i]:>9.4f}{ratio[i]:>11.4f}"
         )
-        winner = i == draw.chosen
-        parts.append((row, CHOSEN_LABEL if winner else ""))
-        parts.append(("  ← winner\n", CHOSEN) if winner else "\n")
+        won = i == draw.chosen
+        parts.append((row, CHOSEN_LABEL if won else ""))
+        parts.append(("  ← winner\n", CHOSEN) if won else "\n")
     parts.append((f"{RACE_NOTE}\n", MUTED))
     winner = repr(display_char(itos[draw.chosen]))
     parts.append((f"{winner} was the {ordinal(rank_by_p)} most likely by p", MUTED))

@@ -17,16 +17,19 @@ from textual.worker import Worker, get_current_worker
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
-    from bigram_tui.core.neural import TrainingRun
+    from bigram_tui.core.neural import TrainingDiverged, TrainingRun
 
 PAUSED, RUNNING, FINISHED, DIVERGED = "paused", "running", "finished", "diverged"
 YIELD_EVERY = 8  # epochs between the worker's time.sleep(0), so the UI thread gets the GIL
-# The core only stops on NaN/inf, which float64 rarely reaches: at lr=1e6 the loss
-# bounces around 35,000 for ever. A loss that has doubled since the current settings
-# took effect is gradient descent running away, and is reported as divergence.
-BLOWUP_FACTOR = 2.0
 
 Stop = tuple[str, str]  # (the state training stopped in, the message to show)
+
+
+def diverged_message(error: TrainingDiverged) -> str:
+    """The core's line, and this front end's way out (the CLI names its flags instead)."""
+    # λ's penalty can overflow on its own, so it is named when it is set.
+    smaller = "lr or λ" if error.reg > 0 else "lr"
+    return f"{error.describe()}; press r to reset W, then try a smaller {smaller}"
 
 
 class TrainingDriver:
@@ -40,7 +43,6 @@ class TrainingDriver:
         self.worker: Worker[None] | None = None
         # Written by the worker, read by the UI: why the last run stopped on its own.
         self.stop_reason: Stop | None = None
-        self._baseline_loss: float | None = None  # first loss under the current settings
 
     # ----- on the UI thread -------------------------------------------------------------
 
@@ -67,19 +69,17 @@ class TrainingDriver:
         self.cancel()
         with self.lock:
             self.run.reset()
-            self._baseline_loss = None
             self.stop_reason = None
 
     def set(self, name: str, value: float) -> None:
         """lr, reg or epochs; takes effect between two epochs, and the run continues."""
         run = self.run
         with self.lock:
+            # Only a change: the core judges divergence afresh from each new lr or λ.
             if name == "lr" and value != run.lr:
                 run.lr = value
-                self._baseline_loss = None
             elif name == "reg" and value != run.reg:
                 run.reg = value
-                self._baseline_loss = None
             elif name == "epochs":
                 self.target_epochs = int(value)
 
@@ -95,19 +95,10 @@ class TrainingDriver:
     def _step_once(self) -> Stop | None:
         from bigram_tui.core.neural import TrainingDiverged
 
-        run = self.run
         try:
-            loss = run.step().loss
+            self.run.step()
         except TrainingDiverged as error:
-            return DIVERGED, str(error)
-        if self._baseline_loss is None:
-            self._baseline_loss = loss
-        elif loss > BLOWUP_FACTOR * self._baseline_loss:
-            return DIVERGED, (
-                f"loss {loss:,.4f} at epoch {run.epoch - 1} is over {BLOWUP_FACTOR:g}× where "
-                f"it started ({self._baseline_loss:.4f}): lr={run.lr:g} is too large; "
-                "press r to reset"
-            )
+            return DIVERGED, diverged_message(error)
         return None
 
     def _train(self) -> None:
