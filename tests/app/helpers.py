@@ -1,4 +1,5 @@
-"""A deterministic app for Pilot and snapshot tests: fixed data, fixed seed, model loaded."""
+"""The app layer's test helpers: a deterministic app (fixed data and seed, model loaded), a
+host app for one pane, and waiting for and reading what is on screen."""
 
 from __future__ import annotations
 
@@ -6,16 +7,21 @@ import asyncio
 from pathlib import Path
 
 from textual.app import App, ComposeResult
+from textual.dom import DOMNode
 from textual.pilot import Pilot
-from textual.widgets import Footer, Static
+from textual.widget import Widget
+from textual.widgets import Footer
 
-import bigram_tui.tui.app as tui_package
 from bigram_tui.core.rng import DEFAULT_SEED
 from bigram_tui.tui.app.app import BigramApp
 from bigram_tui.tui.app.pane import Pane
+from bigram_tui.tui.app.registry import PANES
 
 LOAD_TIMEOUT_SECONDS = 60.0
-STYLES = Path(tui_package.__file__).parent / "styles"
+PANE_NAMES = [spec.name for spec in PANES]  # in tab order
+PANE_IDS = {spec.key: spec.name for spec in PANES}  # the key that shows each pane
+# Every pane by its key, the first last: each press switches to a pane not shown before.
+TOUR = [(spec.key, spec.name) for spec in (*PANES[1:], PANES[0])]
 
 
 def make_app(names_path: Path) -> BigramApp:
@@ -33,18 +39,25 @@ async def wait_until_loaded(pilot: Pilot) -> None:
     await pilot.pause()
 
 
-def text_of(app: BigramApp, selector: str) -> str:
-    """The plain text a Static shows."""
-    return str(app.query_one(selector, Static).visual)
+def text_of(node: DOMNode, selector: str) -> str:
+    """The plain text the widget at `selector` under `node` (an app or a pane) shows."""
+    return str(node.query_one(selector, Widget).render())
 
 
-async def until(pilot: Pilot, condition, timeout: float = 20.0) -> None:
-    """Let the app run until `condition()` holds."""
+async def until(pilot: Pilot | None, condition, timeout: float = 20.0) -> None:
+    """Let the app run until `condition()` holds.
+
+    Without a pilot it only sleeps: Pilot.pause waits for the screen, which never idles
+    while training runs.
+    """
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not reached")
-        await pilot.pause(0.02)
+        if pilot is None:
+            await asyncio.sleep(0.02)
+        else:
+            await pilot.pause(0.02)
 
 
 def run_on_pane(names_path: Path, pane_key: str, scenario, size=(120, 36)):
@@ -61,14 +74,11 @@ def run_on_pane(names_path: Path, pane_key: str, scenario, size=(120, 36)):
     return asyncio.run(main())
 
 
-PANE_IDS = {"1": "counts", "2": "word", "3": "train", "4": "sample"}
-
-
 class SinglePaneApp(App):
-    """One pane with its stylesheet and a footer, attached to a loaded session."""
+    """One pane (it brings its own stylesheet) and a footer, attached to a loaded session."""
 
-    def __init__(self, pane: Pane, stylesheet: str, session) -> None:
-        super().__init__(css_path=[STYLES / stylesheet])
+    def __init__(self, pane: Pane, session) -> None:
+        super().__init__()
         self.pane = pane
         self.session = session
 
@@ -81,11 +91,11 @@ class SinglePaneApp(App):
         self.pane.focus_default()
 
 
-def drive_pane(pane: Pane, stylesheet: str, session, scenario, size=(80, 24)) -> None:
+def drive_pane(pane: Pane, session, scenario, size=(80, 24)) -> None:
     """Run `scenario(pilot, pane)` in a headless SinglePaneApp."""
 
     async def main():
-        app = SinglePaneApp(pane, stylesheet, session)
+        app = SinglePaneApp(pane, session)
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
             await scenario(pilot, pane)

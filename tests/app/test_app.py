@@ -9,8 +9,9 @@ from textual.widgets import Input, Tabs
 
 from bigram_tui.tui.app.app import BigramApp
 from bigram_tui.tui.app.heatmap import Heatmap
+from bigram_tui.tui.app.screens import HelpScreen
 
-from .helpers import make_app, text_of, wait_until_loaded
+from .helpers import TOUR, make_app, text_of, wait_until_loaded
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -19,23 +20,80 @@ def run(coro):
     return asyncio.run(coro)
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_word_pane_shows_minus_inf_for_jq_and_smoothing_fixes_it(names_path, size):
+# The notebook's numbers on screen: keys pressed on the loaded app, then what each widget
+# shows (every text in `shown` must be there, none in `not_shown`).
+NOTEBOOK_SCREENS = [
+    pytest.param(
+        ["2"],
+        {"#word-table": ["jq", "-inf", "never occurs in the data"],
+         "#word-summary": ["mean NLL        inf"]},
+        {},
+        SIZES,
+        id="andrejq-jq-is-minus-inf",
+    ),
+    pytest.param(
+        ["2", "plus", "plus"],  # k: 0 → 0.5 → 1
+        {"#word-table": ["-7.9817"],
+         "#word-summary": ["mean NLL        3.4834", "log-likelihood  -27.8672"]},
+        {"#word-table": ["-inf"]},
+        SIZES,
+        id="andrejq-smoothed-k1",
+    ),
+    pytest.param(
+        ["2"],
+        {"#word-summary": ["2.454014", "2.4541", "-559,891.75"]},
+        {},
+        [(120, 40)],
+        id="dataset-nll-and-the-notebooks-float32-figure",
+    ),
+    pytest.param(
+        ["3", "n", "n", "n"],
+        {"#train-losses": ["3.7590", "3.3711", "3.1540"], "#train-status": ["epoch 3/500"]},
+        {},
+        SIZES,
+        id="three-epochs-the-lecture-losses",
+    ),
+    pytest.param(
+        [],
+        {"#cell-info": ["count   4,410"]},  # the cursor starts on '.a'
+        {},
+        [(80, 24)],
+        id="grid-cursor-starts-on-dot-a",
+    ),
+    pytest.param(
+        [*["j"] * 14, "h"],  # from '.a' down 14 rows to 'n', left 1 to '.'
+        {"#cell-info": ["n.", "count   6,763"]},
+        {},
+        [(80, 24)],
+        id="grid-cursor-n-dot-6763",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("keys", "shown", "not_shown", "size"),
+    [
+        pytest.param(keys, shown, not_shown, size, id=f"{case.id}-{size[0]}x{size[1]}")
+        for case in NOTEBOOK_SCREENS
+        for keys, shown, not_shown, sizes in [case.values]
+        for size in sizes
+    ],
+)
+def test_notebook_numbers_on_screen(names_path, keys, shown, not_shown, size):
     async def scenario():
         app = make_app(names_path)
         async with app.run_test(size=size) as pilot:
             await wait_until_loaded(pilot)
-            await pilot.press("2")
-            table = text_of(app, "#word-table")
-            assert "jq" in table and "-inf" in table
-            assert "never occurs in the data" in table
-            assert "mean NLL        inf" in text_of(app, "#word-summary")
-            await pilot.press("plus", "plus")  # k: 0 → 0.5 → 1
-            table = text_of(app, "#word-table")
-            assert "-7.9817" in table and "-inf" not in table
-            summary = text_of(app, "#word-summary")
-            assert "mean NLL        3.4834" in summary
-            assert "log-likelihood  -27.8672" in summary
+            await pilot.press(*keys)
+            await pilot.pause()
+            for selector, texts in shown.items():
+                on_screen = text_of(app, selector)
+                for text in texts:
+                    assert text in on_screen, (selector, text)
+            for selector, texts in not_shown.items():
+                on_screen = text_of(app, selector)
+                for text in texts:
+                    assert text not in on_screen, (selector, text)
 
     run(scenario())
 
@@ -74,50 +132,31 @@ def test_unknown_characters_are_marked_not_dropped(names_path):
     run(scenario())
 
 
-def test_dataset_mean_nll_and_notebook_figure_are_both_shown(names_path):
-    async def scenario():
-        app = make_app(names_path)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await wait_until_loaded(pilot)
-            await pilot.press("2")
-            summary = text_of(app, "#word-summary")
-            assert "2.454014" in summary
-            assert "2.4541" in summary and "-559,891.75" in summary
-
-    run(scenario())
-
-
 @pytest.mark.parametrize("size", SIZES)
 def test_pane_keys_and_help(names_path, size):
     async def scenario():
         app = make_app(names_path)
         async with app.run_test(size=size) as pilot:
             await wait_until_loaded(pilot)
-            for key, pane in zip("2341", ("word", "train", "sample", "counts"), strict=True):
+            for key, pane in TOUR:
                 await pilot.press(key)
                 assert app.query_one(Tabs).active == f"tab-{pane}"
                 assert app.query_one(f"#{pane}").display
             await pilot.press("question_mark")
-            assert app.screen.__class__.__name__ == "HelpScreen"
+            assert isinstance(app.screen, HelpScreen)
             await pilot.press("escape")
-            assert isinstance(app.screen.__class__, type) and app.screen.id != "help"
-            assert app.screen.__class__.__name__ != "HelpScreen"
+            assert app.screen_stack == [app.screen] and not isinstance(app.screen, HelpScreen)
 
     run(scenario())
 
 
-def test_count_grid_cursor_reads_the_cell(names_path):
+def test_count_grid_has_focus_and_the_start_end_layout(names_path):
     async def scenario():
         app = make_app(names_path)
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_until_loaded(pilot)
             heatmap = app.query_one(Heatmap)
             assert app.focused is heatmap
-            assert "count   4,410" in text_of(app, "#cell-info")  # '.a' at start
-            # From '.a' down 14 rows to 'n', left 1 to '.': ('n', '.') = 6763.
-            await pilot.press(*["j"] * 14, "h")
-            info = text_of(app, "#cell-info")
-            assert "n." in info and "count   6,763" in info
             await pilot.press("s")  # the notebook's <S>/<E> layout
             assert heatmap.data is not None and len(heatmap.data.labels) == 28
 
@@ -161,22 +200,6 @@ def test_missing_dataset_shows_what_to_do(tmp_path):
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_three_training_epochs_show_the_notebook_losses(names_path, size):
-    async def scenario():
-        app = make_app(names_path)
-        async with app.run_test(size=size) as pilot:
-            await wait_until_loaded(pilot)
-            await pilot.press("3", "n", "n", "n")
-            await pilot.pause(0.3)  # the status redraws from a timer
-            losses = text_of(app, "#train-losses")
-            for expected in ("3.7590", "3.3711", "3.1540"):
-                assert expected in losses
-            assert app.session is not None and app.session.run.epoch == 3
-
-    run(scenario())
-
-
-@pytest.mark.parametrize("size", SIZES)
 def test_sampler_after_reset_spells_mor_then_starts_axx(names_path, size):
     async def scenario():
         app = make_app(names_path)
@@ -190,7 +213,7 @@ def test_sampler_after_reset_spells_mor_then_starts_axx(names_path, size):
                 spelled.append(app.session.vocab.itos[pane.last_draw.chosen])
             assert spelled == ["m", "o", "r", ".", "a", "x", "x"]
             assert [name.text for name in pane.sampler.history] == ["mor"]
-            assert "mor" in text_of(app, "#sample-name") or "axx" in text_of(app, "#sample-name")
+            assert text_of(app, "#sample-name") == "name axx"  # in progress: no '.' yet
 
     run(scenario())
 

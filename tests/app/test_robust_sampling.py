@@ -15,7 +15,8 @@ from bigram_tui.core.model import uniform_model
 from bigram_tui.core.neural import TrainingRun, neural_model
 from bigram_tui.core.persist import save_model
 from bigram_tui.core.sampling import DEFAULT_MAX_LENGTH, NameSampler, sample_names
-from bigram_tui.tui.app import sample_pane
+from bigram_tui.tui.app import sample_history, sample_pane
+from bigram_tui.tui.app.sample_history import NameHistory
 from bigram_tui.tui.app.sample_pane import SamplePane
 from bigram_tui.tui.cli import main as cli
 
@@ -112,14 +113,16 @@ def test_app_uniform_model(names_path: Path) -> None:
 # --- seeds ----------------------------------------------------------------------------------------
 
 
-GOOD_SEEDS = [("0", 0), ("18446744073709551615", 2**64 - 1), ("1_000", 1000)]
+GOOD_SEEDS = [("0", 0), ("18446744073709551615", 2**64 - 1), (" +1000 ", 1000)]
+# What core.params says, for the CLI's --seed as for this field.
 BAD_SEEDS = [
-    ("-1", "between 0 and 2**64-1"),
-    ("18446744073709551616", "between 0 and 2**64-1"),
-    (str(10**30), "between 0 and 2**64-1"),
-    ("abc", "seed must be a whole number"),
-    ("", "seed must be a whole number"),
-    ("1.5", "seed must be a whole number"),
+    ("-1", "seed: must be between 0 and 2**64-1, got -1"),
+    ("18446744073709551616", "seed: must be between 0 and 2**64-1"),
+    (str(10**30), "seed: must be between 0 and 2**64-1"),
+    ("abc", "seed: expected a whole number, got 'abc'"),
+    ("", "seed: expected a whole number, got ''"),
+    ("1.5", "seed: expected a whole number, got '1.5'"),
+    ("1_000", "seed: expected a whole number, got '1_000'"),
 ]
 
 
@@ -158,7 +161,7 @@ def test_auto_run_keeps_memory_bounded_and_the_history_scrolls(
 ) -> None:
     """Many draws: the kept names stay at the limit and the newest is in view."""
     monkeypatch.setattr(sample_pane, "AUTO_SECONDS", 0.001)
-    monkeypatch.setattr(sample_pane, "HISTORY_LIMIT", 40)
+    monkeypatch.setattr(sample_history, "HISTORY_LIMIT", 40)
 
     async def scenario(app, pilot, pane: SamplePane):
         draws = 0
@@ -178,12 +181,12 @@ def test_auto_run_keeps_memory_bounded_and_the_history_scrolls(
         stopped_at = draws
         await asyncio.sleep(0.1)
         assert draws == stopped_at
-        assert pane.names_drawn > 50
+        assert pane.query_one(NameHistory).count > 50
         assert len(pane.sampler.history) <= 40
         history = app.query_one("#sample-history", RichLog)
         assert len(history.lines) <= 40
         await pilot.pause()
         assert history.max_scroll_y > 0 and history.scroll_y == history.max_scroll_y
-        assert history.lines[-1].text.lstrip().startswith(str(pane.names_drawn))
+        assert history.lines[-1].text.lstrip().startswith(str(pane.query_one(NameHistory).count))
 
     run_on_pane(names_path, "4", scenario, size=(100, 24))

@@ -25,18 +25,11 @@ from bigram_tui.tui.app.app import MIN_SIZE
 from bigram_tui.tui.app.loss_plot import LossPlot
 from bigram_tui.tui.app.train_pane import RUNNING, TrainPane
 
-from .helpers import make_app, text_of, wait_until_loaded
+from .helpers import PANE_IDS, make_app, text_of, until, wait_until_loaded
 
 ALT_SCREEN_ON = b"\x1b[?1049h"
 ALT_SCREEN_OFF = b"\x1b[?1049l"
 SIZES = [(20, 8), (40, 12), (200, 60)]
-
-
-async def until(condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        await asyncio.sleep(0.02)
 
 
 async def press_now(pilot, *keys: str) -> None:
@@ -77,7 +70,7 @@ def test_resizing_through_every_pane_and_back(names_path: Path) -> None:
         app = make_app(names_path)
         async with app.run_test(size=(100, 30)) as pilot:
             await wait_until_loaded(pilot)
-            for key, pane in zip("1234", ("counts", "word", "train", "sample"), strict=True):
+            for key, pane in PANE_IDS.items():
                 await pilot.press(key)
                 for width, height in SIZES:
                     await resize(pilot, width, height)
@@ -117,11 +110,11 @@ def test_resizing_during_training(names_path: Path) -> None:
             # 1 then 3 gives the plot its focus back (see the focus test below); space pauses.
             tabs = app.query_one(Tabs)
             await press_now(pilot, "1")
-            await until(lambda: tabs.active == "tab-counts")
+            await until(None, lambda: tabs.active == "tab-counts")
             await press_now(pilot, "3")
-            await until(lambda: app.focused is pane.query_one(LossPlot))
+            await until(None, lambda: app.focused is pane.query_one(LossPlot))
             await press_now(pilot, "space")
-            await until(lambda: pane.state != RUNNING)
+            await until(None, lambda: pane.state != RUNNING)
 
     asyncio.run(main())
 

@@ -6,9 +6,11 @@ import pytest
 from textual.widgets import Input, RichLog
 
 from bigram_tui.tui.app.prob_bars import CumulativeBar, ProbBars, column_bar, percent_label
-from bigram_tui.tui.app.sample_pane import HISTORY_LIMIT, SamplePane, ordinal, parse_seed
+from bigram_tui.tui.app.sample_history import HISTORY_LIMIT
+from bigram_tui.tui.app.sample_pane import SamplePane
+from bigram_tui.tui.app.sample_view import ordinal
 
-from .helpers import drive_pane
+from .helpers import drive_pane, text_of
 
 SEED = 2147483647
 LECTURE_NAMES = ["mor", "axx", "minaymoryles", "kondlaisah", "anchshizarie"]
@@ -23,11 +25,7 @@ def session(names_path):
 
 def drive(session, scenario, size=(80, 24)):
     """Run `scenario(pilot, pane)` with the pane alone in a headless app."""
-    drive_pane(SamplePane(id="sample"), "sample.tcss", session, scenario, size)
-
-
-def text_of(pane: SamplePane, selector: str) -> str:
-    return str(pane.query_one(selector).render())
+    drive_pane(SamplePane(id="sample"), session, scenario, size)
 
 
 def history_lines(pane: SamplePane) -> list[str]:
@@ -40,11 +38,6 @@ def drawn_char(pane: SamplePane) -> str:
 
 
 def test_helpers():
-    assert parse_seed(" 42 ") == 42
-    assert parse_seed("2_147_483_647") == SEED
-    for bad, reason in (("abc", "whole number"), ("-1", "between"), (str(2**64), "between")):
-        with pytest.raises(ValueError, match=reason):
-            parse_seed(bad)
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 21, 22, 27)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "21st", "22nd", "27th"
     ]  # fmt: skip
@@ -143,11 +136,11 @@ def test_seed_change_and_bad_seeds(session):
         assert pane.app.focused is field
         field.value = "abc"
         await pilot.press("enter")
-        assert "seed must be a whole number" in text_of(pane, "#sample-seed-reason")
+        assert "seed: expected a whole number, got 'abc'" in text_of(pane, "#sample-seed-reason")
         assert pane.app.focused is field and field.value == "abc"  # nothing lost
         field.value = "-3"
         await pilot.press("enter")
-        assert "between 0 and 2**64-1" in text_of(pane, "#sample-seed-reason")
+        assert "seed: must be between 0 and 2**64-1, got -3" in text_of(pane, "#sample-seed-reason")
         assert pane.sampler.seed == SEED
         field.value = "42"
         await pilot.press("enter")

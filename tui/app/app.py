@@ -1,4 +1,4 @@
-"""The Textual app: four panes over one model, loaded in the background."""
+"""The Textual app: the panes of the registry over one model, loaded in the background."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.geometry import Size
 from textual.lazy import Lazy
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tab, Tabs
 
@@ -23,54 +22,23 @@ from bigram_tui.core.dataset import dataset_label
 from bigram_tui.core.display import shown_text
 from bigram_tui.core.session import Session
 
-from .counts_pane import CountsPane
 from .driver import terminal_driver
+from .messages import LoadFailed, LoadProgress, PaneMounted, SessionReady
 from .notices import CoalescingNotices
 from .pane import Pane
-from .sample_pane import SamplePane
-from .screens import DataProblemScreen, HelpScreen
+from .registry import FIRST_PANE, PANES
+from .screens import DataProblemScreen, HelpScreen, SafeCommandPalette
 from .terminal import EXIT_SIGNALS, refuse_without_terminal
-from .train_pane import TrainPane
-from .word_pane import WordPane
 
-PANES = ("counts", "word", "train", "sample")
-PANE_TYPES = (CountsPane, WordPane, TrainPane, SamplePane)  # in the order of PANES
 MIN_SIZE = (60, 16)  # below this, a message instead of a squashed layout
 WIDE_SIZE = (160, 45)  # from here, the counts grid stays beside the other panes
 
 
-class SessionReady(Message):
-    def __init__(self, session: Session) -> None:
-        super().__init__()
-        self.session = session
-
-
-class LoadProgress(Message):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-
-class LoadFailed(Message):
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
-
-
 class BigramApp(CoalescingNotices[None]):
     TITLE = "bigram-tui"
-    CSS_PATH = [
-        "styles/app.tcss",
-        "styles/counts.tcss",
-        "styles/word.tcss",
-        "styles/train.tcss",
-        "styles/sample.tcss",
-    ]
+    CSS_PATH = "styles/app.tcss"  # each pane brings its own (Pane.STYLESHEET)
     BINDINGS = [
-        Binding("1", "show_pane('counts')", "Counts", show=False),
-        Binding("2", "show_pane('word')", "Word", show=False),
-        Binding("3", "show_pane('train')", "Train", show=False),
-        Binding("4", "show_pane('sample')", "Sample", show=False),
+        *(Binding(p.key, f"show_pane('{p.name}')", p.title, show=False) for p in PANES),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("escape", "leave_field", "Leave field", show=False),
@@ -83,21 +51,17 @@ class BigramApp(CoalescingNotices[None]):
         self.data_arg = data
         self.seed = DEFAULT_SEED if seed is None else seed
         self.session: Session | None = None
-        self.active_pane = "counts"
+        self.active_pane = FIRST_PANE.name
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top-bar"):
-            yield Tabs(
-                *(Tab(f"{i} {name.title()}", id=f"tab-{name}") for i, name in enumerate(PANES, 1)),
-                id="tabs",
-            )
+            yield Tabs(*(Tab(f"{p.key} {p.title}", id=p.tab_id) for p in PANES), id="tabs")
             yield Static("loading…", id="status")
         with Horizontal(id="panes"):
-            yield CountsPane(id="counts", classes="pane")
-            # Mounted after the first frame, which then paints sooner.
-            yield Lazy(WordPane(id="word", classes="pane"))
-            yield Lazy(TrainPane(id="train", classes="pane"))
-            yield Lazy(SamplePane(id="sample", classes="pane"))
+            for spec in PANES:
+                pane = spec.pane(id=spec.name, classes="pane")
+                # All but the first are mounted after the first frame, which then paints sooner.
+                yield pane if spec is FIRST_PANE else Lazy(pane)
         yield Static(id="too-small")
         yield Footer()
 
@@ -142,9 +106,9 @@ class BigramApp(CoalescingNotices[None]):
     def on_load_progress(self, message: LoadProgress) -> None:
         self.query_one("#status", Static).update(Content(message.text))
 
-    def on_pane_mounted(self, message: Pane.Mounted) -> None:
+    def on_pane_mounted(self, message: PaneMounted) -> None:
         self._show_panes()
-        if self.session is not None and message.pane.session is None:
+        if self.session is not None and not message.pane.ready:
             message.pane.attach(self.session)
 
     def on_session_ready(self, message: SessionReady) -> None:
@@ -181,7 +145,7 @@ class BigramApp(CoalescingNotices[None]):
 
     @on(Tabs.TabActivated)
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
-        name = event.tab.id.removeprefix("tab-") if event.tab.id else "counts"
+        name = event.tab.id.removeprefix("tab-") if event.tab.id else FIRST_PANE.name
         if name != self.active_pane:  # a click on a tab
             self._activate(name)
 
@@ -195,7 +159,7 @@ class BigramApp(CoalescingNotices[None]):
         shown = {self.active_pane}
         # Wide: the grid stays beside the other panes; on its own tab it takes the whole width.
         if self.screen.has_class("-wide"):
-            shown.add("counts")
+            shown.add(FIRST_PANE.name)
         for pane in self.query(Pane):
             # Display, not a class: a class change would restyle every widget in the pane.
             pane.display = pane.id in shown
@@ -213,7 +177,7 @@ class BigramApp(CoalescingNotices[None]):
 
     def _key_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         general = [
-            ("1 2 3 4", "show Counts, Word, Train, Sample"),
+            (" ".join(p.key for p in PANES), "show " + ", ".join(p.title for p in PANES)),
             ("?", "this help"),
             ("q, ctrl+q", "quit"),
             ("escape", "leave a text field"),
@@ -221,21 +185,25 @@ class BigramApp(CoalescingNotices[None]):
             ("ctrl+p", "command palette"),
         ]
         sections = [("Everywhere", general)]
-        for number, pane_type in enumerate(PANE_TYPES, 1):
-            keys = [(_key_label(b), b.tooltip or b.description) for b in _bindings_of(pane_type)]
-            sections.append((f"{number} {pane_type.TITLE}", keys))
+        for spec in PANES:
+            keys = [(_key_label(b), b.tooltip or b.description) for b in _bindings_of(spec.pane)]
+            sections.append((f"{spec.key} {spec.title}", keys))
         sections.append(
             ("Counts grid", [("arrows, h j k l", "move the cursor"), ("home, end", "first/last")])
         )
         return sections
 
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not isinstance(self.screen, SafeCommandPalette):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for i, name in enumerate(PANES, 1):
+        for spec in PANES:
             yield SystemCommand(
-                f"Show {name.title()}",
-                f"Switch to pane {i}",
-                lambda n=name: self.action_show_pane(n),
+                f"Show {spec.title}",
+                f"Switch to pane {spec.key}",
+                lambda n=spec.name: self.action_show_pane(n),
             )
         yield SystemCommand("Help: keys", "List every key", self.action_help)
         for pane in self.query(Pane):  # those mounted so far
@@ -247,7 +215,7 @@ class BigramApp(CoalescingNotices[None]):
                 )
 
     def _run_pane_action(self, pane: Pane, action: str) -> None:
-        self.action_show_pane(pane.id or "counts")
+        self.action_show_pane(pane.id or FIRST_PANE.name)
         self.call_after_refresh(pane.run_action, action)
 
     # Size ------------------------------------------------------------------------

@@ -20,8 +20,6 @@ SEQUENTIAL_LIGHT = (195, 153, 117, 111, 75, 33, 27, 26, 19, 17)
 DIVERGING = (27, 33, 75, 117, 188, 224, 217, 210, 203, 160)
 BINS = len(SEQUENTIAL_DARK)
 
-_LIGHT_TEXT_FROM = {"dark": 0, "light": 6, "diverging": 10}
-
 
 def xterm(index: int) -> Color:
     return Color.from_ansi(index)

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -27,6 +28,7 @@ VIEWS = {
     "neural": "neural net exp(W)",
     "diff": "P counts − P neural",
 }
+NEURAL_VIEWS = ("neural", "diff")  # drawn from W, on the '.' layout only
 CELL_INFO_LINES = 8  # the cursor read-out is padded to this height
 LIVE_REFRESH_SECONDS = 0.5  # exp(W) follows training at a bounded rate
 
@@ -49,6 +51,7 @@ def format_cell(view: str, value: float) -> str:
 
 class CountsPane(Pane):
     TITLE = "Counts"
+    STYLESHEET = "counts.tcss"
     BINDINGS = [
         Binding("v", "cycle_view", "View", tooltip="show counts, P, log P, exp(W) or ΔP"),
         Binding("s", "toggle_layout", "<S>/<E>", tooltip="'.' layout or the <S>/<E> layout"),
@@ -57,11 +60,16 @@ class CountsPane(Pane):
         Binding("t", "toggle_top", "Top bigrams", tooltip="show or hide the most common"),
     ]
 
+    # What the grid shows; each change redraws (the watchers below).
+    view: var[str] = var("counts", init=False)
+    layout_name: var[str] = var("dot", init=False)
+    labelled: var[bool] = var(False, init=False)  # numbers in the cells, or colour only
+    show_legend: var[bool] = var(True, init=False)
+    show_top: var[bool] = var(False, init=False)
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.view = "counts"
-        self.layout_name = "dot"
-        self.auto_zoom = True
+        self.auto_zoom = True  # until the user zooms, the labelled grid is used when it fits
         self._trained_epoch = -1
 
     def compose(self) -> ComposeResult:
@@ -92,15 +100,15 @@ class CountsPane(Pane):
         if not self.auto_zoom or heatmap.data is None:
             return
         labelled = heatmap.grid_size(compact=False)
-        fits = labelled.width <= heatmap.size.width and labelled.height <= heatmap.size.height
-        heatmap.compact = not fits
+        self.labelled = (
+            labelled.width <= heatmap.size.width and labelled.height <= heatmap.size.height
+        )
 
     # Values ----------------------------------------------------------------------
 
     def _labels_and_values(self) -> tuple[tuple[str, ...], torch.Tensor]:
         import torch
 
-        assert self.session is not None
         session = self.session
         if self.view in ("counts", "probs", "log_probs"):
             table = session.counts.table(self.layout_name)
@@ -132,8 +140,6 @@ class CountsPane(Pane):
         return "dark" if self.app.current_theme.dark else "light"
 
     def redraw(self) -> None:
-        if self.session is None:
-            return
         labels, values = self._labels_and_values()
         scale = self._scale(values)
         rows = values.tolist()
@@ -155,7 +161,7 @@ class CountsPane(Pane):
         self._show_top()
 
     def _follow_training(self) -> None:
-        if self.session is None or self.view not in ("neural", "diff"):
+        if self.view not in NEURAL_VIEWS:
             return
         if self.session.run.epoch != self._trained_epoch:
             self._trained_epoch = self.session.run.epoch
@@ -164,14 +170,13 @@ class CountsPane(Pane):
     # Side panel --------------------------------------------------------------------
 
     def _show_title(self) -> None:
-        assert self.session is not None
         layout = "'.' start/end" if self.layout_name == "dot" else "<S> and <E>"
         title = Text.assemble(
             (VIEWS[self.view], "bold"),
             f"  ·  {len(self._values)}×{len(self._values)}, {layout}",
             f"  ·  {self.session.counts.total:,} bigrams",
         )
-        if self.view in ("neural", "diff"):
+        if self.view in NEURAL_VIEWS:
             title.append(f"  ·  epoch {self.session.run.epoch}")
         self.query_one("#counts-title", Static).update(title)
 
@@ -192,8 +197,8 @@ class CountsPane(Pane):
         self._show_cell()
 
     def _show_cell(self) -> None:
-        if self.session is None:
-            return
+        if not self.ready:
+            return  # the cursor can move before the model is there; it is read out on attach
         heatmap = self.query_one(Heatmap)
         row, col = heatmap.row, heatmap.col
         assert heatmap.data is not None
@@ -214,7 +219,7 @@ class CountsPane(Pane):
             text.append(f"P k=1   {smoothed:.6f}\n")
         else:
             text.append("nothing follows this token\n", style="dim")
-        if self.view in ("neural", "diff"):
+        if self.view in NEURAL_VIEWS:
             value = self._values[row][col]
             text.append(f"{'exp(W)' if self.view == 'neural' else 'ΔP':7} {value:.6g}\n")
         # The read-out keeps its height, so skip the relayout a size change would need.
@@ -223,7 +228,6 @@ class CountsPane(Pane):
         self.query_one("#cell-info", Static).update(text, layout=False)
 
     def _show_top(self) -> None:
-        assert self.session is not None
         top = Text("most common\n", style="bold")
         for first, second, count in self.session.counts.most_common(20, self.layout_name):
             pair = fit_cells(grid_label(first) + grid_label(second), 6, "right")  # cells, not len
@@ -234,28 +238,42 @@ class CountsPane(Pane):
 
     def action_cycle_view(self) -> None:
         names = list(VIEWS)
-        self.view = names[(names.index(self.view) + 1) % len(names)]
-        if self.view in ("neural", "diff") and self.layout_name != "dot":
-            self.layout_name = "dot"
+        view = names[(names.index(self.view) + 1) % len(names)]
+        if view in NEURAL_VIEWS and self.layout_name != "dot":
+            # Without its watcher: the grid is redrawn once, for the new view.
+            self.set_reactive(CountsPane.layout_name, "dot")
             self.notify("The neural views use the '.' layout.", timeout=3)
-        self._trained_epoch = self.session.run.epoch if self.session else -1
-        self.redraw()
+        self.view = view
 
     def action_toggle_layout(self) -> None:
-        if self.view in ("neural", "diff"):
+        if self.view in NEURAL_VIEWS:
             self.notify("The <S>/<E> layout shows counts and probabilities only.", timeout=3)
             return
         self.layout_name = "start_end" if self.layout_name == "dot" else "dot"
-        self.redraw()
-        self._auto_zoom()
 
     def action_zoom(self) -> None:
         self.auto_zoom = False
-        heatmap = self.query_one(Heatmap)
-        heatmap.compact = not heatmap.compact
+        self.labelled = not self.labelled
 
     def action_toggle_legend(self) -> None:
-        self.query_one("#legend").toggle_class("hidden")
+        self.show_legend = not self.show_legend
 
     def action_toggle_top(self) -> None:
-        self.query_one("#top-bigrams").toggle_class("hidden")
+        self.show_top = not self.show_top
+
+    def watch_view(self) -> None:
+        self._trained_epoch = self.session.run.epoch
+        self.redraw()
+
+    def watch_layout_name(self) -> None:
+        self.redraw()
+        self._auto_zoom()
+
+    def watch_labelled(self, labelled: bool) -> None:
+        self.query_one(Heatmap).compact = not labelled
+
+    def watch_show_legend(self, shown: bool) -> None:
+        self.query_one("#legend").set_class(not shown, "hidden")
+
+    def watch_show_top(self, shown: bool) -> None:
+        self.query_one("#top-bigrams").set_class(not shown, "hidden")

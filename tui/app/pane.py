@@ -1,17 +1,20 @@
-"""The contract between the app and its four panes."""
+"""The contract between the app and its panes."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
+
+from .messages import PaneMounted
 
 LOADING_NOTE = (
     "Loading the model…\nimporting torch and counting bigrams; this pane fills in when ready."
 )
+STYLES = Path(__file__).parent / "styles"
 
 if TYPE_CHECKING:
     from bigram_tui.core.session import Session
@@ -20,38 +23,60 @@ if TYPE_CHECKING:
 class Pane(Vertical):
     """One of the app's tabs. It shows a loading note until `attach` hands it the model."""
 
-    TITLE = ""
+    TITLE: ClassVar[str] = ""
+    # The pane's own stylesheet in styles/, read into DEFAULT_CSS: Textual reads CSS_PATH
+    # only on an App or a Screen, and this way the pane brings its look wherever it is mounted.
+    STYLESHEET: ClassVar[str] = ""
 
-    def __init__(self, **kwargs) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.STYLESHEET and "STYLESHEET" in cls.__dict__:
+            cls.DEFAULT_CSS = (STYLES / cls.STYLESHEET).read_text(encoding="utf-8")
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.session: Session | None = None
+        self._session: Session | None = None
 
-    class Mounted(Message):
-        """A pane is in the DOM (the app mounts all but the first after its first frame)."""
+    @property
+    def ready(self) -> bool:
+        """Whether the model is attached."""
+        return self._session is not None
 
-        def __init__(self, pane: Pane) -> None:
-            super().__init__()
-            self.pane = pane
+    @property
+    def session(self) -> Session:
+        """The model; the pane's keys are disabled until it is attached (check_action)."""
+        assert self._session is not None, f"{type(self).__name__} used before attach()"
+        return self._session
 
     def on_mount(self) -> None:
-        if self.session is None:
+        if not self.ready:
             # A still note, not Textual's animated LoadingIndicator: the animation competes for
             # the GIL with torch's import and made the model ready a second later (bench).
             self.add_class("-loading")
             self.mount(Static(LOADING_NOTE, classes="loading-note"), before=0)
-        self.post_message(self.Mounted(self))
+        self.post_message(PaneMounted(self))
 
     def attach(self, session: Session) -> None:
         """Called once, on the UI thread, when the model is ready."""
-        self.session = session
+        self._session = session
         self.remove_class("-loading")
         self.query(".loading-note").remove()
         self.on_attach()
-        # Focus may have landed here while loading: the footer must learn the pane's keys.
+        # The pane's keys were dimmed until now; the footer must learn they work.
         self.refresh_bindings()
 
     def on_attach(self) -> None:
         """Fill the pane from `self.session`."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # None: the footer shows the key dimmed, and the key does nothing.
+        if not self.ready:
+            return None
+        return self.action_enabled(action)
+
+    def action_enabled(self, action: str) -> bool | None:
+        """Whether `action` may run in the pane's current state (the model is attached)."""
+        return True
 
     def default_focus(self) -> Widget:
         """The widget a user of this pane wants first (never a text field)."""

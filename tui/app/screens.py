@@ -1,11 +1,16 @@
-"""Screens over the main one: the key help, and what to do when there is no dataset."""
+"""Screens over the main one: the key help, what to do when there is no dataset, and the
+command palette."""
 
 from __future__ import annotations
+
+import asyncio
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.command import CommandList, CommandPalette
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
@@ -72,3 +77,35 @@ class DataProblemScreen(Screen[None]):
 
     def action_retry(self) -> None:
         self.dismiss()
+
+
+class SafeCommandPalette(CommandPalette):
+    """Textual's palette, without two of its crashes in Textual 8.2.8.
+
+    A page key right after the list's options change raises KeyError in
+    OptionList._move_page (its line index is not yet rebuilt): the key then does nothing,
+    and the next one pages as usual. And the search worker can still report after the
+    palette's widgets are gone (Quit run from the palette): its watchers then find no
+    CommandList. They now do nothing once the list is gone. And a second enter queued
+    behind the one that closed it would dismiss the screen below.
+    """
+
+    def dismiss(self, result: None = None) -> AwaitComplete:
+        if self.app.screen is not self:
+            return AwaitComplete(asyncio.sleep(0))  # closed already
+        return super().dismiss(result)
+
+    def _watch__list_visible(self) -> None:
+        if self.query(CommandList):
+            super()._watch__list_visible()
+
+    async def _watch__show_busy(self) -> None:
+        if self.query(CommandList):
+            await super()._watch__show_busy()
+
+    def _action_command_list(self, action: str) -> None:
+        try:
+            super()._action_command_list(action)
+        except KeyError:
+            if action not in ("page_up", "page_down"):
+                raise

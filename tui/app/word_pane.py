@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
@@ -63,6 +64,7 @@ class WordInput(Input):
 
 class WordPane(Pane):
     TITLE = "Word"
+    STYLESHEET = "word.tcss"
     BINDINGS = [
         Binding("e,slash,enter", "edit", "Edit word", tooltip="type a word (escape leaves)"),
         Binding("plus,equals_sign", "smoothing(1)", "k+", tooltip="more fake counts (smoothing)"),
@@ -71,17 +73,18 @@ class WordPane(Pane):
         Binding("w", "toggle_walkthrough", "Walkthrough", tooltip="the net's forward pass, In[22]"),
     ]
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.k = 0.0
-        self.model_kind = "counts"
-        self.walkthrough = False
+    # What the pane scores, and how; each change rescores (the watchers below).
+    word: var[str] = var("andrejq", init=False)
+    # Always: a key at the end of the scale still shows the net's latest numbers.
+    k: var[float] = var(0.0, init=False, always_update=True)
+    model_kind: var[str] = var("counts", init=False)
+    walkthrough: var[bool] = var(False, init=False)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="word-entry"):
             yield Static("word", id="word-label")
             yield WordInput(
-                "andrejq",
+                self.word,
                 placeholder="type a name",
                 max_length=MAX_WORD_LENGTH,
                 id="word-input",
@@ -110,37 +113,45 @@ class WordPane(Pane):
         self.focus_default()
 
     @on(Input.Changed, "#word-input")
-    def _word_changed(self) -> None:
-        self.rescore()
+    def _word_changed(self, event: Input.Changed) -> None:
+        self.word = event.value
 
     def action_smoothing(self, direction: int) -> None:
         steps = SMOOTHING_STEPS
         position = max(i for i, k in enumerate(steps) if k <= self.k)
-        self.k = steps[max(0, min(len(steps) - 1, position + direction))]
         if self.model_kind == "neural":
             self.notify("Smoothing applies to the counts model; switch with m.", timeout=3)
-        self.rescore()
+        self.k = steps[max(0, min(len(steps) - 1, position + direction))]
 
     def action_toggle_model(self) -> None:
         self.model_kind = "neural" if self.model_kind == "counts" else "counts"
-        self.rescore()
 
     def action_toggle_walkthrough(self) -> None:
         self.walkthrough = not self.walkthrough
+
+    def watch_word(self) -> None:
+        self.rescore()
+
+    def watch_k(self) -> None:
+        self.rescore()
+
+    def watch_model_kind(self) -> None:
+        self.rescore()
+
+    def watch_walkthrough(self) -> None:
         self.rescore()
 
     # Drawing -----------------------------------------------------------------------
 
     def _model_caption(self) -> str:
-        assert self.session is not None
         if self.model_kind == "neural":
             return f"neural net, epoch {self.session.run.epoch}"
         return f"counts, k = {self.k:g}"
 
     def rescore(self) -> None:
-        if self.session is None:
-            return
-        word = self.query_one("#word-input", Input).value
+        if not self.ready:
+            return  # the first rescore comes with the model, in on_attach
+        word = self.word
         model = self.session.model(self.model_kind, self.k)
         self.query_one("#word-settings", Static).update(
             Text.assemble(("model ", "dim"), self._model_caption())
@@ -168,7 +179,6 @@ class WordPane(Pane):
         summary.update(self._summary(score))
 
     def _unknown_message(self, word: str, positions: list[int]) -> Text:
-        assert self.session is not None
         marked = Text("  ")
         for i, ch in enumerate(word):
             style = "bold white on red" if i in positions else ""
@@ -235,7 +245,6 @@ class WordPane(Pane):
         return text
 
     def _summary(self, score: WordScore) -> Text:
-        assert self.session is not None
         text = Text()
         text.append(f"log-likelihood  {fmt_log(score.log_likelihood)}\n")
         text.append(f"NLL             {score.nll:.4f}\n")

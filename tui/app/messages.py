@@ -1,0 +1,54 @@
+"""Every message the app's parts send one another, declared together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from bigram_tui.core.session import Session
+
+    from .pane import Pane
+
+
+@dataclass
+class SessionReady(Message):
+    """The loader finished: the model is ready for every pane."""
+
+    session: Session
+
+
+@dataclass
+class LoadProgress(Message):
+    """One line for the status bar while loading."""
+
+    text: str
+
+
+@dataclass
+class LoadFailed(Message):
+    """No model could be loaded; `reason` is the one line to show."""
+
+    reason: str
+
+
+@dataclass
+class PaneMounted(Message):
+    """A pane is in the DOM (the app mounts all but the first after its first frame)."""
+
+    pane: Pane
+
+
+@dataclass
+class TrainingSettingChanged(Message):
+    """A Train field now holds a good value: `name` is lr, epochs or reg."""
+
+    name: str
+    value: float
+
+
+@dataclass
+class SeedFieldClosed(Message):
+    """Escape in the Sample tab's seed field: close it and keep the current seed."""

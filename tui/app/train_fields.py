@@ -1,0 +1,85 @@
+"""The Train tab's hyperparameter fields: each checks its text and reports a good value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Input, Label, Static
+
+from bigram_tui.core.params import (
+    EPOCHS,
+    LR,
+    REG,
+    ParameterError,
+    Rule,
+    parse_epochs,
+    parse_lr,
+    parse_reg,
+)
+
+from .messages import TrainingSettingChanged
+from .pane import Pane
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str  # the Input's id is f"train-{name}"
+    rule: Rule  # its label, its default and its limits
+    hint: str  # shown under the field while its value is valid: what the number does
+    parse: Callable[[str], float | int]  # ParameterError with the one-line reason
+
+
+FIELDS = (
+    FieldSpec("lr", LR, "W -= lr · ∂loss/∂W", parse_lr),
+    FieldSpec("epochs", EPOCHS, "train up to this epoch", parse_epochs),
+    FieldSpec("reg", REG, "loss += λ · mean(W²)", parse_reg),
+)
+
+
+class TrainingFields(Vertical):
+    """The fields. A bad value shows its reason and changes nothing; escape and enter
+    hand the keys back to the pane."""
+
+    BINDINGS = [Binding("escape", "leave", "Back to the plot", show=False)]
+
+    def compose(self) -> ComposeResult:
+        for spec in FIELDS:
+            with Horizontal(classes="train-field"):
+                yield Label(spec.rule.label, classes="train-field-label")
+                yield Input(
+                    spec.rule.default_text,
+                    id=f"train-{spec.name}",
+                    compact=True,
+                    select_on_focus=True,
+                )
+            yield Static(spec.hint, id=f"train-{spec.name}-reason", classes="hint")
+
+    def action_leave(self) -> None:
+        for pane in self.ancestors:
+            if isinstance(pane, Pane):
+                pane.focus_default()
+                return
+
+    @on(Input.Changed)
+    def _field_changed(self, event: Input.Changed) -> None:
+        spec = next(s for s in FIELDS if f"train-{s.name}" == event.input.id)
+        reason = self.query_one(f"#train-{spec.name}-reason", Static)
+        try:
+            value = spec.parse(event.value)
+        except ParameterError as error:
+            reason.update(Content(str(error)))  # never markup
+            reason.set_classes("reason")
+            return
+        reason.update(spec.hint)
+        reason.set_classes("hint")
+        self.post_message(TrainingSettingChanged(spec.name, value))
+
+    @on(Input.Submitted)
+    def _field_submitted(self) -> None:
+        self.action_leave()
