@@ -17,11 +17,12 @@ from textual.geometry import Size
 from textual.lazy import Lazy
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static, Tab, Tabs
+from textual.widgets import Input, Static, Tab, Tabs
 
 from bigram_tui.core.session import Session
 
 from .counts_pane import CountsPane
+from .footer import KeyFooter
 from .pane import Pane
 from .sample_pane import SamplePane
 from .screens import DataProblemScreen, HelpScreen
@@ -60,6 +61,7 @@ class BigramApp(App[None]):
         "styles/word.tcss",
         "styles/train.tcss",
         "styles/sample.tcss",
+        "styles/footer.tcss",
     ]
     BINDINGS = [
         Binding("1", "show_pane('counts')", "Counts", show=False),
@@ -94,7 +96,7 @@ class BigramApp(App[None]):
             yield Lazy(TrainPane(id="train", classes="pane"))
             yield Lazy(SamplePane(id="sample", classes="pane"))
         yield Static(id="too-small")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(Tabs).can_focus = False
