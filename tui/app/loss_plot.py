@@ -41,13 +41,22 @@ class LossPlot(PlotextPlot):
         self._target_epochs = 0
         self.render_seconds = 0.0  # how long the last render took, for callers to pace redraws
         self._rendered: tuple[tuple, object] | None = None  # (what it showed, the renderable)
+        self._stale = False  # new epochs arrived while hidden
 
     def show(self, losses: Sequence[float], floor: float | None, target_epochs: int) -> None:
         """Plot `losses` (index = epoch) against the `floor` line; re-renders once."""
         self._losses = losses
         self._floor = floor
         self._target_epochs = target_epochs
-        self.refresh()
+        # Hidden, keep the last figure: a pane switch paints it at once, the new one a frame later.
+        self._stale = not self.is_on_screen
+        if not self._stale:
+            self.refresh()
+
+    def on_show(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.call_after_refresh(self.refresh)
 
     def _rgb(self, variable: str, fallback: str) -> tuple[int, int, int]:
         value = self.app.theme_variables.get(variable, fallback)
