@@ -23,6 +23,7 @@ from bigram_tui.core.session import Session
 
 from .counts_pane import CountsPane
 from .footer import KeyFooter
+from .key_queue import KeyQueue
 from .pane import Pane
 from .sample_pane import SamplePane
 from .screens import DataProblemScreen, HelpScreen
@@ -81,6 +82,11 @@ class BigramApp(App[None]):
         self.seed = DEFAULT_SEED if seed is None else seed
         self.session: Session | None = None
         self.active_pane = "counts"
+        self.key_queue = KeyQueue()
+
+    async def on_event(self, event: events.Event) -> None:
+        if not self.key_queue.intercept(self, event):
+            await super().on_event(event)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top-bar"):
@@ -158,13 +164,16 @@ class BigramApp(App[None]):
         for pane in self.query(Pane):
             pane.attach(message.session)
         self._pane(self.active_pane).focus_default()
+        self.key_queue.release(self)
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#status", Static).update("no data")
+        self.key_queue.drop()
         self.push_screen(DataProblemScreen(message.reason), callback=self._retry_load)
 
     def _retry_load(self, _: None = None) -> None:
         self.query_one("#status", Static).update("loading…")
+        self.key_queue.reload()
         self.load_session()
 
     # Panes -----------------------------------------------------------------------
