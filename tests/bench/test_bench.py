@@ -70,3 +70,29 @@ def test_statistics_helpers() -> None:
     assert percentile([float(i) for i in range(1, 21)], 90) == 18.0
     assert percentile([5.0], 90) == 5.0
     assert speedup(2.0, 0.5) == 4.0
+
+
+def test_bare_app_shows_what_the_key_cycle_waits_for() -> None:
+    """The bench's reference app answers 1, l, h, 3 with the texts the key cycle looks for."""
+    import asyncio
+    import string
+
+    from textual.widgets import Static
+
+    from tests.bench.app_figures import CELL, COUNTS_MARKER, TRAIN_MARKER
+    from tests.bench.bare_app import BareApp
+
+    async def main() -> list[str]:
+        app = BareApp("." + string.ascii_lowercase)
+        shown = []
+        async with app.run_test(size=(120, 40)) as pilot:
+            for key in ("3", "1", "l", "l", "h", "3"):
+                await pilot.press(key)
+                shown.append(str(app.query_one("#body", Static).visual))
+        return shown
+
+    shown = asyncio.run(main())
+    assert TRAIN_MARKER in shown[0] and TRAIN_MARKER in shown[-1]
+    assert COUNTS_MARKER in shown[1]
+    cells = [CELL.search(text) for text in shown[1:5]]
+    assert [m[1] if m else None for m in cells] == ["a", "b", "c", "b"]

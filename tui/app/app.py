@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import warnings
 from collections.abc import Iterable
@@ -16,13 +17,15 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.lazy import Lazy
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static, Tab, Tabs
+from textual.widgets import Input, Static, Tab, Tabs
 
 from bigram_tui.core.dataset import dataset_label
 from bigram_tui.core.display import shown_text
 from bigram_tui.core.session import Session
 
 from .driver import terminal_driver
+from .footer import KeyFooter
+from .key_queue import KeyQueue
 from .messages import LoadFailed, LoadProgress, PaneMounted, SessionReady
 from .notices import CoalescingNotices
 from .pane import Pane
@@ -36,7 +39,10 @@ WIDE_SIZE = (160, 45)  # from here, the counts grid stays beside the other panes
 
 class BigramApp(CoalescingNotices[None]):
     TITLE = "bigram-tui"
-    CSS_PATH = "styles/app.tcss"  # each pane brings its own (Pane.STYLESHEET)
+    CSS_PATH = [
+        "styles/app.tcss",
+        "styles/footer.tcss",
+    ]  # each pane brings its own (Pane.STYLESHEET)
     BINDINGS = [
         *(Binding(p.key, f"show_pane('{p.name}')", p.title, show=False) for p in PANES),
         Binding("question_mark", "help", "Help"),
@@ -52,6 +58,11 @@ class BigramApp(CoalescingNotices[None]):
         self.seed = DEFAULT_SEED if seed is None else seed
         self.session: Session | None = None
         self.active_pane = FIRST_PANE.name
+        self.key_queue = KeyQueue()
+
+    async def on_event(self, event: events.Event) -> None:
+        if not self.key_queue.intercept(self, event):
+            await super().on_event(event)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top-bar"):
@@ -63,7 +74,7 @@ class BigramApp(CoalescingNotices[None]):
                 # All but the first are mounted after the first frame, which then paints sooner.
                 yield pane if spec is FIRST_PANE else Lazy(pane)
         yield Static(id="too-small")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(Tabs).can_focus = False
@@ -123,14 +134,20 @@ class BigramApp(CoalescingNotices[None]):
         for pane in self.query(Pane):
             pane.attach(message.session)
         self._pane(self.active_pane).focus_default()
+        self.key_queue.release(self)
+        # torch, the data and the widgets live as long as the app: with them out of the
+        # collector's sight, a full collection takes milliseconds, not 100–250 ms (bench).
+        gc.freeze()
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#status", Static).update("no data")
+        self.key_queue.drop()
         reason = shown_text(message.reason)  # an OS error may quote a path raw
         self.push_screen(DataProblemScreen(reason), callback=self._retry_load)
 
     def _retry_load(self, _: None = None) -> None:
         self.query_one("#status", Static).update("loading…")
+        self.key_queue.reload()
         self.load_session()
 
     # Panes -----------------------------------------------------------------------

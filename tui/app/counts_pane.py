@@ -82,6 +82,7 @@ class CountsPane(Pane):
                 yield Static(id="top-bigrams", classes="hidden")
 
     def on_attach(self) -> None:
+        self.query_one(Heatmap).cursor_listener = self._show_cell
         self.set_interval(LIVE_REFRESH_SECONDS, self._follow_training)
         # Light themes get the light scale: low counts near white, as in the notebook.
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
@@ -192,9 +193,6 @@ class CountsPane(Pane):
         legend.append("[]", Style(dim=True))
         legend.append(" never seen" if self.view in ("counts", "probs", "log_probs") else " —")
         self.query_one("#legend", Static).update(legend)
-
-    def on_heatmap_cursor_moved(self, message: Heatmap.CursorMoved) -> None:
-        self._show_cell()
 
     def _show_cell(self) -> None:
         if not self.ready:

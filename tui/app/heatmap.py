@@ -14,6 +14,7 @@ names its code point (`readout_label`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
@@ -93,6 +94,8 @@ class Heatmap(ScrollView, can_focus=True):
         self.col = 1
         self._lines: dict[int, Strip] = {}
         self._cached_rows_per_line = 0
+        # Told of a move at once, unlike CursorMoved: a read-out changes in the cursor's frame.
+        self.cursor_listener: Callable[[], None] | None = None
 
     # Geometry ------------------------------------------------------------------------
 
@@ -179,6 +182,8 @@ class Heatmap(ScrollView, can_focus=True):
                 self._lines.pop(y, None)
             self.refresh_lines(first, count)
         self._scroll_to_cursor()
+        if self.cursor_listener is not None:
+            self.cursor_listener()
         self.post_message(self.CursorMoved(self, row, col))
 
     def _scroll_to_cursor(self) -> None:

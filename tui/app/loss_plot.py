@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from textual.color import Color
 from textual_plotext import PlotextPlot
@@ -41,12 +42,25 @@ class LossPlot(PlotextPlot):
         self._target_epochs = 0
         self.render_seconds = 0.0  # how long the last render took, for callers to pace redraws
         self._rendered: tuple[tuple, object] | None = None  # (what it showed, the renderable)
+        self._stale = False  # new epochs arrived while hidden
+        self._strips: tuple[object, tuple, Any] | None = None  # (figure, view, render cache)
 
     def show(self, losses: Sequence[float], floor: float | None, target_epochs: int) -> None:
         """Plot `losses` (index = epoch) against the `floor` line; re-renders once."""
         self._losses = losses
         self._floor = floor
         self._target_epochs = target_epochs
+        # Hidden, keep the last figure: a pane switch paints it at once, the new one a frame later.
+        if not self.is_on_screen:
+            self._stale = True
+        self.refresh()
+
+    def on_show(self) -> None:
+        if self._stale:
+            self.call_after_refresh(self._catch_up)
+
+    def _catch_up(self) -> None:
+        self._stale = False
         self.refresh()
 
     def _rgb(self, variable: str, fallback: str) -> tuple[int, int, int]:
@@ -63,15 +77,30 @@ class LossPlot(PlotextPlot):
             self.size,
             self.app.theme,
         )
-        # Showing the pane again, or a repaint under a toast, needs no new figure.
-        if self._rendered is not None and self._rendered[0] == shown:
-            return self._rendered[1]
+        # Showing the pane again, or a repaint under a toast, needs no new figure; nor does
+        # the first frame after a pane switch (the new epochs follow in the next).
+        if self._rendered is not None:
+            before = self._rendered[0]
+            if before == shown or (self._stale and before[-2:] == shown[-2:]):
+                return self._rendered[1]
         started = time.perf_counter()
         self._build_figure()
         rendered = super().render()
         self.render_seconds = time.perf_counter() - started
         self._rendered = (shown, rendered)
         return rendered
+
+    def _render_content(self) -> None:
+        # Textual turns the figure into strips on every repaint, even for a border change
+        # (focus) or a pane switch, and that cost a third of showing the Train pane: keep them.
+        figure, view = self.render(), (self.size, self.visual_style)
+        if self._strips is not None and self._strips[0] is figure and self._strips[1] == view:
+            self._render_cache = self._strips[2]
+            self._dirty_regions.clear()
+            return
+        super()._render_content()  # may build a newer figure: training appends as we go
+        if self._rendered is not None:
+            self._strips = (self._rendered[1], view, self._render_cache)
 
     def _build_figure(self) -> None:
         plt = self.plt

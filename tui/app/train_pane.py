@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DIVERGED", "FINISHED", "PAUSED", "RUNNING", "TrainPane"]
 
-REDRAW_SECONDS = 0.25
+REDRAW_SECONDS = 1 / 3  # 4 Hz wrote 30–35 KiB/s at 120×40 (bench); the goal is ≤ 30
 # A plot redraw blocks the UI thread (10-30 ms at 120×40, several times that on a busy
 # machine); keys wait behind it. While training, redraws are spaced so that plotting
 # takes at most about a tenth of the UI thread's time.

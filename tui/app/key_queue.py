@@ -1,0 +1,105 @@
+"""Keys the app holds back and replays in order, so that none is lost or misread.
+
+- Typed while the model loads: the panes show a note and nothing is focused, so `2 e emma`
+  typed in the first second would be lost, or read as pane keys. They are held until the
+  panes attach.
+- Escape then a digit arriving in one read (fast typing, or over SSH): Textual reads ESC+3 as
+  macOS's Option+3 and sends `£`, which a text field inserts. It is split back into escape
+  and 3 (leave the field, show pane 3). Those ten characters are never part of a name here.
+
+Queued keys are replayed one at a time, each once the app has finished with the one before:
+a key that moves focus (`e`, escape) decides where the next one goes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import events
+from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
+from textual.app import App
+
+PASS_THROUGH = {"ctrl+c", "ctrl+q"}  # quitting never waits
+SETTLE_CHECKS = 3  # turns of the event loop in a row with every message queue empty
+SETTLE_TIMEOUT = 1.0
+QUIT_KEY = "q"  # with nothing held, q quits at once while loading, as it does after
+# '£' → '3' and the like: the characters Textual's own table makes of ESC + digit.
+ESCAPED_DIGITS = {
+    text: sequence[1]
+    for sequence, text in ANSI_SEQUENCES_KEYS.items()
+    if isinstance(text, str)
+    and len(sequence) == 2
+    and sequence[0] == "\x1b"
+    and sequence[1].isdigit()
+}
+
+
+class KeyQueue:
+    """Holds keys while `loading` or while earlier keys replay; `release` replays them."""
+
+    def __init__(self) -> None:
+        self.loading = True
+        self._queued: list[events.Key] = []
+        self._replayed: set[int] = set()  # ids of the events a replay posted
+        self._replay: asyncio.Task[None] | None = None
+
+    def intercept(self, app: App, event: events.Event) -> bool:
+        """Whether the app must drop `event`: it is queued, to come back in its turn."""
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            return False
+        if id(event) in self._replayed:
+            self._replayed.discard(id(event))
+            return False
+        digit = ESCAPED_DIGITS.get(event.character or "")
+        if digit is not None:
+            self._queued += [events.Key("escape", "\x1b"), events.Key(digit, digit)]
+        elif self._passes(app, event):
+            return False
+        else:
+            self._queued.append(events.Key(event.key, event.character))
+        if not self.loading:
+            self.release(app)
+        return True
+
+    def _passes(self, app: App, event: events.Key) -> bool:
+        if self._queued or self._replay is not None:
+            return False  # behind keys still to come, in order
+        if not self.loading or event.key in PASS_THROUGH or event.key == QUIT_KEY:
+            return True
+        return len(app.screen_stack) > 1  # a modal screen (help, a data problem) takes keys
+
+    def release(self, app: App) -> None:
+        """The panes can take keys now: replay what is queued."""
+        self.loading = False
+        if self._replay is None and self._queued:
+            self._replay = asyncio.create_task(self._send(app))
+
+    def drop(self) -> None:
+        """Loading failed: the keys were meant for panes that will not fill in."""
+        self._queued.clear()
+        self.loading = False
+
+    def reload(self) -> None:
+        self.loading = True
+
+    async def _send(self, app: App) -> None:
+        try:
+            while self._queued:
+                event = self._queued.pop(0)
+                self._replayed.add(id(event))
+                app.post_message(event)
+                await _settled(app)
+        finally:
+            self._replay = None
+
+
+async def _settled(app: App) -> None:
+    """Until every widget has handled what the last key set off (Pilot waits for an idle CPU
+    instead, which never comes while training runs)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE_TIMEOUT
+    quiet = 0
+    while quiet < SETTLE_CHECKS and loop.time() < deadline:
+        await asyncio.sleep(0.002)
+        pumps = (app, *app.screen_stack, *app.screen.walk_children())
+        quiet = quiet + 1 if all(pump.message_queue_size == 0 for pump in pumps) else 0
