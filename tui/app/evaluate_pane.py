@@ -324,7 +324,8 @@ class EvaluatePane(Pane):
         self._lambda_sweeps[message.order] = message.sweep
         seconds = time.monotonic() - self._sweep_started
         count = len(message.sweep.lambdas)
-        self._end_sweep(f"λ sweep at order {message.order}: {count} nets in {seconds:.1f} s")
+        self._end_sweep(f"λ sweep at order {message.order}: {count} nets trained to convergence")
+        self.notify(f"{count} nets in {seconds:.1f} s", title="λ sweep", timeout=3)
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
