@@ -1,4 +1,4 @@
-"""The evaluation table on names.txt's split: the issue's reference numbers, and why cells are inf."""
+"""The evaluation table on names.txt's split: the reference numbers, and why cells are inf."""
 
 from __future__ import annotations
 
