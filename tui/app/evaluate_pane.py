@@ -344,10 +344,11 @@ class EvaluatePane(Pane):
         if self.session is None:
             return
         order, rows = self.order, self.rows
-        heading = f"counts models fitted on train, scored at k = {self.smoothing:g} (+/−)"
+        fitted = "counts models fitted on train"
         if self._evaluation is not None:
             train, dev, test = self._evaluation.split.sizes
-            heading = f"train {train:,} · dev {dev:,} · test {test:,} words · " + heading
+            fitted = f"fitted on train ({train:,} words); dev {dev:,}, test {test:,}"
+        heading = f"{fitted} · k = {self.smoothing:g} (+/−)"
         self.query_one("#eval-heading", Static).update(heading)
         table = self.query_one(EvalTable)
         table.update(view.table_content(rows, order) if rows else "scoring…")

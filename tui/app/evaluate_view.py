@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from bigram_tui.core.sweeps import KSweep, LambdaSweep
 
 ORDER_NAMES = {1: "unigram", 2: "bigram", 3: "trigram"}
-_NLL, _PPL = 8, 7  # column widths
+_NLL, _PPL = 7, 6  # column widths: the table and the summary beside it fit 80 columns
 
 
 def order_name(order: int) -> str:
@@ -64,11 +64,13 @@ def inf_lines(rows: Sequence[OrderRow], current_order: int) -> list[str]:
         for row in rows
         if row.order != current_order and any(p.score.infinite for p in row.parts)
     ]
+    if not lines and not others:
+        return []
+    which = "order" if len(others) == 1 else "orders"
+    also = ""
     if others:
-        which = "order " if len(others) == 1 else "orders "
-        lines.append(f"{which}{', '.join(others)} inf too, for the same reason")
-    if lines:
-        lines.append("at k = 0 an unseen n-gram has P = 0; press + for fake counts (k > 0)")
+        also = f"{which} {', '.join(others)} {'too' if lines else 'are inf'}. "
+    lines.append(f"{also}At k = 0 an unseen n-gram has P = 0: press + for k > 0")
     return lines
 
 
@@ -92,7 +94,7 @@ def summary_lines(
         lines += [f"best λ: {lambda_note}", "", ""]
     else:
         lines += [
-            f"best λ {short(lambda_sweep.best_lambda)} ({lambda_sweep.kind} net)",
+            f"best λ {short(lambda_sweep.best_lambda)}",
             _scores(lambda_sweep.best_dev_nll, lambda_sweep.test_nll),
             f"matching k {short(lambda_sweep.nearest_k)}: λ ≈ k",
         ]
