@@ -10,12 +10,10 @@ from types import SimpleNamespace
 import pytest
 from textual.widgets import Static
 
-from bigram_tui.tui.app.evaluate_pane import (
-    CoalescedProgress,
-    EvaluatePane,
-    SmoothingChosen,
-)
+from bigram_tui.tui.app.evaluate_messages import SmoothingChosen
+from bigram_tui.tui.app.evaluate_pane import EvaluatePane
 from bigram_tui.tui.app.sweep_plot import SweepPlot, decade_ticks
+from bigram_tui.tui.app.sweep_worker import CoalescedProgress
 
 from .helpers import SinglePaneApp
 

@@ -9,23 +9,30 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
-from textual.worker import Worker, get_current_worker
+from textual.worker import get_current_worker
 
 from . import evaluate_view as view
+from .evaluate_messages import (
+    EvaluationFailed,
+    KSweepReady,
+    LambdaProgress,
+    LambdaSweepReady,
+    SmoothingChosen,
+    TableReady,
+)
 from .pane import Pane
 from .sweep_plot import SweepPlot
+from .sweep_worker import CoalescedProgress, WorkerCancel
 
 if TYPE_CHECKING:
     from bigram_tui.core.evaluation import Evaluation, OrderRow
@@ -35,40 +42,6 @@ if TYPE_CHECKING:
 SMOOTHING_STEPS = (0.0, 0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0)
 PROGRESS_SECONDS = 0.1  # at most ten progress messages a second from a sweep
 TICK_SECONDS = 0.5  # how often the elapsed time of a running sweep is redrawn
-
-
-class SmoothingChosen(Message):
-    """The user chose the smoothing k for the counts model; the app routes it to the panes."""
-
-    def __init__(self, k: float, order: int) -> None:
-        super().__init__()
-        self.k = k
-        self.order = order  # the order at which k was tuned
-
-
-class WorkerCancel:
-    """The core's `cancel` (anything with is_set) for a Textual worker."""
-
-    def __init__(self, worker: Worker) -> None:
-        self._worker = worker
-
-    def is_set(self) -> bool:
-        return self._worker.is_cancelled
-
-
-class CoalescedProgress:
-    """Passes on progress(done, total) at most once per `interval` seconds, and always the last."""
-
-    def __init__(self, report: Callable[[int, int], None], interval: float) -> None:
-        self._report = report
-        self._interval = interval
-        self._last = -float("inf")
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done >= total or now - self._last >= self._interval:
-            self._last = now
-            self._report(done, total)
 
 
 class EvalTable(Static, can_focus=True):
@@ -91,31 +64,6 @@ class EvaluatePane(Pane):
     order: reactive[int] = reactive(2, init=False)  # set by the app; sweeps run at this order
     smoothing: reactive[float] = reactive(0.0, init=False)  # the k of the table
     sweeping: reactive[bool] = reactive(False, init=False, bindings=True)  # a λ sweep runs
-
-    class TableReady(Message, bubble=False):
-        def __init__(self, k: float, rows: list[OrderRow]) -> None:
-            super().__init__()
-            self.k, self.rows = k, rows
-
-    class KSweepReady(Message, bubble=False):
-        def __init__(self, generation: int, order: int, sweep: KSweep) -> None:
-            super().__init__()
-            self.generation, self.order, self.sweep = generation, order, sweep
-
-    class LambdaProgress(Message, bubble=False):
-        def __init__(self, generation: int, done: int, total: int) -> None:
-            super().__init__()
-            self.generation, self.done, self.total = generation, done, total
-
-    class LambdaSweepReady(Message, bubble=False):
-        def __init__(self, generation: int, order: int, sweep: LambdaSweep) -> None:
-            super().__init__()
-            self.generation, self.order, self.sweep = generation, order, sweep
-
-    class Failed(Message, bubble=False):
-        def __init__(self, generation: int | None, reason: str) -> None:
-            super().__init__()
-            self.generation, self.reason = generation, reason
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -271,9 +219,9 @@ class EvaluatePane(Pane):
         except SweepCancelled:
             return
         except Exception as error:  # a user sees one line, never a traceback
-            self.post_message(self.Failed(None, _one_line(error)))
+            self.post_message(EvaluationFailed(None, _one_line(error)))
             return
-        self.post_message(self.TableReady(k, rows))
+        self.post_message(TableReady(k, rows))
 
     @work(thread=True, exclusive=True, group="evaluate")
     def _sweep(self, generation: int, order: int, with_lambda: bool) -> None:
@@ -282,21 +230,21 @@ class EvaluatePane(Pane):
         cancel = WorkerCancel(get_current_worker())
         try:
             evaluation = self._evaluation_in_worker()
-            self.post_message(self.KSweepReady(generation, order, evaluation.k_sweep(order)))
+            self.post_message(KSweepReady(generation, order, evaluation.k_sweep(order)))
             if not with_lambda:
                 return
 
             def report(done: int, total: int) -> None:
-                self.post_message(self.LambdaProgress(generation, done, total))
+                self.post_message(LambdaProgress(generation, done, total))
 
             progress = CoalescedProgress(report, PROGRESS_SECONDS)
             sweep = evaluation.lambda_sweep(order, progress=progress, cancel=cancel)
         except SweepCancelled:
             return
         except Exception as error:
-            self.post_message(self.Failed(generation, _one_line(error)))
+            self.post_message(EvaluationFailed(generation, _one_line(error)))
             return
-        self.post_message(self.LambdaSweepReady(generation, order, sweep))
+        self.post_message(LambdaSweepReady(generation, order, sweep))
 
     @on(TableReady)
     def _table_ready(self, message: TableReady) -> None:
@@ -327,8 +275,8 @@ class EvaluatePane(Pane):
         self._end_sweep(f"λ sweep at order {message.order}: {count} nets trained to convergence")
         self.notify(f"{count} nets in {seconds:.1f} s", title="λ sweep", timeout=3)
 
-    @on(Failed)
-    def _failed(self, message: Failed) -> None:
+    @on(EvaluationFailed)
+    def _failed(self, message: EvaluationFailed) -> None:
         if message.generation is not None and message.generation != self._generation:
             return
         if self.sweeping:
@@ -344,12 +292,8 @@ class EvaluatePane(Pane):
         if self.session is None:
             return
         order, rows = self.order, self.rows
-        fitted = "counts models fitted on train"
-        if self._evaluation is not None:
-            train, dev, test = self._evaluation.split.sizes
-            fitted = f"fitted on train ({train:,} words); dev {dev:,}, test {test:,}"
-        heading = f"{fitted} · k = {self.smoothing:g} (+/−)"
-        self.query_one("#eval-heading", Static).update(heading)
+        sizes = self._evaluation.split.sizes if self._evaluation is not None else None
+        self.query_one("#eval-heading", Static).update(view.heading(sizes, self.smoothing))
         table = self.query_one(EvalTable)
         table.update(view.table_content(rows, order) if rows else "scoring…")
         why = view.inf_lines(rows, order) if rows else []
@@ -359,18 +303,9 @@ class EvaluatePane(Pane):
         summary = view.summary_lines(order, self.k_sweep, self.lambda_sweep, note)
         self.query_one("#eval-summary", Static).update("\n".join(summary))
         k_plot = self.query_one("#eval-k-plot", SweepPlot)
-        k_sweep = self.k_sweep
-        if k_sweep is None:
-            k_plot.show(None, f"dev NLL by k, {view.order_name(order)}: sweeping…")
-        else:
-            k_plot.show(view.k_curve(k_sweep, order))
+        k_plot.show(*view.k_plot(order, self.k_sweep))
         lambda_plot = self.query_one("#eval-lambda-plot", SweepPlot)
-        lambda_sweep = self.lambda_sweep
-        if lambda_sweep is None:
-            action = "sweeping…" if self.sweeping else "press l to sweep"
-            lambda_plot.show(None, f"dev NLL by λ, {view.order_name(order)}: {action}")
-        else:
-            lambda_plot.show(view.lambda_curve(lambda_sweep, order, k_sweep))
+        lambda_plot.show(*view.lambda_plot(order, self.lambda_sweep, self.k_sweep, self.sweeping))
         self._show_status()
 
     def _show_status(self) -> None:

@@ -31,6 +31,14 @@ def short(value: float) -> str:
     return f"{value:.3g}"
 
 
+def heading(sizes: tuple[int, int, int] | None, k: float) -> str:
+    fitted = "counts models fitted on train"
+    if sizes is not None:
+        train, dev, test = sizes
+        fitted = f"fitted on train ({train:,} words); dev {dev:,}, test {test:,}"
+    return f"{fitted} · k = {k:g} (+/−)"
+
+
 def table_content(rows: Sequence[OrderRow], current_order: int) -> Content:
     """Mean NLL and perplexity of train, dev and test per order; the current order stands out."""
     header = f"  {'order':<9}" + "".join(
@@ -129,3 +137,19 @@ def lambda_curve(sweep: LambdaSweep, order: int, k_sweep: KSweep | None) -> Curv
         f"best λ {short(sweep.best_lambda)}: {number(sweep.best_dev_nll)}",
         reference,
     )
+
+
+def k_plot(order: int, sweep: KSweep | None) -> tuple[Curve | None, str]:
+    """What the k plot shows: the curve, or the title of its empty axes."""
+    if sweep is None:
+        return None, f"dev NLL by k, {order_name(order)}: sweeping…"
+    return k_curve(sweep, order), ""
+
+
+def lambda_plot(
+    order: int, sweep: LambdaSweep | None, k_sweep: KSweep | None, sweeping: bool
+) -> tuple[Curve | None, str]:
+    if sweep is None:
+        action = "sweeping…" if sweeping else "press l to sweep"
+        return None, f"dev NLL by λ, {order_name(order)}: {action}"
+    return lambda_curve(sweep, order, k_sweep), ""
