@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from bigram_tui.tui.app.evaluate_messages import SmoothingChosen
 from bigram_tui.tui.app.evaluate_pane import EvaluatePane
+from bigram_tui.tui.app.evaluate_view import duration
 from bigram_tui.tui.app.sweep_plot import SweepPlot, decade_ticks
 from bigram_tui.tui.app.sweep_worker import CoalescedProgress
 
@@ -214,6 +215,15 @@ def test_progress_is_coalesced_but_keeps_the_last():
     for done in range(1, 21):
         progress(done, 20)
     assert seen == [1, 20]
+
+
+def test_durations_read_as_minutes_and_seconds():
+    assert [duration(s) for s in (0.4, 59.4, 60, 200.2)] == [
+        "0 s",
+        "59 s",
+        "1 min 0 s",
+        "3 min 20 s",
+    ]
 
 
 def test_decade_ticks_thin_out_when_narrow():

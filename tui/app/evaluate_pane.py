@@ -313,7 +313,11 @@ class EvaluatePane(Pane):
             done, total = self._progress
             elapsed = time.monotonic() - self._sweep_started
             counted = f"{done}/{total} nets trained" if total else "counting"
-            self._status = f"λ sweep at order {self.order}: {counted} · {elapsed:.0f} s · c cancels"
+            left = f", ~{view.duration(elapsed / done * (total - done))} left" if done else ""
+            self._status = (
+                f"λ sweep at order {self.order}: {counted} · {view.duration(elapsed)}{left}"
+                " · c cancels"
+            )
         self.query_one("#eval-status", Static).update(self._status)
 
 

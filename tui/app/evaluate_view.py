@@ -31,6 +31,14 @@ def short(value: float) -> str:
     return f"{value:.3g}"
 
 
+def duration(seconds: float) -> str:
+    """12 s, 3 min 20 s: how long a sweep has run or has left."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    return f"{whole // 60} min {whole % 60} s"
+
+
 def heading(sizes: tuple[int, int, int] | None, k: float) -> str:
     fitted = "counts models fitted on train"
     if sizes is not None:
