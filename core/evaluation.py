@@ -1,0 +1,167 @@
+"""Evaluation on a train/dev/test split: the table of orders, and the k and λ sweeps at one order.
+
+Models are fitted on train only; dev and test are only scored (see core.split). Counting a
+part is the slow step, so `Evaluation` counts each order once and keeps it; scoring at a new
+k or sweeping reuses those counts. Everything here may run on a worker thread.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .data import read_words
+from .ngram_counts import MAX_ORDER, MIN_ORDER, NgramCounts, check_order, count_split
+from .ngram_model import NgramModel, NgramScore, score_counts
+from .ngram_neural import TABLE, Cancel
+from .split import SPLIT_FRACTIONS, SPLIT_SEED, WordSplit, split_words
+from .sweeps import KSweep, LambdaSweep, Progress, SweepCancelled, k_sweep, lambda_sweep
+
+ORDERS = tuple(range(MIN_ORDER, MAX_ORDER + 1))
+PARTS = ("train", "dev", "test")
+
+
+@dataclass(frozen=True)
+class PartScore:
+    """One part of the split scored by the counts model of train, and what train never shows."""
+
+    part: str  # "train", "dev" or "test"
+    score: NgramScore
+    unseen_ngrams: int  # distinct n-grams of this part that train never shows
+    unseen_contexts: int  # distinct contexts of this part that train never shows
+
+    @property
+    def mean_nll(self) -> float:
+        return self.score.mean_nll
+
+    @property
+    def perplexity(self) -> float:
+        return self.score.perplexity
+
+    def inf_reason(self) -> str | None:
+        """Why the mean NLL is inf, in words, or None when it is finite."""
+        if not self.score.infinite:
+            return None
+        ngrams = "n-gram" if self.unseen_ngrams == 1 else "n-grams"
+        reason = f"{self.unseen_ngrams:,} {self.part} {ngrams} never seen in train"
+        if self.unseen_contexts:
+            contexts = "context" if self.unseen_contexts == 1 else "contexts"
+            reason += f" ({self.unseen_contexts:,} {contexts} never seen)"
+        return reason
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    """Train, dev and test scored at one order and one k."""
+
+    order: int
+    k: float
+    train: PartScore
+    dev: PartScore
+    test: PartScore
+
+    @property
+    def parts(self) -> tuple[PartScore, PartScore, PartScore]:
+        return self.train, self.dev, self.test
+
+
+def unseen_in(train: NgramCounts, data: NgramCounts) -> tuple[int, int]:
+    """How many distinct n-grams, and distinct contexts, of `data` train never shows."""
+    unseen_ngrams = int((train.lookup(data.ids) == 0).sum())
+    unseen_contexts = int((train.context_rows(data.contexts) < 0).sum())
+    return unseen_ngrams, unseen_contexts
+
+
+def score_part(part: str, train: NgramCounts, data: NgramCounts, k: float) -> PartScore:
+    score = score_counts(NgramModel(train, k), data)
+    ngrams, contexts = unseen_in(train, data)
+    return PartScore(part, score, ngrams, contexts)
+
+
+class Evaluation:
+    """A split with its counts at each order, counted once on first use (thread-safe)."""
+
+    def __init__(self, split: WordSplit) -> None:
+        self.split = split
+        self._counts: dict[int, tuple[NgramCounts, NgramCounts, NgramCounts]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_path(
+        cls,
+        path: str | os.PathLike[str],
+        fractions: Sequence[float] = SPLIT_FRACTIONS,
+        seed: int = SPLIT_SEED,
+    ) -> Evaluation:
+        """Read a word list (errors as core.data.DataError) and split it."""
+        return cls(split_words(read_words(path), fractions, seed))
+
+    def counts(self, order: int) -> tuple[NgramCounts, NgramCounts, NgramCounts]:
+        """Train, dev and test counted at `order`."""
+        order = check_order(order)
+        with self._lock:
+            if order not in self._counts:
+                self._counts[order] = count_split(self.split, order)
+            return self._counts[order]
+
+    def row(self, order: int, k: float) -> OrderRow:
+        train, dev, test = self.counts(order)
+        return OrderRow(
+            order,
+            k,
+            score_part("train", train, train, k),
+            score_part("dev", train, dev, k),
+            score_part("test", train, test, k),
+        )
+
+    def table(
+        self,
+        k: float,
+        orders: Iterable[int] = ORDERS,
+        *,
+        progress: Progress | None = None,
+        cancel: Cancel | None = None,
+    ) -> list[OrderRow]:
+        orders = tuple(orders)
+        rows = []
+        for done, order in enumerate(orders):
+            _check_cancel(cancel)
+            rows.append(self.row(order, k))
+            if progress is not None:
+                progress(done + 1, len(orders))
+        return rows
+
+    def k_sweep(
+        self,
+        order: int,
+        ks: Sequence[float] | None = None,
+        *,
+        progress: Progress | None = None,
+        cancel: Cancel | None = None,
+    ) -> KSweep:
+        train, dev, test = self.counts(order)
+        return k_sweep(train, dev, test, ks, progress=progress, cancel=cancel)
+
+    def lambda_sweep(
+        self,
+        order: int,
+        lambdas: Sequence[float] | None = None,
+        *,
+        kind: str = TABLE,
+        progress: Progress | None = None,
+        cancel: Cancel | None = None,
+    ) -> LambdaSweep:
+        train, dev, test = self.counts(order)
+        return lambda_sweep(train, dev, test, lambdas, kind=kind, progress=progress, cancel=cancel)
+
+
+def _check_cancel(cancel: Cancel | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise SweepCancelled("evaluation cancelled")
+
+
+def order_table(split: WordSplit, k: float, orders: Iterable[int] = ORDERS) -> list[OrderRow]:
+    """Train, dev and test mean NLL of the counts model at `k`, for each order."""
+    return Evaluation(split).table(k, orders)

@@ -1,0 +1,326 @@
+"""The Evaluate tab: train/dev/test scores for orders 1–5, and the k and λ sweeps on dev.
+
+Threading: the table and the sweeps run in thread workers (groups "evaluate-table" and
+"evaluate"); they hand results back as messages, never touching widgets. Each sweep carries
+a generation number, so the results of a sweep cancelled or overtaken are ignored.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from . import evaluate_view as view
+from .evaluate_messages import (
+    EvaluationFailed,
+    KSweepReady,
+    LambdaProgress,
+    LambdaSweepReady,
+    SmoothingChosen,
+    TableReady,
+)
+from .pane import Pane
+from .sweep_plot import SweepPlot
+from .sweep_worker import CoalescedProgress, WorkerCancel
+
+if TYPE_CHECKING:
+    from bigram_tui.core.evaluation import Evaluation, OrderRow
+    from bigram_tui.core.sweeps import KSweep, LambdaSweep
+
+# The k values + and − step through (the k a user applies is kept even if not listed).
+SMOOTHING_STEPS = (0.0, 0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0)
+PROGRESS_SECONDS = 0.1  # at most ten progress messages a second from a sweep
+TICK_SECONDS = 0.5  # how often the elapsed time of a running sweep is redrawn
+
+
+class EvalTable(Static, can_focus=True):
+    """The table of orders; focus here means the pane's keys are live."""
+
+
+class EvaluatePane(Pane):
+    """Scores the counts model of each order on the split, and tunes k and λ on dev."""
+
+    TITLE = "Evaluate"
+    BINDINGS = [
+        Binding("l", "sweep_lambda", "Sweep λ", tooltip="train a net per λ on train"),
+        Binding("c", "cancel_sweep", "Cancel sweep"),
+        Binding("escape", "cancel_sweep", "Cancel sweep", show=False),
+        Binding("a", "apply_best_k", "Apply best k", tooltip="use the best k in every pane"),
+        Binding("plus,equals_sign", "smoothing(1)", "k+", tooltip="more fake counts"),
+        Binding("minus", "smoothing(-1)", "k−", tooltip="fewer fake counts"),
+    ]
+
+    order: reactive[int] = reactive(2, init=False)  # set by the app; sweeps run at this order
+    smoothing: reactive[float] = reactive(0.0, init=False)  # the k of the table
+    sweeping: reactive[bool] = reactive(False, init=False, bindings=True)  # a λ sweep runs
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._evaluation: Evaluation | None = None
+        self._evaluation_lock = threading.Lock()
+        self._rows: dict[float, list[OrderRow]] = {}
+        self._k_sweeps: dict[int, KSweep] = {}
+        self._lambda_sweeps: dict[int, LambdaSweep] = {}
+        self._generation = 0
+        self._progress: tuple[int, int] = (0, 0)
+        self._sweep_started = 0.0
+        self._status = ""
+        self._ticker: Timer | None = None
+
+    # ----- layout -----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="eval-heading")
+        with Horizontal(id="eval-top"):
+            yield EvalTable(id="eval-table")
+            yield Static(id="eval-summary")
+        yield Static(id="eval-why")
+        with Horizontal(id="eval-plots"):
+            yield SweepPlot(id="eval-k-plot")
+            yield SweepPlot(id="eval-lambda-plot")
+        yield Static(id="eval-status")
+
+    def default_focus(self) -> Widget:
+        return self.query_one(EvalTable)
+
+    def on_attach(self) -> None:
+        self._ticker = self.set_interval(TICK_SECONDS, self._show_status, pause=True)
+        self._status = "counting orders 1–5 on the split…"
+        self._request_table()
+        self._start_sweep(with_lambda=False)
+        self._show_all()
+
+    @property
+    def rows(self) -> list[OrderRow] | None:
+        """The table at the current k, once scored."""
+        return self._rows.get(self.smoothing)
+
+    @property
+    def k_sweep(self) -> KSweep | None:
+        return self._k_sweeps.get(self.order)
+
+    @property
+    def lambda_sweep(self) -> LambdaSweep | None:
+        return self._lambda_sweeps.get(self.order)
+
+    # ----- keys -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_sweep":
+            return self.sweeping  # hidden otherwise, so escape reaches the app
+        if self.session is None:
+            return None
+        if action == "sweep_lambda":
+            return None if self.sweeping else True
+        if action == "apply_best_k":
+            return True if self.k_sweep is not None else None
+        return True
+
+    def action_sweep_lambda(self) -> None:
+        self._start_sweep(with_lambda=True)
+
+    def action_cancel_sweep(self) -> None:
+        done, total = self._progress
+        self._cancel_sweep(f"λ sweep cancelled after {done}/{total} nets")
+
+    def action_apply_best_k(self) -> None:
+        sweep = self.k_sweep
+        if sweep is None:
+            return
+        self.smoothing = sweep.best_k
+        self.post_message(SmoothingChosen(sweep.best_k, self.order))
+        self.notify(f"k = {view.short(sweep.best_k)}, the best on dev at order {self.order}")
+
+    def action_smoothing(self, direction: int) -> None:
+        steps = SMOOTHING_STEPS
+        position = max(i for i, k in enumerate(steps) if k <= self.smoothing)
+        if direction < 0 and steps[position] < self.smoothing:
+            position += 1  # from an applied k between two steps, − goes to the lower one
+        self.smoothing = steps[max(0, min(len(steps) - 1, position + direction))]
+
+    # ----- state ------------------------------------------------------------------------
+
+    def watch_order(self, old: int, new: int) -> None:
+        if self.session is None:
+            return
+        if self.sweeping:
+            self._cancel_sweep(f"λ sweep at order {old} cancelled: the order changed")
+        if new not in self._k_sweeps:
+            self._start_sweep(with_lambda=False)
+        self._show_all()
+
+    def watch_smoothing(self) -> None:
+        if self.session is None:
+            return
+        if self.rows is None:
+            self._status = f"scoring orders 1–5 at k = {self.smoothing:g}…"
+            self._request_table()
+        self._show_all()
+
+    def _request_table(self) -> None:
+        if self.rows is None:
+            self._score_table(self.smoothing)
+
+    def _start_sweep(self, with_lambda: bool) -> None:
+        self._generation += 1
+        if with_lambda:
+            self.sweeping = True
+            self._progress = (0, 0)
+            self._sweep_started = time.monotonic()
+            self._status = f"λ sweep at order {self.order}: starting…"
+            if self._ticker is not None:
+                self._ticker.resume()
+        self._sweep(self._generation, self.order, with_lambda)
+        self._show_all()
+
+    def _cancel_sweep(self, status: str) -> None:
+        if not self.sweeping:
+            return
+        self._generation += 1  # whatever the cancelled worker still posts is ignored
+        self.workers.cancel_group(self, "evaluate")
+        self._end_sweep(status)
+
+    def _end_sweep(self, status: str) -> None:
+        self.sweeping = False
+        self._status = status
+        if self._ticker is not None:
+            self._ticker.pause()
+        self._show_all()
+
+    # ----- workers ----------------------------------------------------------------------
+
+    def _evaluation_in_worker(self) -> Evaluation:
+        from bigram_tui.core.evaluation import Evaluation
+
+        assert self.session is not None
+        with self._evaluation_lock:
+            if self._evaluation is None:
+                self._evaluation = Evaluation.from_path(self.session.data_path)
+            return self._evaluation
+
+    @work(thread=True, exclusive=True, group="evaluate-table")
+    def _score_table(self, k: float) -> None:
+        from bigram_tui.core.sweeps import SweepCancelled
+
+        worker = get_current_worker()
+        try:
+            rows = self._evaluation_in_worker().table(k, cancel=WorkerCancel(worker))
+        except SweepCancelled:
+            return
+        except Exception as error:  # a user sees one line, never a traceback
+            self.post_message(EvaluationFailed(None, _one_line(error)))
+            return
+        self.post_message(TableReady(k, rows))
+
+    @work(thread=True, exclusive=True, group="evaluate")
+    def _sweep(self, generation: int, order: int, with_lambda: bool) -> None:
+        from bigram_tui.core.sweeps import SweepCancelled
+
+        cancel = WorkerCancel(get_current_worker())
+        try:
+            evaluation = self._evaluation_in_worker()
+            self.post_message(KSweepReady(generation, order, evaluation.k_sweep(order)))
+            if not with_lambda:
+                return
+
+            def report(done: int, total: int) -> None:
+                self.post_message(LambdaProgress(generation, done, total))
+
+            progress = CoalescedProgress(report, PROGRESS_SECONDS)
+            sweep = evaluation.lambda_sweep(order, progress=progress, cancel=cancel)
+        except SweepCancelled:
+            return
+        except Exception as error:
+            self.post_message(EvaluationFailed(generation, _one_line(error)))
+            return
+        self.post_message(LambdaSweepReady(generation, order, sweep))
+
+    @on(TableReady)
+    def _table_ready(self, message: TableReady) -> None:
+        self._rows[message.k] = message.rows
+        if message.k == self.smoothing and not self.sweeping:
+            self._status = ""
+        self._show_all()
+
+    @on(KSweepReady)
+    def _k_sweep_ready(self, message: KSweepReady) -> None:
+        self._k_sweeps[message.order] = message.sweep
+        self._show_all()
+        self.refresh_bindings()
+
+    @on(LambdaProgress)
+    def _lambda_progress(self, message: LambdaProgress) -> None:
+        if message.generation == self._generation and self.sweeping:
+            self._progress = (message.done, message.total)
+            self._show_status()
+
+    @on(LambdaSweepReady)
+    def _lambda_sweep_ready(self, message: LambdaSweepReady) -> None:
+        if message.generation != self._generation:
+            return
+        self._lambda_sweeps[message.order] = message.sweep
+        seconds = time.monotonic() - self._sweep_started
+        count = len(message.sweep.lambdas)
+        self._end_sweep(f"λ sweep at order {message.order}: {count} nets trained to convergence")
+        self.notify(f"{count} nets in {seconds:.1f} s", title="λ sweep", timeout=3)
+
+    @on(EvaluationFailed)
+    def _failed(self, message: EvaluationFailed) -> None:
+        if message.generation is not None and message.generation != self._generation:
+            return
+        if self.sweeping:
+            self._end_sweep(message.reason)
+        else:
+            self._status = message.reason
+            self._show_all()
+        self.notify(message.reason, title="Evaluate", severity="error", timeout=6)
+
+    # ----- drawing ----------------------------------------------------------------------
+
+    def _show_all(self) -> None:
+        if self.session is None:
+            return
+        order, rows = self.order, self.rows
+        sizes = self._evaluation.split.sizes if self._evaluation is not None else None
+        self.query_one("#eval-heading", Static).update(view.heading(sizes, self.smoothing))
+        table = self.query_one(EvalTable)
+        table.update(view.table_content(rows, order) if rows else "scoring…")
+        why = view.inf_lines(rows, order) if rows else []
+        self.query_one("#eval-why", Static).update("\n".join(why))
+        self.query_one("#eval-why").display = bool(why)
+        note = "running…" if self.sweeping else "press l"
+        summary = view.summary_lines(order, self.k_sweep, self.lambda_sweep, note)
+        self.query_one("#eval-summary", Static).update("\n".join(summary))
+        k_plot = self.query_one("#eval-k-plot", SweepPlot)
+        k_plot.show(*view.k_plot(order, self.k_sweep))
+        lambda_plot = self.query_one("#eval-lambda-plot", SweepPlot)
+        lambda_plot.show(*view.lambda_plot(order, self.lambda_sweep, self.k_sweep, self.sweeping))
+        self._show_status()
+
+    def _show_status(self) -> None:
+        if self.sweeping:
+            done, total = self._progress
+            elapsed = time.monotonic() - self._sweep_started
+            counted = f"{done}/{total} nets trained" if total else "counting"
+            left = f", ~{view.duration(elapsed / done * (total - done))} left" if done else ""
+            self._status = (
+                f"λ sweep at order {self.order}: {counted} · {view.duration(elapsed)}{left}"
+                " · c cancels"
+            )
+        self.query_one("#eval-status", Static).update(self._status)
+
+
+def _one_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
