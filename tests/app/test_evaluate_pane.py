@@ -10,15 +10,13 @@ from types import SimpleNamespace
 import pytest
 from textual.widgets import Static
 
-from bigram_tui.tui.app.evaluate_messages import SmoothingChosen
 from bigram_tui.tui.app.evaluate_pane import EvaluatePane
 from bigram_tui.tui.app.evaluate_view import duration
+from bigram_tui.tui.app.messages import SmoothingChosen
 from bigram_tui.tui.app.sweep_plot import SweepPlot, decade_ticks
 from bigram_tui.tui.app.sweep_worker import CoalescedProgress
 
 from .helpers import SinglePaneApp
-
-STYLESHEET = "evaluate.tcss"
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +32,7 @@ class EvaluateHost(SinglePaneApp):
     def __init__(self, session, order: int = 2, k: float = 0.0) -> None:
         pane = EvaluatePane(id="evaluate")
         pane.order, pane.smoothing = order, k
-        super().__init__(pane, STYLESHEET, session)
+        super().__init__(pane, session)
         self.chosen: list[SmoothingChosen] = []
 
     def on_smoothing_chosen(self, message: SmoothingChosen) -> None:

@@ -26,7 +26,7 @@ from bigram_tui.core.session import Session
 from .driver import terminal_driver
 from .footer import KeyFooter
 from .key_queue import KeyQueue
-from .messages import LoadFailed, LoadProgress, PaneMounted, SessionReady
+from .messages import LoadFailed, LoadProgress, PaneMounted, SessionReady, SmoothingChosen
 from .notices import CoalescingNotices
 from .pane import Pane
 from .registry import FIRST_PANE, PANES
@@ -121,6 +121,11 @@ class BigramApp(CoalescingNotices[None]):
         self._show_panes()
         if self.session is not None and not message.pane.ready:
             message.pane.attach(self.session)
+
+    def on_smoothing_chosen(self, message: SmoothingChosen) -> None:
+        for pane in self.query(Pane):
+            pane.use_smoothing(message.k)
+        self.notify(f"smoothing k = {message.k:.3g} (best on dev at order {message.order})")
 
     def on_session_ready(self, message: SessionReady) -> None:
         self.session = message.session

@@ -22,7 +22,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from . import evaluate_view as view
-from .evaluate_messages import (
+from .messages import (
     EvaluationFailed,
     KSweepReady,
     LambdaProgress,
@@ -52,6 +52,7 @@ class EvaluatePane(Pane):
     """Scores the counts model of each order on the split, and tunes k and λ on dev."""
 
     TITLE = "Evaluate"
+    STYLESHEET = "evaluate.tcss"
     BINDINGS = [
         Binding("l", "sweep_lambda", "Sweep λ", tooltip="train a net per λ on train"),
         Binding("c", "cancel_sweep", "Cancel sweep"),

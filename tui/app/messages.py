@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from bigram_tui.core.evaluation import OrderRow
     from bigram_tui.core.session import Session
+    from bigram_tui.core.sweeps import KSweep, LambdaSweep
 
     from .pane import Pane
 
@@ -52,3 +54,48 @@ class TrainingSettingChanged(Message):
 @dataclass
 class SeedFieldClosed(Message):
     """Escape in the Sample tab's seed field: close it and keep the current seed."""
+
+
+@dataclass
+class SmoothingChosen(Message):
+    """The user chose the smoothing k for the counts model; the app routes it to the panes."""
+
+    k: float
+    order: int  # the order at which k was tuned
+
+
+# From the Evaluate pane's workers to the pane itself (bubble=False: the app has no use for
+# them). `generation` lets the pane drop the late result of a sweep it has cancelled.
+
+
+@dataclass
+class TableReady(Message, bubble=False):
+    k: float
+    rows: list[OrderRow]
+
+
+@dataclass
+class KSweepReady(Message, bubble=False):
+    generation: int
+    order: int
+    sweep: KSweep
+
+
+@dataclass
+class LambdaProgress(Message, bubble=False):
+    generation: int
+    done: int
+    total: int
+
+
+@dataclass
+class LambdaSweepReady(Message, bubble=False):
+    generation: int
+    order: int
+    sweep: LambdaSweep
+
+
+@dataclass
+class EvaluationFailed(Message, bubble=False):
+    generation: int | None
+    reason: str

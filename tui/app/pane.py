@@ -78,6 +78,9 @@ class Pane(Vertical):
         """Whether `action` may run in the pane's current state (the model is attached)."""
         return True
 
+    def use_smoothing(self, k: float) -> None:
+        """The user chose the counts model's k elsewhere (Evaluate's best k); follow it."""
+
     def default_focus(self) -> Widget:
         """The widget a user of this pane wants first (never a text field)."""
         return self

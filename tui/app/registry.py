@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .counts_pane import CountsPane
+from .evaluate_pane import EvaluatePane
 from .pane import Pane
 from .sample_pane import SamplePane
 from .train_pane import TrainPane
@@ -31,5 +32,6 @@ PANES = (
     PaneSpec("word", "2", WordPane),
     PaneSpec("train", "3", TrainPane),
     PaneSpec("sample", "4", SamplePane),
+    PaneSpec("evaluate", "5", EvaluatePane),
 )
 FIRST_PANE = PANES[0]  # painted in the first frame; the others mount after it

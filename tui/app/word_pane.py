@@ -123,6 +123,9 @@ class WordPane(Pane):
             self.notify("Smoothing applies to the counts model; switch with m.", timeout=3)
         self.k = steps[max(0, min(len(steps) - 1, position + direction))]
 
+    def use_smoothing(self, k: float) -> None:
+        self.k = k
+
     def action_toggle_model(self) -> None:
         self.model_kind = "neural" if self.model_kind == "counts" else "counts"
 
