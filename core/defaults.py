@@ -5,12 +5,4 @@ DEFAULT_LR = 50.0
 DEFAULT_REG = 0.0
 DEFAULT_EPOCHS = 500
 DEFAULT_MAX_LENGTH = 256  # longest sampled name; the lecture's uniform names reach ~140
-
-
-def __getattr__(name: str) -> tuple[str, ...]:
-    # Transitional: tui/app reads SAMPLERS here; drop this once it imports core.params.
-    if name == "SAMPLERS":
-        from .params import SAMPLERS
-
-        return SAMPLERS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+DEFAULT_ORDER = 2  # the lecture's bigram; n-gram orders run from 1 to 5

@@ -62,6 +62,8 @@ MAX_SEED = 2**64 - 1  # what torch.Generator.manual_seed accepts
 MAX_NAMES = 1_000_000
 MAX_MAX_LENGTH = 10_000  # longest name a sampler may draw: far past any name, short enough to print
 
+MIN_ORDER, MAX_ORDER = 1, 5  # the unigram to the 5-gram
+
 MODEL_KINDS = ("counts", "smoothed", "neural", "uniform")
 SAMPLERS = ("classic", "torch")
 

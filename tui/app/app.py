@@ -16,11 +16,14 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.geometry import Size
 from textual.lazy import Lazy
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Input, Static, Tab, Tabs
 
 from bigram_tui.core.dataset import dataset_label
+from bigram_tui.core.defaults import DEFAULT_ORDER
 from bigram_tui.core.display import shown_text
+from bigram_tui.core.params import MAX_ORDER, MIN_ORDER
 from bigram_tui.core.session import Session
 
 from .driver import terminal_driver
@@ -37,6 +40,9 @@ MIN_SIZE = (60, 16)  # below this, a message instead of a squashed layout
 WIDE_SIZE = (160, 45)  # from here, the counts grid stays beside the other panes
 
 
+ORDER_NAMES = {1: "unigram", 2: "bigram", 3: "trigram", 4: "4-gram", 5: "5-gram"}
+
+
 class BigramApp(CoalescingNotices[None]):
     TITLE = "bigram-tui"
     CSS_PATH = [
@@ -45,17 +51,24 @@ class BigramApp(CoalescingNotices[None]):
     ]  # each pane brings its own (Pane.STYLESHEET)
     BINDINGS = [
         *(Binding(p.key, f"show_pane('{p.name}')", p.title, show=False) for p in PANES),
+        Binding("o", "next_order", "Order", tooltip="the n of the n-gram: 1 → 2 → … → 5 → 1"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("escape", "leave_field", "Leave field", show=False),
     ]
 
-    def __init__(self, data: str | None = None, seed: int | None = None) -> None:
+    # The n of the n-gram model every pane shows; 2, the lecture's bigram, unless --order.
+    order: var[int] = var(DEFAULT_ORDER, init=False)
+
+    def __init__(
+        self, data: str | None = None, seed: int | None = None, order: int = DEFAULT_ORDER
+    ) -> None:
         super().__init__(driver_class=terminal_driver())
         from bigram_tui.core.rng import DEFAULT_SEED
 
         self.data_arg = data
         self.seed = DEFAULT_SEED if seed is None else seed
+        self.set_reactive(BigramApp.order, order)
         self.session: Session | None = None
         self.active_pane = FIRST_PANE.name
         self.key_queue = KeyQueue()
@@ -227,6 +240,12 @@ class BigramApp(CoalescingNotices[None]):
                 f"Switch to pane {spec.key}",
                 lambda n=spec.name: self.action_show_pane(n),
             )
+        for order in range(MIN_ORDER, MAX_ORDER + 1):
+            yield SystemCommand(
+                f"Order {order}: {ORDER_NAMES[order]}",
+                f"every pane uses the {ORDER_NAMES[order]} model",
+                lambda n=order: setattr(self, "order", n),
+            )
         yield SystemCommand("Help: keys", "List every key", self.action_help)
         for pane in self.query(Pane):  # those mounted so far
             for binding in _bindings_of(type(pane)):
@@ -235,6 +254,14 @@ class BigramApp(CoalescingNotices[None]):
                     f"key {binding.key}",
                     lambda p=pane, a=binding.action: self._run_pane_action(p, a),
                 )
+
+    def action_next_order(self) -> None:
+        self.order = MIN_ORDER + (self.order - MIN_ORDER + 1) % (MAX_ORDER - MIN_ORDER + 1)
+
+    def watch_order(self, order: int) -> None:
+        for pane in self.query(Pane):
+            pane.use_order(order)
+        self.notify(f"order {order}: the {ORDER_NAMES[order]} model")
 
     def _run_pane_action(self, pane: Pane, action: str) -> None:
         self.action_show_pane(pane.id or FIRST_PANE.name)
@@ -281,7 +308,9 @@ def _bindings_of(pane_type: type[Pane]) -> list[Binding]:
     return [b for b in pane_type.BINDINGS if isinstance(b, Binding)]
 
 
-def run_app(*, data: str | None, seed: int, mouse: bool, truecolor: bool) -> int:
+def run_app(
+    *, data: str | None, seed: int, mouse: bool, truecolor: bool, order: int = DEFAULT_ORDER
+) -> int:
     if (status := refuse_without_terminal()) is not None:
         return status
     if truecolor:
@@ -289,6 +318,6 @@ def run_app(*, data: str | None, seed: int, mouse: bool, truecolor: bool) -> int
 
         # Read by App.__init__; the environment variable would be too late, textual is imported.
         constants.COLOR_SYSTEM = "truecolor"  # type: ignore[misc]
-    app = BigramApp(data=data, seed=seed)
+    app = BigramApp(data=data, seed=seed, order=order)
     app.run(mouse=mouse)
     return app.return_code or 0

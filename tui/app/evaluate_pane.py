@@ -128,6 +128,9 @@ class EvaluatePane(Pane):
             return True if self.k_sweep is not None else None
         return True
 
+    def use_order(self, order: int) -> None:
+        self.order = order
+
     def action_sweep_lambda(self) -> None:
         self._start_sweep(with_lambda=True)
 

@@ -78,6 +78,9 @@ class Pane(Vertical):
         """Whether `action` may run in the pane's current state (the model is attached)."""
         return True
 
+    def use_order(self, order: int) -> None:
+        """The app's n-gram order changed (key o, the palette, --order); follow it."""
+
     def use_smoothing(self, k: float) -> None:
         """The user chose the counts model's k elsewhere (Evaluate's best k); follow it."""
 
