@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 import torch
 
 from .defaults import DEFAULT_MAX_LENGTH
-from .defaults import SAMPLERS as ALGORITHMS
 from .ngram_counts import NgramError
 from .ngram_model import NextTokenModel
+from .params import SAMPLERS as ALGORITHMS
 from .rng import DEFAULT_SEED, make_generator
 from .sampling import Draw, SampledName, draw_classic, draw_torch
 from .shaping import check_temperature, check_top_k, shape_probs
