@@ -120,7 +120,7 @@ class EvaluatePane(Pane):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_sweep":
             return self.sweeping  # hidden otherwise, so escape reaches the app
-        if self.session is None:
+        if not self.ready:
             return None
         if action == "sweep_lambda":
             return None if self.sweeping else True
@@ -156,7 +156,7 @@ class EvaluatePane(Pane):
     # ----- state ------------------------------------------------------------------------
 
     def watch_order(self, old: int, new: int) -> None:
-        if self.session is None:
+        if not self.ready:
             return
         if self.sweeping:
             self._cancel_sweep(f"λ sweep at order {old} cancelled: the order changed")
@@ -165,7 +165,7 @@ class EvaluatePane(Pane):
         self._show_all()
 
     def watch_smoothing(self) -> None:
-        if self.session is None:
+        if not self.ready:
             return
         if self.rows is None:
             self._status = f"scoring orders 1–5 at k = {self.smoothing:g}…"
@@ -207,7 +207,7 @@ class EvaluatePane(Pane):
     def _evaluation_in_worker(self) -> Evaluation:
         from bigram_tui.core.evaluation import Evaluation
 
-        assert self.session is not None
+        assert self.ready
         with self._evaluation_lock:
             if self._evaluation is None:
                 self._evaluation = Evaluation.from_path(self.session.data_path)
@@ -293,7 +293,7 @@ class EvaluatePane(Pane):
     # ----- drawing ----------------------------------------------------------------------
 
     def _show_all(self) -> None:
-        if self.session is None:
+        if not self.ready:
             return
         order, rows = self.order, self.rows
         sizes = self._evaluation.split.sizes if self._evaluation is not None else None
