@@ -84,13 +84,12 @@ def mean_nll_for_ks(train: NgramCounts, data: NgramCounts, ks: Sequence[float]) 
     return -(weights * log_probs).sum(dim=0) / data.total
 
 
-@dataclass(frozen=True)
-class KSweep:
-    ks: tuple[float, ...]
-    dev_nll: tuple[float, ...]  # mean NLL on dev at each k
-    best_k: float  # the first k of least dev NLL
+class _Perplexities:
+    """exp(mean NLL) beside every mean NLL a sweep reports."""
+
+    dev_nll: tuple[float, ...]
     best_dev_nll: float
-    test_nll: float | None  # mean NLL on test at best_k, if a test set was given
+    test_nll: float | None
 
     @property
     def dev_perplexity(self) -> tuple[float, ...]:
@@ -103,6 +102,15 @@ class KSweep:
     @property
     def test_perplexity(self) -> float | None:
         return None if self.test_nll is None else _perplexity(self.test_nll)
+
+
+@dataclass(frozen=True)
+class KSweep(_Perplexities):
+    ks: tuple[float, ...]
+    dev_nll: tuple[float, ...]  # mean NLL on dev at each k
+    best_k: float  # the first k of least dev NLL
+    best_dev_nll: float
+    test_nll: float | None  # mean NLL on test at best_k, if a test set was given
 
 
 def _perplexity(mean_nll: float) -> float:
@@ -147,7 +155,7 @@ def nearest_k(
 
 
 @dataclass(frozen=True)
-class LambdaSweep:
+class LambdaSweep(_Perplexities):
     kind: str
     lambdas: tuple[float, ...]
     dev_nll: tuple[float, ...]  # mean NLL on dev of the converged net at each λ
@@ -159,18 +167,6 @@ class LambdaSweep:
     test_nll: float | None  # mean NLL on test at best_lambda
     nearest_k: float  # the counts model's k whose dev NLL is nearest best_dev_nll
     nearest_k_dev_nll: float
-
-    @property
-    def dev_perplexity(self) -> tuple[float, ...]:
-        return tuple(_perplexity(nll) for nll in self.dev_nll)
-
-    @property
-    def best_dev_perplexity(self) -> float:
-        return _perplexity(self.best_dev_nll)
-
-    @property
-    def test_perplexity(self) -> float | None:
-        return None if self.test_nll is None else _perplexity(self.test_nll)
 
 
 def lambda_sweep(

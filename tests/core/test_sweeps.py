@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import math
 import threading
-import time
 
 import pytest
 
@@ -54,15 +53,6 @@ def test_k_sweep_on_the_trigram(split_counts_of):
     assert sweep.best_dev_perplexity == pytest.approx(math.exp(sweep.best_dev_nll))
 
 
-def test_k_sweep_takes_under_50_ms_for_order_3(split_counts_of):
-    train, dev, _ = split_counts_of(3)
-    k_sweep(train, dev)  # warm up
-    start = time.perf_counter()
-    k_sweep(train, dev)
-    # Generous against a loaded CI machine; the pass takes about 1 ms.
-    assert time.perf_counter() - start < 0.05 * 4
-
-
 def test_k_sweep_reports_progress_and_can_be_cancelled(split_counts_of):
     train, dev, _ = split_counts_of(2)
     calls = []
@@ -77,12 +67,9 @@ def test_k_sweep_reports_progress_and_can_be_cancelled(split_counts_of):
 def test_lambda_sweep_of_the_bigram_net(split_counts_of):
     train, dev, test = split_counts_of(2)
     calls = []
-    start = time.perf_counter()
     sweep = lambda_sweep(train, dev, test, progress=lambda d, t: calls.append((d, t)))
-    elapsed = time.perf_counter() - start
     assert len(sweep.lambdas) == 20 and calls[-1] == (20, 20) and len(calls) == 20
     assert all(sweep.converged)
-    assert elapsed < 2.0 * 3  # target ≤ 2 s; slack for a loaded machine
     # More regularisation always costs on train: losses rise with λ.
     assert list(sweep.train_loss) == sorted(sweep.train_loss)
     assert sweep.best_dev_nll == min(sweep.dev_nll)
