@@ -22,7 +22,9 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "names.txt"
 CORE_NAMES = ("counts", "nll", "train", "sample", "bigfile")
 APP_NAMES = ("startup", "keys", "rss")
-GROUPS = {"core": CORE_NAMES, "app": APP_NAMES}
+NGRAM_NAMES = ("ngram-counts", "ngram-bigfile", "ngram-ksweep", "ngram-lambda", "ngram-rss")
+ALL_NAMES = (*CORE_NAMES, *APP_NAMES, *NGRAM_NAMES)
+GROUPS = {"core": CORE_NAMES, "app": APP_NAMES, "ngram": NGRAM_NAMES}
 HEADER = ("figure", "reference", "ours", "ratio", "goal", "met")
 
 
@@ -34,7 +36,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         metavar="NAME",
-        help="comma-separated figures: " + ", ".join((*CORE_NAMES, *APP_NAMES, "core", "app")),
+        help="comma-separated figures: " + ", ".join((*ALL_NAMES, *GROUPS)),
     )
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument(
@@ -54,13 +56,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def selected(only: str | None) -> list[str]:
     if not only:
-        return [*CORE_NAMES, *APP_NAMES]
+        return list(ALL_NAMES)
     names: list[str] = []
     for part in only.split(","):
         part = part.strip()
         expanded = GROUPS.get(part, (part,))
         for name in expanded:
-            if name not in (*CORE_NAMES, *APP_NAMES):
+            if name not in ALL_NAMES:
                 sys.exit(f"python -m tests.bench: unknown figure {name!r} (see --help)")
             if name not in names:
                 names.append(name)
@@ -162,8 +164,27 @@ def main(argv: list[str] | None = None) -> int:
         app_names = [n for n in names if n in APP_NAMES]
         if app_names:
             rows += _app_rows(app_names, data, args.quick)
+        rows += _ngram_rows([n for n in names if n in NGRAM_NAMES], data, args.quick, workdir)
     print(report(rows, args.markdown, time.perf_counter() - started, args.quick))
     return 0
+
+
+def _ngram_rows(names: list[str], data: Path, quick: bool, workdir: str) -> list[Row]:
+    if not names:
+        return []
+    from . import ngram_figures
+
+    settings = ngram_figures.Settings(data=data, quick=quick, workdir=Path(workdir))
+    rows: list[Row] = []
+    for name in names:
+        log(f"n-gram figure: {name}")
+        began = time.perf_counter()
+        try:
+            rows += ngram_figures.FIGURES[name](settings)
+        except Exception as error:  # one broken figure must not cost the whole table
+            rows.append(failed(name, "—", error))
+        log(f"  {name}: {time.perf_counter() - began:.1f} s")
+    return rows
 
 
 def _app_rows(names: list[str], data: Path, quick: bool) -> list[Row]:

@@ -5,6 +5,8 @@ No timing here: benchmarks measure (`python -m tests.bench`), tests check.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -14,7 +16,7 @@ from bigram_tui.core.model import counts_model
 from bigram_tui.core.neural import TrainingRun
 from bigram_tui.core.sampling import NameSampler, sample_names
 from bigram_tui.core.scoring import score_dataset
-from tests.bench import reference
+from tests.bench import ngram_figures, reference
 from tests.bench.results import percentile, speedup
 from tests.bench.wordlist import write_word_list
 
@@ -96,3 +98,32 @@ def test_bare_app_shows_what_the_key_cycle_waits_for() -> None:
     assert COUNTS_MARKER in shown[1]
     cells = [CELL.search(text) for text in shown[1:5]]
     assert [m[1] if m else None for m in cells] == ["a", "b", "c", "b"]
+
+
+@pytest.fixture(scope="module")
+def tiny_word_list(tmp_path_factory, names_path) -> Path:
+    """names.txt's first 300 words: enough for an 80/10/10 split with no empty part."""
+    path = tmp_path_factory.mktemp("bench") / "tiny.txt"
+    path.write_text("\n".join(names_path.read_text().split()[:300]) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(ngram_figures.FIGURES))
+def test_ngram_figures_run_quick_on_a_tiny_word_list(name, tiny_word_list, tmp_path) -> None:
+    settings = ngram_figures.Settings(
+        data=tiny_word_list, quick=True, workdir=tmp_path, big_file_bytes=20_000
+    )
+    rows = ngram_figures.FIGURES[name](settings)
+    assert rows
+    for row in rows:
+        # A measured figure says whether it met its goal; only a missing screen may say n/a.
+        assert row.ours not in ("error", ""), row
+        assert row.met in ("yes", "no") or row.ours == "not measured", row
+        assert row.notes
+
+
+def test_ngram_names_are_selectable() -> None:
+    from tests.bench.__main__ import NGRAM_NAMES, selected
+
+    assert selected("ngram") == list(NGRAM_NAMES) == list(ngram_figures.FIGURES)
+    assert selected("ngram-ksweep,counts") == ["ngram-ksweep", "counts"]
