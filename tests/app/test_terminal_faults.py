@@ -6,6 +6,7 @@ import os
 import select
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -89,3 +90,13 @@ def test_sigint_and_sigquit_restore_the_terminal(names_path: Path, signum: int) 
     tail = after_last_start(session)
     assert ALT_SCREEN_OFF in tail
     assert MOUSE_OFF in tail.split(MOUSE_ON)[-1]
+
+
+def test_a_served_app_needs_no_terminal(monkeypatch):
+    """textual-serve runs each tab's app over pipes with its web driver: not refused."""
+    from bigram_tui.tui.app.terminal import missing_terminal
+
+    monkeypatch.setattr(sys, "stdin", None)
+    assert missing_terminal() is not None
+    monkeypatch.setenv("TEXTUAL_DRIVER", "textual.drivers.web_driver:WebDriver")
+    assert missing_terminal() is None

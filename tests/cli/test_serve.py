@@ -216,9 +216,14 @@ def test_ctrl_c_stops_the_server_and_its_apps_cleanly(names_path: Path):
             assert first.type == aiohttp.WSMsgType.BINARY, first  # the app's first frame
             assert app_processes(server.pid), "no app process for the open tab"
             os.killpg(server.pid, signal.SIGINT)
+
             # Read on, as a browser would: the server's close waits for the tab's answer.
-            while not tab.closed:
-                await tab.receive(timeout=EXIT_TIMEOUT)
+            async def read_until_closed() -> None:
+                while not tab.closed:
+                    await tab.receive()
+
+            # Bounded as a whole: a server that missed the signal fails here, not hangs.
+            await asyncio.wait_for(read_until_closed(), EXIT_TIMEOUT)
             return await asyncio.to_thread(server.communicate, timeout=EXIT_TIMEOUT)
 
     with running_server(names_path) as (server, port):

@@ -30,6 +30,9 @@ def _is_terminal(stream: TextIO | None) -> bool:
 
 def missing_terminal() -> str | None:
     """Why the app cannot run here (one line), or None when it can."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        # Another driver draws the app (textual-serve's web driver talks over pipes).
+        return None
     for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout), ("stderr", sys.stderr)):
         if not _is_terminal(stream):
             return (
