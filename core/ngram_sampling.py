@@ -20,9 +20,9 @@ from .defaults import DEFAULT_MAX_LENGTH
 from .defaults import SAMPLERS as ALGORITHMS
 from .ngram_counts import NgramError
 from .ngram_model import NextTokenModel
+from .params import check_temperature, check_top_k
 from .rng import DEFAULT_SEED, make_generator
 from .sampling import Draw, SampledName, draw_classic, draw_torch
-from .params import check_temperature, check_top_k
 from .shaping import shape_probs
 
 _BLOCK = 1024  # draws per block of random numbers on the batch path

@@ -30,8 +30,8 @@ __all__ = [
     "MAX_LENGTH",
     "MAX_MAX_LENGTH",
     "MAX_NAMES",
-    "MAX_SEED",
     "MAX_ORDER",
+    "MAX_SEED",
     "MIN_ORDER",
     "MODEL_KINDS",
     "NAME_COUNT",
@@ -352,7 +352,7 @@ def _split_of_percentages(percentages: tuple[int, int, int], shown: str) -> tupl
 
 
 def parse_split(text: str) -> tuple[float, float, float]:
-    """"80/10/10" → (0.8, 0.1, 0.1): the train, dev and test fractions of the words."""
+    """ "80/10/10" → (0.8, 0.1, 0.1): the train, dev and test fractions of the words."""
     cleaned = text.strip()
     pieces = cleaned.split("/")
     if len(pieces) != 3 or not all(_WHOLE.fullmatch(piece.strip()) for piece in pieces):
