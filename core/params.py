@@ -35,6 +35,7 @@ __all__ = [
     "MIN_ORDER",
     "MODEL_KINDS",
     "NAME_COUNT",
+    "NET_KINDS",
     "ORDER",
     "REG",
     "SAMPLERS",
@@ -91,6 +92,7 @@ SPLIT_FRACTIONS = (0.8, 0.1, 0.1)  # the lectures' 80/10/10
 DEFAULT_SPLIT_SEED = 42  # the lectures' random.seed(42) before the shuffle
 
 MODEL_KINDS = ("counts", "smoothed", "neural", "uniform")
+NET_KINDS = ("table", "linear")  # the n-gram nets (core.ngram_neural)
 SAMPLERS = ("classic", "torch")
 
 _WHOLE = re.compile(r"[+-]?[0-9]+")
