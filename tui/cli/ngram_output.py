@@ -101,12 +101,17 @@ def _parts_table(parts: Sequence[Report]) -> list[str]:
     return _table(header, rows)
 
 
-def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
-    """The first column left-aligned, the others right-aligned."""
+def _table(
+    header: tuple[str, ...], rows: Sequence[tuple[str, ...]], text_last: bool = False
+) -> list[str]:
+    """Numbers right-aligned; the first column (and the last, if `text_last`) left-aligned."""
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    left = {0, len(header) - 1} if text_last else {0}
     lines = []
     for row in (header, *rows):
-        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
+        cells = [
+            c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))
+        ]
         lines.append("  ".join(cells).rstrip())
     return lines
 
@@ -136,7 +141,9 @@ def score_lines(report: Report) -> list[str]:
             )
             for step in word["steps"]
         ]
-        lines += ["  " + line for line in _table(("context -> next", "prob", "log-prob", ""), rows)]
+        lines += [
+            "  " + line for line in _table(("context -> next", "prob", "log-prob", ""), rows, True)
+        ]
         lines += _aligned(_summary_rows(word, len(word["steps"])), indent="  ")
     if len(report["words"]) > 1:
         total = report["total"]
@@ -160,7 +167,8 @@ def _draw_line(draw: Report) -> str:
 
 
 def sample_lines(report: Report) -> list[str]:
-    """One name per line with where it comes from; with a trace, each name's draws."""
+    """One name per line, then where it comes from (train, dev/test or new); with a trace,
+    each name's draws."""
     names = report["names"]
     width = max((len(name_line(name)) for name in names), default=0)
     lines = []
@@ -171,9 +179,6 @@ def sample_lines(report: Report) -> list[str]:
             continue
         lines.append(f"{number}: {marked}")
         lines += [_draw_line(draw) for draw in name["draws"]]
-    origins = [name["origin"] for name in names]
-    counts = ", ".join(f"{origins.count(o)} {o}" for o in dict.fromkeys(origins))
-    lines.append(f"({counts}; {report['origins']})")
     return lines
 
 
@@ -190,9 +195,10 @@ def epoch_line(epoch: Report, epoch_width: int) -> str:
 def train_header(report: Report) -> str:
     rows = report["rows"]
     what = "context" if report["net"] == "table" else "context position and token"
-    split = describe_split(report["split"])
+    split = report["split"]
+    fitted = "all the words" if split is None else f"train of {describe_split(split)}"
     return (
-        f"{report['net']} net, {order_name(report['order'])}, split {split}: "
+        f"{report['net']} net, {order_name(report['order'])}, fitted on {fitted}: "
         f"{_int(report['parameters'])} parameters ({_int(rows)} rows, one per {what})"
     )
 
@@ -211,7 +217,7 @@ def train_summary_lines(summary: Report) -> list[str]:
             f"  dev mean NLL of the final weights: {dev:.6f} (perplexity {perplexity:.4f})"
         )
     floor = summary["counts_train_nll"]
-    lines.append(f"  counts model's train mean NLL (the table net's floor at λ=0): {floor:.6f}")
+    lines.append(f"  counts model's train mean NLL (a table net's floor at λ=0): {floor:.6f}")
     return lines
 
 
@@ -251,7 +257,7 @@ def tune_lines(report: Report) -> list[str]:
             l_sweep["lambdas"], l_sweep["dev_nll"], l_sweep["dev_perplexity"], l_sweep["converged"]
         )
     ]
-    lines += ["  " + line for line in _table(("λ", "dev NLL", "perplexity", ""), rows)]
+    lines += ["  " + line for line in _table(("λ", "dev NLL", "perplexity", ""), rows, True)]
     lines.append(
         f"best λ {l_sweep['best_lambda']:.6g}: dev {_number(l_sweep['best_dev_nll'])} "
         f"(perplexity {_number(l_sweep['best_dev_perplexity'])}), test "
@@ -260,7 +266,7 @@ def tune_lines(report: Report) -> list[str]:
     lines += [
         "",
         f"matching k: {matching['k']:.6g}, whose counts model's dev NLL "
-        f"{_number(matching['dev_nll'])} is nearest the best λ's",
+        f"{_number(matching['dev_nll'])} is nearest the best λ's {_number(l_sweep['best_dev_nll'])}",
     ]
     return lines
 
