@@ -84,7 +84,7 @@ def test_the_trigram_at_k0_is_inf_on_dev_and_says_why(capsys, names_path):
     code, out, _ = run(capsys, *argv)
     assert code == 0
     line = next(line for line in out.splitlines() if line.startswith("dev is inf"))
-    assert f"137 of its 22,655 n-grams have probability 0" in line
+    assert "137 of its 22,655 n-grams have probability 0" in line
     assert f"5 {CONTEXT_NEVER_SEEN}, 132 {NEXT_NEVER_SEEN}" in line
     rows = [line.split() for line in out.splitlines()]
     table = {row[0]: row for row in rows if len(row) == 5 and row[0] in ("train", "dev")}
