@@ -266,7 +266,8 @@ def tune_lines(report: Report) -> list[str]:
     lines += [
         "",
         f"matching k: {matching['k']:.6g}, whose counts model's dev NLL "
-        f"{_number(matching['dev_nll'])} is nearest the best λ's {_number(l_sweep['best_dev_nll'])}",
+        f"{_number(matching['dev_nll'])} is nearest the best λ's "
+        f"{_number(l_sweep['best_dev_nll'])}",
     ]
     return lines
 
