@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from .neural import Epoch, TrainingRun
     from .ngram_counts import NgramCounts
     from .ngram_model import NextTokenModel, NgramModel, NgramScore, NgramWordScore
-    from .ngram_neural import NgramTrainingRun
+    from .ngram_neural import Cancel, NgramTrainingRun
     from .ngram_sampling import NgramSampler
     from .persist import SavedModel
     from .sampling import NameSampler, SampledName
@@ -450,12 +450,17 @@ class Session:
         lambdas: Sequence[float] | None = None,
         kind: str = "table",
         order: int | None = None,
-        **options: object,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: Cancel | None = None,
     ) -> LambdaSweep:
-        """Dev NLL of the net trained to convergence per λ, from the session's seed; the
-        k whose counts model is nearest. `options`: progress and cancel (see core.sweeps)."""
+        """Dev NLL of the net trained to convergence per λ, from the session's seed, and the
+        k whose counts model is nearest; `progress` and `cancel` as in core.sweeps."""
         from .sweeps import lambda_sweep
 
         dev, test = self._held_out(order)
         train = self.train_counts(order)
-        return lambda_sweep(train, dev, test, lambdas, kind=kind, seed=self.run.seed, **options)  # type: ignore[arg-type]
+        return lambda_sweep(
+            train, dev, test, lambdas, kind=kind, seed=self.run.seed,
+            progress=progress, cancel=cancel,
+        )  # fmt: skip

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bigram_tui.core.dataset import dataset_label
@@ -257,6 +259,21 @@ def train(args: argparse.Namespace) -> int:
 # --- tune -----------------------------------------------------------------------------
 
 
+def _sweep_progress() -> Callable[[int, int], None] | None:
+    """On a terminal, the λ sweep's count of nets trained (it can take a while at order 4+)."""
+    stream = sys.stderr
+    if stream is None or not stream.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        # Overwritten in place, and erased once done, so only the report remains.
+        ending = "\r\x1b[K" if done == total else ""
+        stream.write(f"\rλ sweep: {done}/{total} nets trained to convergence{ending}")
+        stream.flush()
+
+    return show
+
+
 def tune(args: argparse.Namespace) -> int:
     if args.split_seed is not None and args.split is None:
         raise UsageError("--split-seed shuffles a split; add --split, e.g. --split 80/10/10")
@@ -267,7 +284,7 @@ def tune(args: argparse.Namespace) -> int:
         split_seed=_first_given(args.split_seed, DEFAULT_SPLIT_SEED),
     )  # fmt: skip
     ks = session.k_sweep()
-    lambdas = session.lambda_sweep(kind=args.net)
+    lambdas = session.lambda_sweep(kind=args.net, progress=_sweep_progress())
     k_report = {"ks": ks.ks, "dev_nll": ks.dev_nll, "dev_perplexity": ks.dev_perplexity,
                 "best_k": ks.best_k, "best_dev_nll": ks.best_dev_nll,
                 "best_dev_perplexity": ks.best_dev_perplexity, "test_nll": ks.test_nll,
