@@ -200,7 +200,9 @@ def _add_sample(commands: Any, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
         "sample", parents=[common], prog=f"{PROG} sample", help="sample names",
         description="Sample names, one per line; a name stopped by --max-length ends in '…'. "
-        "The defaults print the lecture's names: mor, axx, minaymoryles, …",
+        "The defaults print the lecture's names: mor, axx, minaymoryles, …. With --order, "
+        "--split, --temperature or --top-k, each name is followed by where it comes from: "
+        "train, dev/test or new with a split, else train (a word of the data) or new.",
         epilog=cli_output.JSON_INFINITY_NOTE,
     )  # fmt: skip
     parser.add_argument(
