@@ -13,9 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .data import read_words
-from .ngram_counts import MAX_ORDER, MIN_ORDER, NgramCounts, check_order, count_split
+from .ngram_counts import NgramCounts, count_split
 from .ngram_model import NgramModel, NgramScore, score_counts
 from .ngram_neural import TABLE, Cancel
+from .params import MAX_ORDER, MIN_ORDER, check_order
 from .split import SPLIT_FRACTIONS, SPLIT_SEED, WordSplit, split_words
 from .sweeps import KSweep, LambdaSweep, Progress, SweepCancelled, k_sweep, lambda_sweep
 

@@ -26,28 +26,18 @@ import torch
 
 from . import ngram_stream
 from .data import iter_word_chunks
+from .errors import BigramTuiError
+from .params import check_order
 from .vocab import BOUNDARY, Vocab
 
 if TYPE_CHECKING:
     from .split import WordSplit
 
-MIN_ORDER, MAX_ORDER = 1, 5
 _INT64_MAX = 2**63 - 1
 
 
-class NgramError(ValueError):
+class NgramError(BigramTuiError, ValueError):
     """A model that cannot be built; the message is one line: why, and what to do."""
-
-
-def check_order(order: object) -> int:
-    if isinstance(order, bool) or not isinstance(order, int):
-        raise NgramError(f"order must be a whole number from 1 to 5, got {order!r}")
-    if not MIN_ORDER <= order <= MAX_ORDER:
-        raise NgramError(
-            f"order must be from {MIN_ORDER} to {MAX_ORDER}, got {order}; "
-            "pick --order between 1 and 5"
-        )
-    return order
 
 
 def max_order_for(vocab_size: int) -> int:

@@ -28,12 +28,11 @@ from .neural import TrainingRun
 from .neural import initial_weights as square_initial_weights
 from .ngram_counts import NgramCounts, NgramError, digits_of, ngram_ids
 from .ngram_model import SEEN
-from .params import check_reg
+from .params import NET_KINDS, check_reg
 from .rng import DEFAULT_SEED, make_generator
 from .vocab import Vocab
 
-TABLE, LINEAR = "table", "linear"
-NET_KINDS = (TABLE, LINEAR)
+TABLE, LINEAR = NET_KINDS
 
 # The stopping rule of `train_to_convergence`: L-BFGS stops when the largest gradient
 # entry is below CONVERGENCE_GRAD, or the loss changes by less than CONVERGENCE_CHANGE

@@ -20,9 +20,10 @@ from .defaults import DEFAULT_MAX_LENGTH
 from .ngram_counts import NgramError
 from .ngram_model import NextTokenModel
 from .params import SAMPLERS as ALGORITHMS
+from .params import check_temperature, check_top_k
 from .rng import DEFAULT_SEED, make_generator
 from .sampling import Draw, SampledName, draw_classic, draw_torch
-from .shaping import check_temperature, check_top_k, shape_probs
+from .shaping import shape_probs
 
 _BLOCK = 1024  # draws per block of random numbers on the batch path
 

@@ -18,23 +18,41 @@ import math
 import re
 from dataclasses import dataclass
 
-from .defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_MAX_LENGTH, DEFAULT_REG, DEFAULT_SEED
+from .defaults import (
+    DEFAULT_EPOCHS,
+    DEFAULT_LR,
+    DEFAULT_MAX_LENGTH,
+    DEFAULT_ORDER,
+    DEFAULT_REG,
+    DEFAULT_SEED,
+)
 from .errors import BigramTuiError
 
 __all__ = [
+    "DEFAULT_ORDER",
+    "DEFAULT_SPLIT_SEED",
     "EPOCHS",
     "LR",
     "MAX_EPOCHS",
     "MAX_LENGTH",
     "MAX_MAX_LENGTH",
     "MAX_NAMES",
+    "MAX_ORDER",
     "MAX_SEED",
+    "MIN_ORDER",
     "MODEL_KINDS",
     "NAME_COUNT",
+    "NET_KINDS",
+    "ORDER",
     "REG",
     "SAMPLERS",
     "SEED",
     "SMOOTHING",
+    "SPLIT_FRACTIONS",
+    "SPLIT_PARTS",
+    "SPLIT_SEED",
+    "TEMPERATURE",
+    "TOP_K",
     "ParameterError",
     "Rule",
     "check_epochs",
@@ -42,18 +60,30 @@ __all__ = [
     "check_max_length",
     "check_model_kind",
     "check_name_count",
+    "check_order",
     "check_reg",
     "check_sampler",
     "check_seed",
     "check_smoothing",
+    "check_split",
+    "check_split_seed",
+    "check_split_sizes",
+    "check_temperature",
+    "check_top_k",
+    "format_split",
     "parse_epochs",
     "parse_lr",
     "parse_max_length",
     "parse_name_count",
+    "parse_order",
     "parse_positive_count",
     "parse_reg",
     "parse_seed",
     "parse_smoothing",
+    "parse_split",
+    "parse_split_seed",
+    "parse_temperature",
+    "parse_top_k",
 ]
 
 MAX_EPOCHS = 1_000_000  # ~3 minutes of training; more is a typo, not a plan
@@ -63,8 +93,12 @@ MAX_NAMES = 1_000_000
 MAX_MAX_LENGTH = 10_000  # longest name a sampler may draw: far past any name, short enough to print
 
 MIN_ORDER, MAX_ORDER = 1, 5  # the unigram to the 5-gram
+SPLIT_PARTS = ("train", "dev", "test")
+SPLIT_FRACTIONS = (0.8, 0.1, 0.1)  # the lectures' 80/10/10
+DEFAULT_SPLIT_SEED = 42  # the lectures' random.seed(42) before the shuffle
 
 MODEL_KINDS = ("counts", "smoothed", "neural", "uniform")
+NET_KINDS = ("table", "linear")  # the n-gram nets (core.ngram_neural)
 SAMPLERS = ("classic", "torch")
 
 _WHOLE = re.compile(r"[+-]?[0-9]+")
@@ -185,6 +219,16 @@ MAX_LENGTH = Rule(
     "max length", whole=True, minimum=1, minimum_allowed=True, too_small="at least 1",
     maximum=MAX_MAX_LENGTH, too_large=f"at most {MAX_MAX_LENGTH:,}", default=DEFAULT_MAX_LENGTH,
 )  # fmt: skip
+ORDER = Rule(
+    "order", whole=True, minimum=MIN_ORDER, minimum_allowed=True,
+    too_small=f"from {MIN_ORDER} to {MAX_ORDER}", maximum=MAX_ORDER,
+    too_large=f"must be from {MIN_ORDER} to {MAX_ORDER}", grouped=False, default=DEFAULT_ORDER,
+)  # fmt: skip
+TEMPERATURE = Rule("temperature", whole=False, minimum=0, minimum_allowed=False,
+                   too_small="more than 0", default=1.0)  # fmt: skip
+TOP_K = Rule("top-k", whole=True, minimum=1, minimum_allowed=True, too_small="at least 1")
+SPLIT_SEED = Rule("split seed", whole=True, minimum=0, minimum_allowed=True,
+                  too_small="0 or more", default=DEFAULT_SPLIT_SEED)  # fmt: skip
 NAME_COUNT = Rule(
     "name count", whole=True, minimum=1, minimum_allowed=True, too_small="at least 1",
     maximum=MAX_NAMES, too_large=f"at most {MAX_NAMES:,} names in one run",
@@ -266,3 +310,97 @@ def check_model_kind(kind: object) -> str:
 
 def check_sampler(name: object) -> str:
     return _check_choice("sampler", name, SAMPLERS)
+
+
+def parse_order(text: str) -> int:
+    return int(ORDER.parse(text))
+
+
+def check_order(value: object) -> int:
+    return int(ORDER.check(value))
+
+
+def parse_temperature(text: str) -> float:
+    return float(TEMPERATURE.parse(text))
+
+
+def check_temperature(value: object) -> float:
+    return float(TEMPERATURE.check(value))
+
+
+def parse_top_k(text: str) -> int:
+    return int(TOP_K.parse(text))
+
+
+def check_top_k(value: object) -> int | None:
+    """None (keep every token) or a whole number ≥ 1."""
+    return None if value is None else int(TOP_K.check(value))
+
+
+def parse_split_seed(text: str) -> int:
+    return int(SPLIT_SEED.parse(text))
+
+
+def check_split_seed(value: object) -> int:
+    return int(SPLIT_SEED.check(value))
+
+
+_SPLIT_SYNTAX = "three whole percentages TRAIN/DEV/TEST adding up to 100, e.g. 80/10/10"
+
+
+def _split_of_percentages(percentages: tuple[int, int, int], shown: str) -> tuple[float, ...]:
+    for part, percentage in zip(SPLIT_PARTS, percentages):
+        if percentage < 1:
+            raise ParameterError("split", f"{part} must be at least 1%, got {shown}")
+    if sum(percentages) != 100:
+        raise ParameterError(
+            "split", f"must add up to 100, got {shown} = {sum(percentages)} ({_SPLIT_SYNTAX})"
+        )
+    return tuple(percentage / 100 for percentage in percentages)
+
+
+def parse_split(text: str) -> tuple[float, float, float]:
+    """ "80/10/10" → (0.8, 0.1, 0.1): the train, dev and test fractions of the words."""
+    cleaned = text.strip()
+    pieces = cleaned.split("/")
+    if len(pieces) != 3 or not all(_WHOLE.fullmatch(piece.strip()) for piece in pieces):
+        raise ParameterError("split", f"expected {_SPLIT_SYNTAX}, got {cleaned!r}")
+    # Past 100 a piece is wrong anyway; capping it keeps int() from a huge digit string.
+    percentages = tuple(int(p) if len(p) <= 6 else 10**6 for p in map(str.strip, pieces))
+    train, dev, test = _split_of_percentages(percentages, cleaned)  # type: ignore[arg-type]
+    return train, dev, test
+
+
+def format_split(fractions: tuple[float, float, float]) -> str:
+    """(0.8, 0.1, 0.1) → "80/10/10"."""
+    return "/".join(str(round(fraction * 100)) for fraction in fractions)
+
+
+def check_split(fractions: object) -> tuple[float, float, float]:
+    """Three fractions that are whole percentages, each at least 1%, adding up to 1."""
+    if not isinstance(fractions, tuple | list) or len(fractions) != 3:
+        raise ParameterError("split", f"expected three fractions, got {fractions!r}")
+    percentages = []
+    for fraction in fractions:
+        if isinstance(fraction, bool) or not isinstance(fraction, int | float):
+            raise ParameterError("split", f"expected three fractions, got {fractions!r}")
+        percentage = fraction * 100
+        if not math.isfinite(percentage) or abs(percentage - round(percentage)) > 1e-9:
+            raise ParameterError(
+                "split", f"each part must be a whole percentage, got {fractions!r}"
+            )
+        percentages.append(round(percentage))
+    shown = "/".join(map(str, percentages))
+    train, dev, test = _split_of_percentages(tuple(percentages), shown)  # type: ignore[arg-type]
+    return train, dev, test
+
+
+def check_split_sizes(fractions: tuple[float, float, float], sizes: tuple[int, ...]) -> None:
+    """Refuse a split that leaves a part of the data without a word."""
+    for part, size in zip(SPLIT_PARTS, sizes):
+        if size == 0:
+            raise ParameterError(
+                "split",
+                f"{format_split(fractions)} leaves {part} empty for {sum(sizes):,} words; "
+                f"give {part} a larger share or use more words",
+            )

@@ -10,27 +10,9 @@ that shapes its rows draws bit for bit what it drew before shaping existed.
 
 from __future__ import annotations
 
-import math
-
 import torch
 
-
-def check_temperature(temperature: object) -> float:
-    if (
-        isinstance(temperature, bool)
-        or not isinstance(temperature, int | float)
-        or not (math.isfinite(temperature) and temperature > 0)
-    ):
-        raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
-    return float(temperature)
-
-
-def check_top_k(top_k: object) -> int | None:
-    if top_k is None:
-        return None
-    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
-        raise ValueError(f"top-k must be a whole number ≥ 1 (or none), got {top_k!r}")
-    return top_k
+from .params import check_temperature, check_top_k
 
 
 def is_identity(temperature: float = 1.0, top_k: int | None = None) -> bool:

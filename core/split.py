@@ -8,27 +8,15 @@ comes from the whole file before splitting, so dev and test hold no unknown char
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .params import DEFAULT_SPLIT_SEED as SPLIT_SEED  # the lectures' 42, not the sampling seed
+from .params import SPLIT_FRACTIONS, check_split, check_split_seed
 from .vocab import Vocab
 
-SPLIT_SEED = 42  # the lectures' seed for the shuffle (not the sampling seed)
-SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
 TRAIN, DEV_TEST, NEW = "train", "dev/test", "new"
-
-
-def check_fractions(fractions: Sequence[float]) -> tuple[float, float, float]:
-    if len(fractions) != 3 or not all(
-        isinstance(f, int | float) and math.isfinite(f) and f >= 0 for f in fractions
-    ):
-        raise ValueError(f"split fractions must be three numbers ≥ 0, got {tuple(fractions)!r}")
-    if not math.isclose(sum(fractions), 1.0, abs_tol=1e-9):
-        raise ValueError(f"split fractions must add up to 1, got {tuple(fractions)!r}")
-    train, dev, test = (float(f) for f in fractions)
-    return train, dev, test
 
 
 @dataclass(frozen=True)
@@ -61,7 +49,8 @@ def split_words(
     fractions: Sequence[float] = SPLIT_FRACTIONS,
     seed: int = SPLIT_SEED,
 ) -> WordSplit:
-    train_fraction, dev_fraction, _ = check_fractions(fractions)
+    train_fraction, dev_fraction, _ = check_split(tuple(fractions))
+    seed = check_split_seed(seed)
     vocab = Vocab.from_words(words)
     shuffled = list(words)
     # random.Random(seed).shuffle is random.seed(seed); random.shuffle(...) draw for draw,
@@ -70,7 +59,8 @@ def split_words(
     n = len(shuffled)
     # Cumulative, as the lectures write int(0.8*n) and int(0.9*n).
     first = int(train_fraction * n)
-    second = int((train_fraction + dev_fraction) * n)
+    # Rounded, so 70/20/10 cuts at int(0.9·n) as 80/10/10 does, not at int(0.8999…·n).
+    second = int(round(train_fraction + dev_fraction, 9) * n)
     return WordSplit(
         vocab,
         tuple(shuffled[:first]),

@@ -8,14 +8,8 @@ from collections import Counter
 import pytest
 import torch
 
-from bigram_tui.core.ngram_counts import (
-    MAX_ORDER,
-    NgramCounts,
-    NgramError,
-    check_order,
-    max_order_for,
-    ngram_ids,
-)
+from bigram_tui.core.ngram_counts import NgramCounts, NgramError, max_order_for, ngram_ids
+from bigram_tui.core.params import MAX_ORDER, ParameterError, check_order
 from bigram_tui.core.vocab import Vocab
 
 CORPUS = ["emma", "olivia", "ava", "isabella", "sophia", "charlotte", "mia", "amelia"]
@@ -133,9 +127,9 @@ def test_ngram_ids_are_in_data_order():
 
 @pytest.mark.parametrize("order", [0, 6, 2.0, True, "3"])
 def test_order_outside_1_to_5_is_refused(order):
-    with pytest.raises(NgramError):
+    with pytest.raises(ParameterError):
         check_order(order)
-    with pytest.raises(NgramError):
+    with pytest.raises(ParameterError):
         NgramCounts.from_words(CORPUS, order)  # type: ignore[arg-type]
 
 

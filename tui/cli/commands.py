@@ -1,4 +1,5 @@
-"""The four subcommands of `bigram-tui`: stats, score, sample and train.
+"""The subcommands of `bigram-tui`: stats, score, sample and train (and, in
+`ngram_commands`, the same at order n with a split, and tune).
 
 `main` parses the arguments and turns errors into one line on stderr; each function here
 takes the parsed arguments, asks a `core.session.Session` for the work and prints the
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 # core.defaults and core.session import no torch, so --help stays instant.
 from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_REG, DEFAULT_SEED
 from bigram_tui.core.display import abbreviated, shown_path
+from bigram_tui.core.params import DEFAULT_ORDER, DEFAULT_SPLIT_SEED
 from bigram_tui.core.session import Session
 
 from . import output as cli_output
@@ -75,10 +77,17 @@ def _model_kind(args: argparse.Namespace) -> str:
 def _session(args: argparse.Namespace) -> Session:
     """The data of `args`, counted, with training set up from the options (or the defaults)."""
     # The global --seed is the app's one seed; the CLI's training uses it the same way.
-    seed = _first_given(args.train_seed, args.app_seed, DEFAULT_SEED)
-    lr = _first_given(args.lr, DEFAULT_LR)
-    reg = _first_given(args.reg, DEFAULT_REG)
-    return Session.load(_data_path(args), seed, lr=lr, reg=reg, notebook_sum=False)
+    seed = _first_given(getattr(args, "train_seed", None), args.app_seed, DEFAULT_SEED)
+    lr = _first_given(getattr(args, "lr", None), DEFAULT_LR)
+    reg = _first_given(getattr(args, "reg", None), DEFAULT_REG)
+    split, split_seed = getattr(args, "split", None), getattr(args, "split_seed", None)
+    if split_seed is not None and split is None:
+        raise UsageError("--split-seed shuffles a split; add --split, e.g. --split 80/10/10")
+    return Session.load(
+        _data_path(args), seed, lr=lr, reg=reg, notebook_sum=False,
+        order=_first_given(getattr(args, "order", None), DEFAULT_ORDER), split=split,
+        split_seed=_first_given(split_seed, DEFAULT_SPLIT_SEED),
+    )  # fmt: skip
 
 
 def _prepare_model(args: argparse.Namespace, kind: str, session: Session) -> dict[str, Any]:
@@ -111,6 +120,12 @@ def _emit(args: argparse.Namespace, report: Any, text_lines: Callable[[Any], lis
 
 
 def stats(args: argparse.Namespace) -> int:
+    from . import ngram_commands
+
+    if ngram_commands.wanted(args):
+        return ngram_commands.stats(args)
+    if args.split_seed is not None:
+        raise UsageError("--split-seed shuffles a split; add --split, e.g. --split 80/10/10")
     session = Session.load(_data_path(args), notebook_sum=False)
     k = _smoothing(args)
     score = session.dataset_score(k)
@@ -142,6 +157,10 @@ def score(args: argparse.Namespace) -> int:
                 f"{OutOfVocabulary(word, unknown)}; "
                 f"use words made of the data's characters {chars!r}"
             )
+    from . import ngram_commands
+
+    if ngram_commands.wanted(args):
+        return ngram_commands.score(args, kind, session)
     model_info = _prepare_model(args, kind, session)
     scores = session.score_words(args.words, kind, _smoothing(args))
     _emit(args, cli_output.score_report(model_info, scores), cli_output.score_lines)
@@ -156,6 +175,10 @@ def sample(args: argparse.Namespace) -> int:
             f"not {args.count:,}; lower -n or drop --trace"
         )
     session = _session(args)
+    from . import ngram_commands
+
+    if ngram_commands.wanted(args):
+        return ngram_commands.sample(args, kind, session)
     model_info = _prepare_model(args, kind, session)
     seed = _first_given(args.seed, args.app_seed, DEFAULT_SEED)
     settings = {"algorithm": args.sampler, "seed": seed, "max_length": args.max_length}
@@ -213,6 +236,11 @@ def _check_save_path(args: argparse.Namespace, session: Session | None) -> None:
 
 def train(args: argparse.Namespace) -> int:
     from bigram_tui.core.neural import TrainingDiverged
+
+    from . import ngram_commands
+
+    if ngram_commands.wanted(args):
+        return ngram_commands.train(args)
 
     _check_save_path(args, None)  # before reading the data, which may take a while
     session = _session(args)

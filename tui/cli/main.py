@@ -42,6 +42,7 @@ from .errors import (
     flush_output,
     silence_stdout,
 )
+from .ngram_commands import tune
 from .parser import parse
 from .serve import run_serve
 
@@ -66,6 +67,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "score": score,
     "sample": sample,
     "train": train,
+    "tune": tune,
 }
 
 

@@ -22,6 +22,7 @@ from bigram_tui.core.display import abbreviated, shown_path
 
 if TYPE_CHECKING:  # only for annotations: this module must not import torch
     from bigram_tui.core.counts import BigramCounts
+    from bigram_tui.core.ngram_sampling import NgramDraw
     from bigram_tui.core.sampling import Draw, SampledName
     from bigram_tui.core.scoring import DatasetScore, WordScore
 
@@ -206,11 +207,13 @@ def name_record(name: SampledName, draws: list[dict[str, Any]] | None = None) ->
     return record
 
 
-def draw_record(draw: Draw, itos: Sequence[str]) -> dict[str, Any]:
+def draw_record(draw: Draw | NgramDraw, itos: Sequence[str]) -> dict[str, Any]:
     """What decided one draw: classic places u in an interval of the CDF; torch races."""
     chosen = draw.chosen
     p = float(draw.probs[chosen])
-    record: dict[str, Any] = {"context": itos[draw.context], "chosen": itos[chosen], "p": p}
+    context = draw.context  # a bigram's one token, or the n−1 tokens of an n-gram
+    shown = itos[context] if isinstance(context, int) else "".join(itos[i] for i in context)
+    record: dict[str, Any] = {"context": shown, "chosen": itos[chosen], "p": p}
     if draw.cumulative is not None:
         # The first index whose cumulative sum reaches u wins: u lies in (low, high].
         high = float(draw.cumulative[chosen])

@@ -1,4 +1,4 @@
-"""The command line's grammar: the argparse parsers of `bigram-tui` and its four subcommands.
+"""The command line's grammar: the argparse parsers of `bigram-tui` and its subcommands.
 
 Every argument type is a thin wrapper over `core.params`, so a bad value fails before any
 work starts and says what the app says for the same mistake. No torch or textual here.
@@ -63,6 +63,11 @@ _max_length = _argument_type(params.parse_max_length, "max_length")
 _name_count = _argument_type(params.parse_name_count, "name_count")
 _top = _argument_type(lambda text: params.parse_positive_count(text, "top"), "top")
 _every = _argument_type(lambda text: params.parse_positive_count(text, "every"), "every")
+_order = _argument_type(params.parse_order, "order")
+_split = _argument_type(params.parse_split, "split")
+_split_seed = _argument_type(params.parse_split_seed, "split_seed")
+_temperature = _argument_type(params.parse_temperature, "temperature")
+_top_k = _argument_type(params.parse_top_k, "top_k")
 
 
 # --- the parser -----------------------------------------------------------------------
@@ -134,6 +139,37 @@ def _add_model_options(parser: argparse.ArgumentParser, seed: str) -> None:
     )
 
 
+def _add_ngram_options(
+    parser: argparse.ArgumentParser, split: bool = True, default_split: str | None = None
+) -> None:
+    """--order, and --split and --split-seed: the n-gram model and the data it is fitted on."""
+    group = parser.add_argument_group("n-gram")
+    group.add_argument(
+        "--order",
+        type=_order,
+        metavar="N",
+        help=f"n-gram order, {params.MIN_ORDER} (unigram) to {params.MAX_ORDER}: the context is "
+        f"the previous N-1 characters (default {params.DEFAULT_ORDER}, the bigram)",
+    )
+    if not split:
+        return
+    shown = default_split or "none: every word is training data"
+    group.add_argument(
+        "--split",
+        type=_split,
+        default=None if default_split is None else params.parse_split(default_split),
+        metavar="TRAIN/DEV/TEST",
+        help="shuffle the words and split them by these percentages, e.g. 80/10/10; models "
+        f"are fitted on train only (default {shown})",
+    )
+    group.add_argument(
+        "--split-seed",
+        type=_split_seed,
+        metavar="S",
+        help=f"seed of the shuffle before the split (default {params.DEFAULT_SPLIT_SEED})",
+    )
+
+
 def _add_stats(commands: Any, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
         "stats", parents=[common], prog=f"{PROG} stats", help="dataset statistics",
@@ -142,8 +178,9 @@ def _add_stats(commands: Any, common: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--smoothing", **_SMOOTHING_OPTION)
     parser.add_argument(
-        "--top", type=_top, default=10, metavar="N", help="bigrams to list (default 10)"
+        "--top", type=_top, default=10, metavar="N", help="n-grams to list (default 10)"
     )
+    _add_ngram_options(parser)
 
 
 def _add_score(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -155,6 +192,7 @@ def _add_score(commands: Any, common: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("words", nargs="+", metavar="WORD", help="words to score")
     _add_model_options(parser, seed="--seed")
+    _add_ngram_options(parser)
     parser.set_defaults(train_seed_flag="--seed")
 
 
@@ -162,7 +200,9 @@ def _add_sample(commands: Any, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
         "sample", parents=[common], prog=f"{PROG} sample", help="sample names",
         description="Sample names, one per line; a name stopped by --max-length ends in '…'. "
-        "The defaults print the lecture's names: mor, axx, minaymoryles, …",
+        "The defaults print the lecture's names: mor, axx, minaymoryles, …. With --order, "
+        "--split, --temperature or --top-k, each name is followed by where it comes from: "
+        "train, dev/test or new with a split, else train (a word of the data) or new.",
         epilog=cli_output.JSON_INFINITY_NOTE,
     )  # fmt: skip
     parser.add_argument(
@@ -185,7 +225,21 @@ def _add_sample(commands: Any, common: argparse.ArgumentParser) -> None:
         help=f"stop a name after N characters (default {DEFAULT_MAX_LENGTH})",
     )
     parser.add_argument("--trace", action="store_true", help="show every draw")
+    parser.add_argument(
+        "--temperature",
+        type=_temperature,
+        metavar="T",
+        help="divide the logits by T before each draw: below 1 sharper, above 1 flatter "
+        "(default 1)",
+    )
+    parser.add_argument(
+        "--top-k",
+        type=_top_k,
+        metavar="K",
+        help="draw only from the K most probable next characters (default: all)",
+    )
     _add_model_options(parser, seed="--train-seed")
+    _add_ngram_options(parser)
     parser.set_defaults(train_seed_flag="--train-seed")
 
 
@@ -207,6 +261,34 @@ def _add_train(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--every", type=_every, default=1, metavar="N", help="print every Nth epoch"
     )
+    parser.add_argument(
+        "--net",
+        choices=params.NET_KINDS,
+        help="n-gram net: table (a row of W per context) or linear (a block of W per context "
+        "position); prints the parameter count, and the dev loss with --split",
+    )
+    _add_ngram_options(parser)
+
+
+def _add_tune(commands: Any, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser(
+        "tune", parents=[common], prog=f"{PROG} tune", help="choose k and λ on dev",
+        description="Sweep the add-k smoothing k of the counts model and the regularisation λ "
+        "of the net (each trained to convergence) on the dev part; report the best of each "
+        "with its test NLL, and the k whose dev NLL is nearest the best λ's.",
+        epilog=cli_output.JSON_INFINITY_NOTE,
+    )  # fmt: skip
+    parser.add_argument(
+        "--net",
+        choices=params.NET_KINDS,
+        default=params.NET_KINDS[0],
+        help="net of the λ sweep (default table)",
+    )
+    parser.add_argument(
+        "--seed", dest="train_seed", type=_seed, metavar="N",
+        help=f"seed of the nets' initial weights (default {DEFAULT_SEED})",
+    )  # fmt: skip
+    _add_ngram_options(parser, default_split="80/10/10")
 
 
 def _build_parsers() -> tuple[argparse.ArgumentParser, Mapping[str, argparse.ArgumentParser]]:
@@ -232,7 +314,7 @@ def _build_parsers() -> tuple[argparse.ArgumentParser, Mapping[str, argparse.Arg
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
     common = _common_options()
-    for add in (_add_stats, _add_score, _add_sample, _add_train):
+    for add in (_add_stats, _add_score, _add_sample, _add_train, _add_tune):
         add(commands, common)
     add_serve_parser(commands)
     return parser, commands.choices
