@@ -8,8 +8,9 @@ import threading
 import pytest
 
 from bigram_tui.core.evaluation import ORDERS, Evaluation, order_table, unseen_in
-from bigram_tui.core.ngram_counts import NgramCounts, NgramError
+from bigram_tui.core.ngram_counts import NgramCounts
 from bigram_tui.core.ngram_model import NgramModel, score_counts
+from bigram_tui.core.params import ParameterError
 from bigram_tui.core.split import split_words
 from bigram_tui.core.sweeps import SweepCancelled, k_sweep
 from bigram_tui.core.vocab import Vocab
@@ -98,7 +99,7 @@ def test_counts_are_counted_once(evaluation):
 
 
 def test_a_bad_order_is_one_clear_error(evaluation):
-    with pytest.raises(NgramError, match="order must be from 1 to 5"):
+    with pytest.raises(ParameterError, match="order: must be from 1 to 5"):
         evaluation.counts(6)
 
 
