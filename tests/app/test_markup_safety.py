@@ -11,6 +11,7 @@ from textual.widgets._toast import Toast
 from bigram_tui.core.rng import DEFAULT_SEED
 from bigram_tui.tui.app.app import BigramApp
 from bigram_tui.tui.app.pane import Pane
+from bigram_tui.tui.app.registry import PANES
 from bigram_tui.tui.app.sample_pane import SamplePane
 
 from .helpers import text_of, until, wait_until_loaded
@@ -145,6 +146,6 @@ def test_the_data_problem_screen_escapes_the_path(tmp_path) -> None:
             assert "no such file" in shown
             assert r"\x1b]0;pwned\x07" in shown and "\x1b" not in shown
             # Quit once every pane is mounted: a late Pane.Mounted at exit finds no screen.
-            await until(pilot, lambda: len(app.screen_stack[0].query(Pane)) == 4)
+            await until(pilot, lambda: len(app.screen_stack[0].query(Pane)) == len(PANES))
 
     asyncio.run(main())
