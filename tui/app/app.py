@@ -30,6 +30,7 @@ from .driver import terminal_driver
 from .footer import KeyFooter
 from .key_queue import KeyQueue
 from .messages import LoadFailed, LoadProgress, PaneMounted, SessionReady, SmoothingChosen
+from .ngram_view import ORDER_NAMES
 from .notices import CoalescingNotices
 from .pane import Pane
 from .registry import FIRST_PANE, PANES
@@ -38,9 +39,6 @@ from .terminal import EXIT_SIGNALS, refuse_without_terminal
 
 MIN_SIZE = (60, 16)  # below this, a message instead of a squashed layout
 WIDE_SIZE = (160, 45)  # from here, the counts grid stays beside the other panes
-
-
-ORDER_NAMES = {1: "unigram", 2: "bigram", 3: "trigram", 4: "4-gram", 5: "5-gram"}
 
 
 class BigramApp(CoalescingNotices[None]):
@@ -134,6 +132,7 @@ class BigramApp(CoalescingNotices[None]):
         self._show_panes()
         if self.session is not None and not message.pane.ready:
             message.pane.attach(self.session)
+            message.pane.use_order(self.order)
 
     def on_smoothing_chosen(self, message: SmoothingChosen) -> None:
         for pane in self.query(Pane):
@@ -151,6 +150,7 @@ class BigramApp(CoalescingNotices[None]):
         )
         for pane in self.query(Pane):
             pane.attach(message.session)
+            pane.use_order(self.order)  # BigramApp(order=…) sets it before any pane listens
         self._pane(self.active_pane).focus_default()
         self.key_queue.release(self)
         # torch, the data and the widgets live as long as the app: with them out of the
