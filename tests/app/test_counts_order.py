@@ -10,6 +10,7 @@ import pytest
 from bigram_tui.core.ngram_counts import NgramCounts
 from bigram_tui.tui.app.app import BigramApp
 from bigram_tui.tui.app.counts_pane import CountsPane
+from bigram_tui.tui.app.footer import KeyFooter
 from bigram_tui.tui.app.heatmap import Heatmap
 from bigram_tui.tui.app.ngram_view import NgramSource
 
@@ -160,13 +161,17 @@ def test_counting_runs_off_the_ui_thread_with_a_note(session, monkeypatch):
     drive_pane(CountsPane(), Session.load(session.data_path), scenario, size=(120, 40))
 
 
-def test_app_started_at_order_three_shows_the_slice(names_path):
+def test_app_started_at_order_three_shows_the_slice_and_its_keys_at_80x24(names_path):
     async def main():
         app = BigramApp(data=str(names_path), order=3)
-        async with app.run_test(size=(120, 40)) as pilot:
+        async with app.run_test(size=(80, 24)) as pilot:
             await wait_until_loaded(pilot)
             pane = app.query_one(CountsPane)
             await until(pilot, lambda: pane._shown_order == 3)
+            await pilot.pause()
             assert "228,146 trigrams" in text_of(pane, "#counts-title")
+            footer = str(app.query_one(KeyFooter).render())
+            # The slice key fits beside help; <S>/<E>, the bigram's layout, is not offered.
+            assert "] Slice" in footer and "? Help" in footer and "<S>/<E>" not in footer
 
     asyncio.run(main())

@@ -251,7 +251,7 @@ class BigramApp(CoalescingNotices[None]):
             for binding in _bindings_of(type(pane)):
                 yield SystemCommand(
                     f"{pane.TITLE}: {binding.description}",
-                    f"key {binding.key}",
+                    f"key {_key_label(binding)}",
                     lambda p=pane, a=binding.action: self._run_pane_action(p, a),
                 )
 
@@ -297,6 +297,8 @@ KEY_SYMBOLS = {
     "slash": "/",
     "question_mark": "?",
     "full_stop": ".",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
 }
 
 

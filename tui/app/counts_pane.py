@@ -71,8 +71,15 @@ class CountsPane(Pane):
         Binding("z", "zoom", "Zoom", tooltip="colour-only grid or labelled cells"),
         Binding("g", "toggle_legend", "Legend", tooltip="show or hide the colour scale"),
         Binding("t", "toggle_top", "Top bigrams", tooltip="show or hide the most common"),
-        Binding("left_square_bracket", "prefix(-1)", "◂Slice", tooltip="previous slice (n ≥ 3)"),
-        Binding("right_square_bracket", "prefix(1)", "Slice▸", tooltip="next slice (n ≥ 3)"),
+        # One footer entry for the pair: 80 columns hold the footer at n ≥ 3 with it.
+        Binding(
+            "left_square_bracket",
+            "prefix(-1)",
+            "Previous slice",
+            tooltip="previous slice (n ≥ 3)",
+            show=False,
+        ),
+        Binding("right_square_bracket", "prefix(1)", "Slice", tooltip="next slice (n ≥ 3)"),
     ]
 
     # What the grid shows; each change redraws (the watchers below).
@@ -374,6 +381,8 @@ class CountsPane(Pane):
         if action == "prefix":
             # Hidden at orders 1 and 2 (False): there is one table, nothing to step through.
             return self._shown_order >= 3
+        if action == "toggle_layout":
+            return self._shown_order == 2  # <S>/<E> is the bigram's layout
         return True
 
     # Copy -------------------------------------------------------------------------
@@ -403,9 +412,6 @@ class CountsPane(Pane):
         self.view = view
 
     def action_toggle_layout(self) -> None:
-        if self._shown_order != 2:
-            self.notify("The <S>/<E> layout is the bigram's; press o for order 2.", timeout=3)
-            return
         if self.view in NEURAL_VIEWS:
             self.notify("The <S>/<E> layout shows counts and probabilities only.", timeout=3)
             return
