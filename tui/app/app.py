@@ -8,8 +8,10 @@ import os
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from textual import events, on, work
+from textual._files import generate_datetime_filename
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -22,7 +24,7 @@ from textual.widgets import Input, Static, Tab, Tabs
 
 from bigram_tui.core.dataset import dataset_label
 from bigram_tui.core.defaults import DEFAULT_ORDER
-from bigram_tui.core.display import shown_text
+from bigram_tui.core.display import shown_path, shown_text
 from bigram_tui.core.params import MAX_ORDER, MIN_ORDER
 from bigram_tui.core.session import Session
 
@@ -30,6 +32,7 @@ from .driver import terminal_driver
 from .footer import KeyFooter
 from .key_queue import KeyQueue
 from .messages import LoadFailed, LoadProgress, PaneMounted, SessionReady, SmoothingChosen
+from .ngram_view import ORDER_NAMES
 from .notices import CoalescingNotices
 from .pane import Pane
 from .registry import FIRST_PANE, PANES
@@ -38,9 +41,6 @@ from .terminal import EXIT_SIGNALS, refuse_without_terminal
 
 MIN_SIZE = (60, 16)  # below this, a message instead of a squashed layout
 WIDE_SIZE = (160, 45)  # from here, the counts grid stays beside the other panes
-
-
-ORDER_NAMES = {1: "unigram", 2: "bigram", 3: "trigram", 4: "4-gram", 5: "5-gram"}
 
 
 class BigramApp(CoalescingNotices[None]):
@@ -52,6 +52,9 @@ class BigramApp(CoalescingNotices[None]):
     BINDINGS = [
         *(Binding(p.key, f"show_pane('{p.name}')", p.title, show=False) for p in PANES),
         Binding("o", "next_order", "Order", tooltip="the n of the n-gram: 1 → 2 → … → 5 → 1"),
+        # Not in the footer (80 columns are full); in help and the palette.
+        Binding("y", "copy", "Copy", show=False, tooltip="copy what the pane shows (OSC 52)"),
+        Binding("S,ctrl+s", "screenshot", "Screenshot", show=False, tooltip="save an SVG"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("escape", "leave_field", "Leave field", show=False),
@@ -61,7 +64,11 @@ class BigramApp(CoalescingNotices[None]):
     order: var[int] = var(DEFAULT_ORDER, init=False)
 
     def __init__(
-        self, data: str | None = None, seed: int | None = None, order: int = DEFAULT_ORDER
+        self,
+        data: str | None = None,
+        seed: int | None = None,
+        order: int = DEFAULT_ORDER,
+        screenshots_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(driver_class=terminal_driver())
         from bigram_tui.core.rng import DEFAULT_SEED
@@ -72,6 +79,7 @@ class BigramApp(CoalescingNotices[None]):
         self.session: Session | None = None
         self.active_pane = FIRST_PANE.name
         self.key_queue = KeyQueue()
+        self.screenshots_dir = screenshots_dir  # --screenshots; else see screenshot_directory
 
     async def on_event(self, event: events.Event) -> None:
         if not self.key_queue.intercept(self, event):
@@ -134,6 +142,7 @@ class BigramApp(CoalescingNotices[None]):
         self._show_panes()
         if self.session is not None and not message.pane.ready:
             message.pane.attach(self.session)
+            message.pane.use_order(self.order)
 
     def on_smoothing_chosen(self, message: SmoothingChosen) -> None:
         for pane in self.query(Pane):
@@ -151,6 +160,7 @@ class BigramApp(CoalescingNotices[None]):
         )
         for pane in self.query(Pane):
             pane.attach(message.session)
+            pane.use_order(self.order)  # BigramApp(order=…) sets it before any pane listens
         self._pane(self.active_pane).focus_default()
         self.key_queue.release(self)
         # torch, the data and the widgets live as long as the app: with them out of the
@@ -213,6 +223,9 @@ class BigramApp(CoalescingNotices[None]):
     def _key_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         general = [
             (" ".join(p.key for p in PANES), "show " + ", ".join(p.title for p in PANES)),
+            ("o", "the order n: 1 → 2 → … → 5 → 1"),
+            ("y", "copy what the pane shows to the clipboard"),
+            ("S, ctrl+s", "save a screenshot (SVG)"),
             ("?", "this help"),
             ("q, ctrl+q", "quit"),
             ("escape", "leave a text field"),
@@ -232,7 +245,7 @@ class BigramApp(CoalescingNotices[None]):
         if self.use_command_palette and not isinstance(self.screen, SafeCommandPalette):
             self.push_screen(SafeCommandPalette(id="--command-palette"))
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def _system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for spec in PANES:
             yield SystemCommand(
@@ -251,9 +264,61 @@ class BigramApp(CoalescingNotices[None]):
             for binding in _bindings_of(type(pane)):
                 yield SystemCommand(
                     f"{pane.TITLE}: {binding.description}",
-                    f"key {binding.key}",
+                    f"key {_key_label(binding)}",
                     lambda p=pane, a=binding.action: self._run_pane_action(p, a),
                 )
+
+    # Copy and screenshots -----------------------------------------------------------
+
+    def action_copy(self) -> None:
+        pane = self._pane(self.active_pane)
+        copied = pane.copy_text() if pane.ready else None
+        if copied is None:
+            self.notify(f"nothing to copy in {pane.TITLE}", severity="warning", timeout=3)
+            return
+        what, text = copied
+        # OSC 52: the terminal puts it on the clipboard, over SSH too.
+        self.copy_to_clipboard(text)
+        self.notify(f"copied {what}", timeout=3)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from self._system_commands(screen)
+        yield SystemCommand(
+            "Copy what the pane shows",
+            "to the clipboard (the Word score table, the Counts cell, …); key y",
+            self.action_copy,
+        )
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        self.deliver_screenshot(filename, path)
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Save an SVG of the screen and say where, or why not (never silently)."""
+        if self.is_web:
+            return super().deliver_screenshot(filename, path, time_format)  # a browser download
+        from bigram_tui.core.files import WriteRefused, atomic_write
+
+        directory = Path(path) if path else screenshot_directory(self.screenshots_dir)
+        name = filename or generate_datetime_filename(self.title, ".svg", time_format)
+        svg = self.export_screenshot().encode("utf-8")
+
+        def write(stream: BinaryIO) -> None:
+            stream.write(svg)
+
+        try:
+            saved = atomic_write(directory / name, write)
+        except WriteRefused as refused:
+            # One line, the reason and the way out; plain text (a path may hold "[").
+            self.notify(
+                f"no screenshot: {refused}; or start with --screenshots DIR",
+                severity="error",
+                timeout=8,
+            )
+            return None
+        self.notify(f"screenshot saved to {shown_path(saved)}", timeout=6)
+        return str(saved)
 
     def action_next_order(self) -> None:
         self.order = MIN_ORDER + (self.order - MIN_ORDER + 1) % (MAX_ORDER - MIN_ORDER + 1)
@@ -297,7 +362,19 @@ KEY_SYMBOLS = {
     "slash": "/",
     "question_mark": "?",
     "full_stop": ".",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
 }
+
+
+def screenshot_directory(configured: str | os.PathLike[str] | None) -> Path:
+    """--screenshots DIR, else $XDG_DOWNLOAD_DIR or ~/Downloads when it exists, else here."""
+    if configured is not None:
+        return Path(configured).expanduser()  # kept even if missing: the save then says so
+    for candidate in (os.environ.get("XDG_DOWNLOAD_DIR"), "~/Downloads"):
+        if candidate and Path(candidate).expanduser().is_dir():
+            return Path(candidate).expanduser()
+    return Path.cwd()
 
 
 def _key_label(binding: Binding) -> str:

@@ -1,4 +1,9 @@
-"""Pane 1: the count matrix as a heatmap, and what each cell means."""
+"""Pane 1: the count matrix as a heatmap, and what each cell means.
+
+At order 2 the grid is the bigram matrix. At order n ≥ 3 it is one V×V slice of the n-gram
+counts: rows are the last context token, columns the next token, for one prefix of the
+earlier context tokens, which `[` and `]` step through. At order 1 it is one row.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -14,12 +20,18 @@ from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import Static
 
+from bigram_tui.core.defaults import DEFAULT_ORDER
+from bigram_tui.core.display import shown_text
+
 from .colour_scale import Scale, palette, xterm
 from .heatmap import Heatmap, HeatmapData, fit_cells, grid_label, readout_label
+from .ngram_view import ORDER_NAMES, source_for
 from .pane import Pane
 
 if TYPE_CHECKING:
     import torch
+
+    from .ngram_view import NgramSource
 
 VIEWS = {
     "counts": "counts N[i,j]",
@@ -29,6 +41,7 @@ VIEWS = {
     "diff": "P counts − P neural",
 }
 NEURAL_VIEWS = ("neural", "diff")  # drawn from W, on the '.' layout only
+COUNT_VIEWS = ("counts", "probs", "log_probs")  # the views of every order (the net is a bigram)
 CELL_INFO_LINES = 8  # the cursor read-out is padded to this height
 LIVE_REFRESH_SECONDS = 0.5  # exp(W) follows training at a bounded rate
 
@@ -58,6 +71,15 @@ class CountsPane(Pane):
         Binding("z", "zoom", "Zoom", tooltip="colour-only grid or labelled cells"),
         Binding("g", "toggle_legend", "Legend", tooltip="show or hide the colour scale"),
         Binding("t", "toggle_top", "Top bigrams", tooltip="show or hide the most common"),
+        # One footer entry for the pair: 80 columns hold the footer at n ≥ 3 with it.
+        Binding(
+            "left_square_bracket",
+            "prefix(-1)",
+            "Previous slice",
+            tooltip="previous slice (n ≥ 3)",
+            show=False,
+        ),
+        Binding("right_square_bracket", "prefix(1)", "Slice", tooltip="next slice (n ≥ 3)"),
     ]
 
     # What the grid shows; each change redraws (the watchers below).
@@ -66,11 +88,15 @@ class CountsPane(Pane):
     labelled: var[bool] = var(False, init=False)  # numbers in the cells, or colour only
     show_legend: var[bool] = var(True, init=False)
     show_top: var[bool] = var(False, init=False)
+    order: var[int] = var(DEFAULT_ORDER, init=False)  # the app's; set through use_order
+    # At order n ≥ 3: the n−2 earlier context tokens that fix the slice the grid shows.
+    prefix: var[tuple[str, ...]] = var((), init=False)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.auto_zoom = True  # until the user zooms, the labelled grid is used when it fits
         self._trained_epoch = -1
+        self._shown_order = DEFAULT_ORDER  # the order the grid holds (it lags while counting)
 
     def compose(self) -> ComposeResult:
         yield Static(id="counts-title")
@@ -88,6 +114,8 @@ class CountsPane(Pane):
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
         self.redraw()
         self.call_after_refresh(self._auto_zoom)
+        if self.order != self._shown_order:
+            self.watch_order(self.order)
 
     def default_focus(self) -> Widget:
         return self.query_one(Heatmap)
@@ -107,23 +135,43 @@ class CountsPane(Pane):
 
     # Values ----------------------------------------------------------------------
 
-    def _labels_and_values(self) -> tuple[tuple[str, ...], torch.Tensor]:
+    @property
+    def _source(self) -> NgramSource:
+        return source_for(self.session)
+
+    def _count_table(self) -> tuple[tuple[str, ...] | None, tuple[str, ...], torch.Tensor]:
+        """Row labels (None: as the columns), column labels and the counts the grid shows."""
+        import torch
+
+        order = self._shown_order
+        if order == 2:
+            table = self.session.counts.table(self.layout_name)
+            return None, table.labels, table.counts
+        counts = self._source.counts(order)  # counted already: _shown_order follows _counted
+        if order == 1:
+            row = torch.zeros(counts.size, dtype=torch.long)
+            row[counts.nexts] = counts.counts
+            return ("",), counts.vocab.itos, row.unsqueeze(0)
+        piece = counts.count_slice(self.prefix)
+        return None, piece.labels, piece.counts
+
+    def _labels_and_values(self) -> tuple[tuple[str, ...] | None, tuple[str, ...], torch.Tensor]:
         import torch
 
         session = self.session
-        if self.view in ("counts", "probs", "log_probs"):
-            table = session.counts.table(self.layout_name)
-            counts = table.counts.double()
+        if self.view in COUNT_VIEWS:
+            row_labels, labels, table = self._count_table()
+            counts = table.double()
             if self.view == "counts":
-                return table.labels, counts
+                return row_labels, labels, counts
             totals = counts.sum(dim=1, keepdim=True)
             probs = torch.where(totals > 0, counts / totals.clamp_min(1), 0.0)
-            return table.labels, probs if self.view == "probs" else probs.log()
+            return row_labels, labels, probs if self.view == "probs" else probs.log()
         labels = session.vocab.itos
         weights = session.run.weights
         if self.view == "neural":
-            return labels, weights.exp()
-        return labels, session.model("counts").probs - torch.softmax(weights, dim=1)
+            return None, labels, weights.exp()
+        return None, labels, session.model("counts").probs - torch.softmax(weights, dim=1)
 
     def _scale(self, values: torch.Tensor) -> Scale:
         finite = values[values.isfinite()]
@@ -141,7 +189,7 @@ class CountsPane(Pane):
         return "dark" if self.app.current_theme.dark else "light"
 
     def redraw(self) -> None:
-        labels, values = self._labels_and_values()
+        row_labels, labels, values = self._labels_and_values()
         scale = self._scale(values)
         rows = values.tolist()
         data = HeatmapData(
@@ -149,10 +197,11 @@ class CountsPane(Pane):
             bins=[[scale.bin(v) for v in row] for row in rows],
             texts=[[format_cell(self.view, v) for v in row] for row in rows],
             palette=self._palette_name(),
+            row_labels=row_labels,
         )
         self._values = rows
         # Plain lists for the cursor read-out: a key press then touches no tensor.
-        table_counts = self.session.counts.table(self.layout_name).counts
+        table_counts = self._count_table()[2]
         self._counts = table_counts.tolist()
         self._row_totals = table_counts.sum(dim=1).tolist()
         self.query_one(Heatmap).set_data(data)
@@ -162,7 +211,7 @@ class CountsPane(Pane):
         self._show_top()
 
     def _follow_training(self) -> None:
-        if self.view not in NEURAL_VIEWS:
+        if self.view not in NEURAL_VIEWS or self._shown_order != 2:
             return
         if self.session.run.epoch != self._trained_epoch:
             self._trained_epoch = self.session.run.epoch
@@ -171,6 +220,13 @@ class CountsPane(Pane):
     # Side panel --------------------------------------------------------------------
 
     def _show_title(self) -> None:
+        if self.order != self._shown_order:
+            note = f"counting order {self.order}…"
+            self.query_one("#counts-title", Static).update(Text(note, style="bold"))
+            return
+        if self._shown_order != 2:
+            self.query_one("#counts-title", Static).update(self._ngram_title())
+            return
         layout = "'.' start/end" if self.layout_name == "dot" else "<S> and <E>"
         title = Text.assemble(
             (VIEWS[self.view], "bold"),
@@ -180,6 +236,21 @@ class CountsPane(Pane):
         if self.view in NEURAL_VIEWS:
             title.append(f"  ·  epoch {self.session.run.epoch}")
         self.query_one("#counts-title", Static).update(title)
+
+    def _ngram_title(self) -> Text:
+        order = self._shown_order
+        counts = self._source.counts(order)
+        title = Text(VIEWS[self.view], style="bold")
+        if order == 1:
+            title.append(f"  ·  one row: no context, {counts.size} tokens")
+        else:
+            earlier = " ".join(readout_label(token) for token in self.prefix)
+            # The header names the slice: the fixed earlier tokens, the row (_), the column.
+            title.append("  ·  slice ")
+            title.append(f"{earlier} · _ → next", style="bold")
+            title.append(f": {self._contexts:,} contexts")
+        title.append(f"  ·  {counts.total:,} {ORDER_NAMES[order]}s")
+        return title
 
     def _show_legend(self, scale: Scale) -> None:
         legend = Text("scale", style="bold")
@@ -191,7 +262,7 @@ class CountsPane(Pane):
             legend.append(f" ≥ {edge:.4g}\n" if i else f" > {edge:.4g}\n")
         # Empty cells are left as background: the legend shows that as an outlined gap.
         legend.append("[]", Style(dim=True))
-        legend.append(" never seen" if self.view in ("counts", "probs", "log_probs") else " —")
+        legend.append(" never seen" if self.view in COUNT_VIEWS else " —")
         self.query_one("#legend", Static).update(legend)
 
     def _show_cell(self) -> None:
@@ -201,13 +272,15 @@ class CountsPane(Pane):
         row, col = heatmap.row, heatmap.col
         assert heatmap.data is not None
         labels = heatmap.data.labels
-        first, second = readout_label(labels[row]), readout_label(labels[col])
-        text = Text.assemble(("bigram ", "bold"), (f"{first}{second}", "bold reverse"), "\n")
-        text.append(f"'{second}' after '{first}'\n", style="dim")
+        context, second = self._cell_context(row), readout_label(labels[col])
+        name = ORDER_NAMES[self._shown_order] if self.view in COUNT_VIEWS else "bigram"
+        text = Text.assemble((f"{name} ", "bold"), (context + second, "bold reverse"), "\n")
+        after = f"'{second}' after '{context}'" if context else f"'{second}', no context"
+        text.append(after + "\n", style="dim")
         count = self._counts[row][col]
         row_total = self._row_totals[row]
         text.append(f"count   {count:,}\n")
-        text.append(f"row sum {row_total:,}\n")
+        text.append(f"{'row sum' if context else 'total':7} {row_total:,}\n")
         if row_total:
             p = count / row_total
             text.append(f"P       {p:.6f}\n")
@@ -216,7 +289,7 @@ class CountsPane(Pane):
             smoothed = (count + 1) / (row_total + n_cols)
             text.append(f"P k=1   {smoothed:.6f}\n")
         else:
-            text.append("nothing follows this token\n", style="dim")
+            text.append("context never seen\n" if context else "", style="dim")
         if self.view in NEURAL_VIEWS:
             value = self._values[row][col]
             text.append(f"{'exp(W)' if self.view == 'neural' else 'ΔP':7} {value:.6g}\n")
@@ -225,17 +298,112 @@ class CountsPane(Pane):
         text.append("\n" * max(0, lines))
         self.query_one("#cell-info", Static).update(text, layout=False)
 
+    def _cell_context(self, row: int) -> str:
+        """The context of the grid's row `row`, as the read-out names it ('' at order 1)."""
+        assert self.query_one(Heatmap).data is not None
+        if self._shown_order == 1:
+            return ""
+        last = self.query_one(Heatmap).data.rows[row]  # type: ignore[union-attr]
+        return "".join(readout_label(token) for token in (*self.prefix, last))
+
     def _show_top(self) -> None:
         top = Text("most common\n", style="bold")
-        for first, second, count in self.session.counts.most_common(20, self.layout_name):
-            pair = fit_cells(grid_label(first) + grid_label(second), 6, "right")  # cells, not len
-            top.append(f"{pair} {count:>6,}\n")
+        if self._shown_order == 2:
+            for first, second, count in self.session.counts.most_common(20, self.layout_name):
+                pair = fit_cells(grid_label(first) + grid_label(second), 6, "right")  # cells
+                top.append(f"{pair} {count:>6,}\n")
+        else:
+            for tokens, count in self._source.counts(self._shown_order).most_common(20):
+                ngram = fit_cells("".join(map(grid_label, tokens)), 6, "right")
+                top.append(f"{ngram} {count:>6,}\n")
         self.query_one("#top-bigrams", Static).update(top)
+
+    # The order --------------------------------------------------------------------
+
+    def use_order(self, order: int) -> None:
+        self.order = order
+
+    def watch_order(self, order: int) -> None:
+        if not self.ready:
+            return  # attach draws the order it finds
+        if order == 2 or self._source.counted(order) is not None:
+            self._counted(order)
+        else:
+            self._show_title()  # "counting order n…" until the worker is done
+            self._count_order(order)
+
+    @work(thread=True, group="ngram-counts")
+    def _count_order(self, order: int) -> None:
+        try:
+            self._source.counts(order)
+        except Exception as error:  # a data file gone or changed since loading: say so
+            self.app.call_from_thread(self._count_failed, order, shown_text(str(error)))
+        else:
+            self.app.call_from_thread(self._counted, order)
+
+    def _count_failed(self, order: int, reason: str) -> None:
+        self.notify(f"cannot count order {order}: {reason}", severity="error", timeout=6)
+
+    def _counted(self, order: int) -> None:
+        if order != self.order:
+            return  # the user moved on while this order was counted
+        self._shown_order = order
+        if order != 2:
+            # Neither the net (a bigram) nor the <S>/<E> layout exists at other orders.
+            if self.view not in COUNT_VIEWS:
+                self.set_reactive(CountsPane.view, "counts")
+            self.set_reactive(CountsPane.layout_name, "dot")
+        prefix = (".",) * (order - 2)  # the start of every word: always observed
+        self.set_reactive(CountsPane.prefix, prefix)
+        self.redraw()
+        self._auto_zoom()
+        self.refresh_bindings()  # the slice keys show at n ≥ 3 only
+
+    @property
+    def _contexts(self) -> int:
+        return sum(1 for total in self._row_totals if total)
+
+    def action_prefix(self, step: int) -> None:
+        prefixes = self._source.prefixes(self._shown_order)
+        import bisect
+
+        at = bisect.bisect_left(prefixes, self.prefix)
+        if at < len(prefixes) and prefixes[at] == self.prefix:
+            at += step
+        elif step < 0:
+            at -= 1
+        self.prefix = prefixes[at % len(prefixes)]
+
+    def watch_prefix(self) -> None:
+        self.redraw()
+
+    def action_enabled(self, action: str) -> bool | None:
+        if action == "prefix":
+            # Hidden at orders 1 and 2 (False): there is one table, nothing to step through.
+            return self._shown_order >= 3
+        if action == "toggle_layout":
+            return self._shown_order == 2  # <S>/<E> is the bigram's layout
+        return True
+
+    # Copy -------------------------------------------------------------------------
+
+    def copy_text(self) -> tuple[str, str] | None:
+        if not self.ready or self.query_one(Heatmap).data is None:
+            return None
+        heatmap = self.query_one(Heatmap)
+        row, col = heatmap.row, heatmap.col
+        assert heatmap.data is not None
+        ngram = self._cell_context(row) + readout_label(heatmap.data.labels[col])
+        count, total = self._counts[row][col], self._row_totals[row]
+        p = f"{count / total:.6f}" if total else "no distribution"
+        name = ORDER_NAMES[self._shown_order] if self.view in COUNT_VIEWS else "bigram"
+        text = f"{name}\tcount\tP\n{ngram}\t{count}\t{p}\n"
+        return f"the cell {ngram}", text
 
     # Actions -----------------------------------------------------------------------
 
     def action_cycle_view(self) -> None:
-        names = list(VIEWS)
+        names = list(VIEWS) if self._shown_order == 2 else list(COUNT_VIEWS)
         view = names[(names.index(self.view) + 1) % len(names)]
         if view in NEURAL_VIEWS and self.layout_name != "dot":
             # Without its watcher: the grid is redrawn once, for the new view.

@@ -61,10 +61,15 @@ def fit_cells(text: str, width: int, align: str = "center") -> str:
 
 @dataclass(frozen=True)
 class HeatmapData:
-    labels: tuple[str, ...]
+    labels: tuple[str, ...]  # of the columns, and of the rows unless row_labels says otherwise
     bins: list[list[int]]  # -1: nothing here (drawn as background)
     texts: list[list[str]]  # the value of each cell as the labelled layout prints it
     palette: str  # "dark", "light" or "diverging"
+    row_labels: tuple[str, ...] | None = None  # for a matrix that is not square (the unigram)
+
+    @property
+    def rows(self) -> tuple[str, ...]:
+        return self.labels if self.row_labels is None else self.row_labels
 
 
 class Heatmap(ScrollView, can_focus=True):
@@ -101,21 +106,28 @@ class Heatmap(ScrollView, can_focus=True):
 
     @property
     def _n(self) -> int:
+        """How many columns."""
         return len(self.data.labels) if self.data else 0
 
-    def _display_labels(self) -> list[str]:
-        labels = self.data.labels if self.data else ()
+    @property
+    def _n_rows(self) -> int:
+        return len(self.data.rows) if self.data else 0
+
+    def _display_labels(self, rows: bool = False) -> list[str]:
+        labels = (self.data.rows if rows else self.data.labels) if self.data else ()
         return [grid_label(COMPACT_LABELS.get(lab, lab) if self.compact else lab) for lab in labels]
 
     def _cell_width(self, compact: bool) -> int:
         if compact or not self.data:
             return 2
         widest_text = max((cell_len(t) for row in self.data.texts for t in row), default=1)
-        widest_pair = 2 * max(cell_len(grid_label(lab)) for lab in self.data.labels)
+        widest_pair = max(cell_len(grid_label(lab)) for lab in self.data.rows) + max(
+            cell_len(grid_label(lab)) for lab in self.data.labels
+        )
         return max(widest_text, widest_pair) + 1
 
     def _label_width(self, compact: bool) -> int:
-        labels = self.data.labels if self.data else ()
+        labels = self.data.rows if self.data else ()
         shown = [grid_label(COMPACT_LABELS.get(lab, lab) if compact else lab) for lab in labels]
         widest = max((cell_len(lab) for lab in shown), default=1)
         return (2 * widest + 2) if compact and self._rows_per_line == 2 else widest + 1
@@ -123,14 +135,14 @@ class Heatmap(ScrollView, can_focus=True):
     @property
     def _rows_per_line(self) -> int:
         """Compact layout: one matrix row per line if they all fit, else two (half blocks)."""
-        return 1 if self.size.height >= self._n + 1 else 2
+        return 1 if self.size.height >= self._n_rows + 1 else 2
 
     def grid_size(self, compact: bool) -> Size:
         """The size of the whole grid in either layout, header and labels included."""
-        n = self._n
+        rows = self._n_rows
         rows_per_line = self._rows_per_line
-        height = 1 + ((n + rows_per_line - 1) // rows_per_line if compact else 2 * n)
-        return Size(self._label_width(compact) + n * self._cell_width(compact), height)
+        height = 1 + ((rows + rows_per_line - 1) // rows_per_line if compact else 2 * rows)
+        return Size(self._label_width(compact) + self._n * self._cell_width(compact), height)
 
     @property
     def cell_width(self) -> int:
@@ -151,8 +163,8 @@ class Heatmap(ScrollView, can_focus=True):
 
     def set_data(self, data: HeatmapData) -> None:
         self.data = data
-        self.row = min(self.row, self._n - 1)
-        self.col = min(self.col, self._n - 1)
+        self.row = max(0, min(self.row, self._n_rows - 1))
+        self.col = max(0, min(self.col, self._n - 1))
         self._lines.clear()
         self._update_virtual_size()
         self.refresh()
@@ -173,7 +185,7 @@ class Heatmap(ScrollView, can_focus=True):
     def move_cursor(self, row: int, col: int) -> None:
         if not self.data:
             return
-        row = max(0, min(self._n - 1, row))
+        row = max(0, min(self._n_rows - 1, row))
         col = max(0, min(self._n - 1, col))
         touched = {self._cell_lines(self.row), self._cell_lines(row), (0, 1)}
         self.row, self.col = row, col
@@ -199,8 +211,10 @@ class Heatmap(ScrollView, can_focus=True):
         self.move_cursor(self.row + d_row, self.col + d_col)
 
     def action_jump(self, where: int) -> None:
-        end = self._n - 1 if where < 0 else 0
-        self.move_cursor(end, end)
+        if where < 0:
+            self.move_cursor(self._n_rows - 1, self._n - 1)
+        else:
+            self.move_cursor(0, 0)
 
     def on_click(self, event: events.Click) -> None:
         x = event.x + self.scroll_offset.x - self.label_width
@@ -210,7 +224,7 @@ class Heatmap(ScrollView, can_focus=True):
         # In the compact layout a line holds two rows; a click picks the upper one.
         row = self._rows_per_line * y if self.compact else y // 2
         col = x // self.cell_width
-        if row < self._n and col < self._n:
+        if row < self._n_rows and col < self._n:
             self.move_cursor(row, col)
 
     # Drawing -------------------------------------------------------------------------
@@ -250,9 +264,9 @@ class Heatmap(ScrollView, can_focus=True):
 
     def _compact_line(self, upper: int) -> Strip:
         assert self.data is not None
-        labels = self._display_labels()
+        labels = self._display_labels(rows=True)
         lower = upper + 1
-        has_lower = lower < self._n
+        has_lower = lower < self._n_rows
         widest = max(cell_len(lab) for lab in labels)
         segments = [
             Segment(
@@ -272,7 +286,7 @@ class Heatmap(ScrollView, can_focus=True):
         def colour(row: int, col: int) -> Color | None:
             if row == self.row and col == self.col:
                 return xterm(CURSOR_COLOUR)
-            if row >= self._n:
+            if row >= self._n_rows:
                 return background
             b = bins[row][col]
             return background if b < 0 else xterm(colours[b])
@@ -284,7 +298,7 @@ class Heatmap(ScrollView, can_focus=True):
 
     def _full_row_line(self, row: int) -> Strip:
         assert self.data is not None
-        labels = self._display_labels()
+        labels = self._display_labels(rows=True)
         colours = palette(self.data.palette)
         segments = [
             Segment(
@@ -305,10 +319,11 @@ class Heatmap(ScrollView, can_focus=True):
     def _labelled_line(self, row: int, value_line: bool) -> Strip:
         assert self.data is not None
         labels = [grid_label(label) for label in self.data.labels]
+        row_labels = [grid_label(label) for label in self.data.rows]
         width = self.cell_width
         name = self.data.palette
         colours = palette(name)
-        label = labels[row] if not value_line else ""
+        label = row_labels[row] if not value_line else ""
         segments = [
             Segment(
                 fit_cells(label, self.label_width - 1, "right") + " ",
@@ -317,7 +332,7 @@ class Heatmap(ScrollView, can_focus=True):
         ]
         for col in range(self._n):
             b = self.data.bins[row][col]
-            text = self.data.texts[row][col] if value_line else labels[row] + labels[col]
+            text = self.data.texts[row][col] if value_line else row_labels[row] + labels[col]
             if b < 0:
                 style = self.rich_style + Style(dim=True)
             else:

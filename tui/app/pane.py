@@ -84,6 +84,10 @@ class Pane(Vertical):
     def use_smoothing(self, k: float) -> None:
         """The user chose the counts model's k elsewhere (Evaluate's best k); follow it."""
 
+    def copy_text(self) -> tuple[str, str] | None:
+        """What `y` copies from the pane: (what, named in the notice; the text), or None."""
+        return None
+
     def default_focus(self) -> Widget:
         """The widget a user of this pane wants first (never a text field)."""
         return self

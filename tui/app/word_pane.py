@@ -1,4 +1,4 @@
-"""Pane 2: how likely a typed word is, bigram by bigram."""
+"""Pane 2: how likely a typed word is, bigram by bigram (at order n: context by context)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -14,9 +14,14 @@ from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from bigram_tui.core.defaults import DEFAULT_ORDER
+from bigram_tui.core.display import shown_text
+
+from .ngram_view import ORDER_NAMES, source_for
 from .pane import Pane
 
 if TYPE_CHECKING:
+    from bigram_tui.core.ngram_model import NgramWordScore
     from bigram_tui.core.scoring import WordScore
 
 MAX_WORD_LENGTH = 40  # a long paste is cut here, with a message: the table stays readable
@@ -79,6 +84,12 @@ class WordPane(Pane):
     k: var[float] = var(0.0, init=False, always_update=True)
     model_kind: var[str] = var("counts", init=False)
     walkthrough: var[bool] = var(False, init=False)
+    order: var[int] = var(DEFAULT_ORDER, init=False)  # the app's; set through use_order
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # What `y` copies: a header and one row per example, tab-separated; None: nothing.
+        self._copy_rows: list[tuple[str, ...]] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="word-entry"):
@@ -144,16 +155,42 @@ class WordPane(Pane):
     def watch_walkthrough(self) -> None:
         self.rescore()
 
+    def use_order(self, order: int) -> None:
+        self.order = order
+
+    def watch_order(self) -> None:
+        self.rescore()
+
+    @work(thread=True, group="ngram-counts")
+    def _count_order(self, order: int) -> None:
+        try:
+            source_for(self.session).counts(order)
+        except Exception as error:  # a data file gone or changed since loading: say so
+            reason = shown_text(str(error))
+            self.app.call_from_thread(
+                self.notify, f"cannot count order {order}: {reason}", severity="error", timeout=6
+            )
+        else:
+            self.app.call_from_thread(self.rescore)
+
+    def copy_text(self) -> tuple[str, str] | None:
+        if self._copy_rows is None:
+            return None
+        text = "".join("\t".join(row) + "\n" for row in self._copy_rows)
+        return f"the score table ({len(self._copy_rows) - 1} rows)", text
+
     # Drawing -----------------------------------------------------------------------
 
     def _model_caption(self) -> str:
         if self.model_kind == "neural":
             return f"neural net, epoch {self.session.run.epoch}"
-        return f"counts, k = {self.k:g}"
+        caption = f"counts, k = {self.k:g}"
+        return caption if self.order == 2 else f"{caption}, {ORDER_NAMES[self.order]}"
 
     def rescore(self) -> None:
         if not self.ready:
             return  # the first rescore comes with the model, in on_attach
+        self._copy_rows = None
         word = self.word
         model = self.session.model(self.model_kind, self.k)
         self.query_one("#word-settings", Static).update(
@@ -161,6 +198,8 @@ class WordPane(Pane):
         )
         table = self.query_one("#word-table", Static)
         summary = self.query_one("#word-summary", Static)
+        if self.order != 2 and not self._ngram_ready(table, summary):
+            return
         if not word.strip():
             table.update(
                 Text("Type a word to score it: press e (or /), type, then enter.", style="bold")
@@ -172,14 +211,84 @@ class WordPane(Pane):
             table.update(self._unknown_message(word, unknown))
             summary.update("")
             return
+        if self.order != 2:
+            ngram_score = source_for(self.session).score_word(self.order, self.k, word)
+            table.update(self._ngram_table(ngram_score))
+            summary.update(self._ngram_summary(ngram_score))
+            return
         from bigram_tui.core.scoring import score_word
 
         score = score_word(model, word)
+        rows: list[tuple[str, ...]] = [("bigram", "P", "log P")]
+        rows += [(b.first + b.second, f"{b.prob:.6f}", fmt_log(b.log_prob)) for b in score.bigrams]
+        self._copy_rows = rows
         if self.walkthrough:
             table.update(self._walkthrough(model, word))
         else:
             table.update(self._bigram_table(score))
         summary.update(self._summary(score))
+
+    def _ngram_ready(self, table: Static, summary: Static) -> bool:
+        """Whether the order's counts are here; if not, say so and count them (a worker)."""
+        order = self.order
+        if self.model_kind == "neural":
+            table.update(
+                Text(
+                    "The net is a bigram (it trains in the Train pane): press m to score with "
+                    f"the {ORDER_NAMES[order]} counts model, or o to go back to order 2.",
+                    style="bold",
+                )
+            )
+            summary.update("")
+            return False
+        if source_for(self.session).counted(order) is None:
+            table.update(Text(f"counting order {order}…", style="bold"))
+            summary.update("")
+            self._count_order(order)
+            return False
+        return True
+
+    def _ngram_table(self, score: NgramWordScore) -> Text:
+        width = max(7, self.order - 1)  # "context" or the longest context, in characters
+        text = Text(f"{'context':>{width}} → next       P     log P   surprise −log P\n", "bold")
+        rows: list[tuple[str, ...]] = [("context", "next", "P", "log P", "why -inf")]
+        impossible = None
+        for step in score.steps:
+            context, token = printable("".join(step.context)), printable(step.next)
+            text.append(f"{context:>{width}} → {token:<4} {step.prob:8.4f}  ")
+            text.append(f"{fmt_log(step.log_prob):>8}  ")
+            if step.reason is None:
+                text.append_text(surprise_bar(step.log_prob))
+            else:
+                text.append(f"∞ {step.reason}", style="bold red")
+                impossible = impossible or (context, token, step.reason)
+            text.append("\n")
+            row = (context, token, f"{step.prob:.6f}", fmt_log(step.log_prob), step.reason or "")
+            rows.append(row)
+        self._copy_rows = rows
+        if impossible is not None:
+            context, token, reason = impossible
+            text.append(
+                f"\n{token!r} after {context!r}: {reason}. P = 0, so log P = −inf and the whole "
+                "word is impossible. Press + to add fake counts (k).\n",
+                style="bold red",
+            )
+        return text
+
+    def _ngram_summary(self, score: NgramWordScore) -> Text:
+        order, k = self.order, self.k
+        text = Text()
+        text.append(f"log-likelihood  {fmt_log(score.log_likelihood)}\n")
+        text.append(f"NLL             {score.nll:.4f}\n")
+        text.append(f"mean NLL        {score.mean_nll:.4f}", style="bold")
+        text.append(f"   over {len(score.steps)} {ORDER_NAMES[order]}s\n")
+        reference = source_for(self.session).dataset_score(order, k)
+        text.append(
+            f"dataset mean NLL {reference.mean_nll:.6f}  ({ORDER_NAMES[order]} counts model, "
+            f"k = {k:g}, {reference.examples:,} examples)\n",
+            style="dim",
+        )
+        return text
 
     def _unknown_message(self, word: str, positions: list[int]) -> Text:
         marked = Text("  ")

@@ -1,0 +1,177 @@
+"""The Counts pane at every order: a V×V slice per prefix at n ≥ 3, one row at n = 1."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from bigram_tui.core.ngram_counts import NgramCounts
+from bigram_tui.tui.app.app import BigramApp
+from bigram_tui.tui.app.counts_pane import CountsPane
+from bigram_tui.tui.app.footer import KeyFooter
+from bigram_tui.tui.app.heatmap import Heatmap
+from bigram_tui.tui.app.ngram_view import NgramSource
+
+from .helpers import drive_pane, text_of, until, wait_until_loaded
+
+
+@pytest.fixture(scope="module")
+def session(names_path):
+    from bigram_tui.core.session import Session
+
+    return Session.load(names_path, seed=2147483647)
+
+
+@pytest.fixture(scope="module")
+def trigrams(session) -> NgramCounts:
+    return NgramCounts.from_path(session.data_path, 3, vocab=session.vocab)
+
+
+async def at_order(pilot, pane: CountsPane, order: int) -> None:
+    pane.use_order(order)
+    await until(pilot, lambda: pane._shown_order == order)
+    await pilot.pause()
+
+
+def cursor_to(pane: CountsPane, row: str, col: str) -> None:
+    itos = pane.session.vocab.itos
+    pane.query_one(Heatmap).move_cursor(itos.index(row), itos.index(col))
+
+
+def test_trigram_slice_names_its_prefix_and_contexts(session, trigrams):
+    async def scenario(pilot, pane):
+        await at_order(pilot, pane, 3)
+        title = text_of(pane, "#counts-title")
+        assert "slice . · _ → next: 27 contexts" in title
+        assert "228,146 trigrams" in title
+        info = text_of(pane, "#cell-info")  # the cursor stays on row '.', column 'a'
+        assert "trigram ..a" in info and f"count   {trigrams.count('..a'):,}" in info
+        await pilot.press("right_square_bracket")
+        assert pane.prefix == ("a",)
+        expected = trigrams.count_slice(("a",)).contexts
+        assert f"slice a · _ → next: {expected} contexts" in text_of(pane, "#counts-title")
+        cursor_to(pane, "n", "d")
+        info = text_of(pane, "#cell-info")
+        assert "trigram and" in info and "'d' after 'an'" in info
+        assert f"count   {trigrams.count('and'):,}" in info
+        assert f"row sum {trigrams.context_total('an'):,}" in info
+        await pilot.press("left_square_bracket")
+        assert pane.prefix == (".",)
+
+    drive_pane(CountsPane(), session, scenario, size=(120, 40))
+
+
+def test_every_trigram_count_is_reached_by_the_slice_keys(session, trigrams):
+    async def scenario(pilot, pane):
+        await at_order(pilot, pane, 3)
+        seen, total = set(), 0
+        while pane.prefix not in seen:
+            seen.add(pane.prefix)
+            total += sum(pane._row_totals)
+            await pilot.press("right_square_bracket")
+        assert total == trigrams.total == 228_146
+        assert len(seen) == 27  # every first context token starts some trigram
+
+    drive_pane(CountsPane(), session, scenario, size=(120, 40))
+
+
+def test_top_list_follows_the_order(session):
+    async def scenario(pilot, pane):
+        await pilot.press("t")
+        assert "n.  6,763" in text_of(pane, "#top-bigrams")
+        await at_order(pilot, pane, 3)
+        top = text_of(pane, "#top-bigrams").splitlines()
+        assert top[1].split() == ["..a", "4,410"]
+        await at_order(pilot, pane, 5)
+        assert text_of(pane, "#top-bigrams").splitlines()[1].split() == ["....a", "4,410"]
+
+    drive_pane(CountsPane(), session, scenario, size=(120, 40))
+
+
+def test_unigram_is_one_row(session):
+    async def scenario(pilot, pane):
+        await at_order(pilot, pane, 1)
+        heatmap = pane.query_one(Heatmap)
+        assert heatmap.data is not None and len(heatmap.data.bins) == 1
+        assert "one row: no context, 27 tokens" in text_of(pane, "#counts-title")
+        await pilot.press("end")
+        assert (heatmap.row, heatmap.col) == (0, 26)
+        info = text_of(pane, "#cell-info")
+        assert "unigram z" in info and "total   228,146" in info
+        assert f"count   {session.counts.counts[:, 26].sum():,}" in info
+        # No slices to step through at n = 1: the keys are not offered.
+        assert "right_square_bracket" not in pilot.app.screen.active_bindings
+
+    drive_pane(CountsPane(), session, scenario, size=(80, 24))
+
+
+def test_slice_keys_only_at_order_three_and_up(session):
+    async def scenario(pilot, pane):
+        assert "left_square_bracket" not in pilot.app.screen.active_bindings
+        await at_order(pilot, pane, 4)
+        assert "left_square_bracket" in pilot.app.screen.active_bindings
+        assert pane.prefix == (".", ".")
+
+    drive_pane(CountsPane(), session, scenario, size=(80, 24))
+
+
+def test_neural_view_and_layout_give_way_at_other_orders_and_return(session):
+    async def scenario(pilot, pane):
+        before = text_of(pane, "#counts-title")
+        await pilot.press("v", "v", "v")
+        assert pane.view == "neural"
+        await at_order(pilot, pane, 3)
+        assert pane.view == "counts"
+        await pilot.press("s")
+        assert pane.layout_name == "dot"
+        await at_order(pilot, pane, 2)
+        assert text_of(pane, "#counts-title") == before
+        assert "count   4,410" in text_of(pane, "#cell-info")  # '.a' again
+
+    drive_pane(CountsPane(), session, scenario, size=(120, 40))
+
+
+def test_counting_runs_off_the_ui_thread_with_a_note(session, monkeypatch):
+    release = threading.Event()
+    threads = []
+    original = NgramSource.counts
+
+    def slow_counts(self, order):
+        threads.append(threading.current_thread())
+        release.wait(10)
+        return original(self, order)
+
+    monkeypatch.setattr(NgramSource, "counts", slow_counts)
+
+    async def scenario(pilot, pane):
+        pane.use_order(4)
+        await until(pilot, lambda: bool(threads))
+        await pilot.pause()
+        assert text_of(pane, "#counts-title") == "counting order 4…"
+        assert threads[0] is not threading.main_thread()
+        release.set()
+        await until(pilot, lambda: pane._shown_order == 4)
+        assert "4-grams" in text_of(pane, "#counts-title")
+
+    # A fresh session: the shared one may have order 4 cached already.
+    from bigram_tui.core.session import Session
+
+    drive_pane(CountsPane(), Session.load(session.data_path), scenario, size=(120, 40))
+
+
+def test_app_started_at_order_three_shows_the_slice_and_its_keys_at_80x24(names_path):
+    async def main():
+        app = BigramApp(data=str(names_path), order=3)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until_loaded(pilot)
+            pane = app.query_one(CountsPane)
+            await until(pilot, lambda: pane._shown_order == 3)
+            await pilot.pause()
+            assert "228,146 trigrams" in text_of(pane, "#counts-title")
+            footer = str(app.query_one(KeyFooter).render())
+            # The slice key fits beside help; <S>/<E>, the bigram's layout, is not offered.
+            assert "] Slice" in footer and "? Help" in footer and "<S>/<E>" not in footer
+
+    asyncio.run(main())

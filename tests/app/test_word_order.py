@@ -1,0 +1,126 @@
+"""The Word pane at order n: context → next, P, log P and why any step is −inf."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import pytest
+
+from bigram_tui.core.ngram_counts import NgramCounts
+from bigram_tui.core.ngram_model import NgramModel, score_word
+from bigram_tui.tui.app.ngram_view import NgramSource
+from bigram_tui.tui.app.word_pane import WordPane
+
+from .helpers import drive_pane, text_of, until
+
+
+@pytest.fixture(scope="module")
+def session(names_path):
+    from bigram_tui.core.session import Session
+
+    return Session.load(names_path, seed=2147483647)
+
+
+async def at_order(pilot, pane: WordPane, order: int) -> None:
+    pane.use_order(order)
+    await until(pilot, lambda: "counting" not in text_of(pane, "#word-table"))
+    await pilot.pause()
+
+
+def rows_of(pane: WordPane) -> list[list[str]]:
+    """The table's example rows, split on whitespace (the header and notes left out)."""
+    return [line.split() for line in text_of(pane, "#word-table").splitlines() if " → " in line][1:]
+
+
+def test_trigram_rows_show_context_next_and_the_reasons(session):
+    counts = NgramCounts.from_path(session.data_path, 3, vocab=session.vocab)
+    expected = score_word(NgramModel(counts, 0.0), "andrejq").steps
+
+    async def scenario(pilot, pane):
+        await at_order(pilot, pane, 3)
+        rows = rows_of(pane)
+        assert [row[:3] for row in rows[:3]] == [
+            ["..", "→", "a"],
+            [".a", "→", "n"],
+            ["an", "→", "d"],
+        ]
+        assert rows[0][3:5] == [f"{expected[0].prob:.4f}", f"{expected[0].log_prob:.4f}"]
+        table = text_of(pane, "#word-table")
+        assert "ej → q      0.0000      -inf  ∞ next token never seen after this context" in table
+        assert "jq → .      0.0000      -inf  ∞ context never seen" in table
+        summary = text_of(pane, "#word-summary")
+        assert "mean NLL        inf   over 8 trigrams" in summary
+        assert "dataset mean NLL 2.185743" in summary  # the issue's 2.1857
+        assert "trigram" in text_of(pane, "#word-settings")
+
+    drive_pane(WordPane(), session, scenario, size=(80, 24))
+
+
+@pytest.mark.parametrize(
+    ("order", "presses", "dataset"),
+    [(1, [], "2.8227"), (3, ["plus", "plus"], "2.2126"), (4, ["plus", "plus"], "2.0891")],
+)
+def test_dataset_nll_is_the_issues_reference(session, order, presses, dataset):
+    async def scenario(pilot, pane):
+        await at_order(pilot, pane, order)
+        await pilot.press(*presses)
+        summary = text_of(pane, "#word-summary")
+        shown = summary.split("dataset mean NLL ")[1].split()[0]
+        assert f"{float(shown):.4f}" == dataset
+        if presses:  # k = 1 leaves no step impossible
+            assert "-inf" not in text_of(pane, "#word-table")
+            assert math.isfinite(float(summary.split("mean NLL")[1].split()[0]))
+
+    drive_pane(WordPane(), session, scenario, size=(80, 24))
+
+
+def test_back_at_order_two_the_lecture_numbers_return(session):
+    async def scenario(pilot, pane):
+        await at_order(pilot, pane, 3)
+        await at_order(pilot, pane, 2)
+        table = text_of(pane, "#word-table")
+        assert "jq" in table and "-inf" in table and "never occurs in the data" in table
+        assert "context never seen" not in table
+        await pilot.press("plus", "plus")
+        assert "mean NLL        3.4834" in text_of(pane, "#word-summary")
+
+    drive_pane(WordPane(), session, scenario, size=(80, 24))
+
+
+def test_the_bigram_net_at_another_order_says_what_to_do(session):
+    async def scenario(pilot, pane):
+        await pilot.press("m")
+        await at_order(pilot, pane, 3)
+        table = text_of(pane, "#word-table")
+        assert "The net is a bigram" in table and "press m" in table
+        await pilot.press("m")
+        assert "ej → q" in text_of(pane, "#word-table")
+
+    drive_pane(WordPane(), session, scenario, size=(80, 24))
+
+
+def test_word_counts_off_the_ui_thread_with_a_note(session, monkeypatch):
+    release = threading.Event()
+    threads = []
+    original = NgramSource.counts
+
+    def slow_counts(self, order):
+        threads.append(threading.current_thread())
+        release.wait(10)
+        return original(self, order)
+
+    monkeypatch.setattr(NgramSource, "counts", slow_counts)
+
+    async def scenario(pilot, pane):
+        pane.use_order(5)
+        await until(pilot, lambda: bool(threads))
+        await pilot.pause()
+        assert text_of(pane, "#word-table") == "counting order 5…"
+        assert threads[0] is not threading.main_thread()
+        release.set()
+        await until(pilot, lambda: "rejq → ." in text_of(pane, "#word-table"))
+
+    from bigram_tui.core.session import Session
+
+    drive_pane(WordPane(), Session.load(session.data_path), scenario, size=(80, 24))
