@@ -71,6 +71,13 @@ class TrainingDriver:
             self.run.reset()
             self.stop_reason = None
 
+    def replace(self, run: TrainingRun) -> None:
+        """Train `run` from now on (another order, net or split, or a model loaded from a file)."""
+        self.cancel()
+        with self.lock:
+            self.run = run
+            self.stop_reason = None
+
     def set(self, name: str, value: float) -> None:
         """lr, reg or epochs; takes effect between two epochs, and the run continues."""
         run = self.run
