@@ -334,7 +334,8 @@ class TrainPane(Pane):
 
     def _run_name(self) -> str:
         setup = self._setup
-        where = "" if setup.is_lecture else f"n={setup.order} {setup.kind}: "
+        lecture_net = (setup.order, setup.kind) == (2, NET_KINDS[0])
+        where = "" if lecture_net else f"n={setup.order} {setup.kind}: "
         return where + run_label(self.run)
 
     def copy_text(self) -> tuple[str, str] | None:
