@@ -106,7 +106,7 @@ def test_the_split_plots_train_and_dev_loss(session):
         plot = pane.query_one(LossPlot)
         assert plot.drawn_labels == ("dev: lr 50, λ 0", "train: lr 50, λ 0")
         assert "dev 3.155" in text_of(pane, "#train-status")
-        what, text = pane.copy_text()
+        _, text = pane.copy_text()
         assert text.splitlines()[0] == "epoch,loss,dev_loss"
         await pilot.press("d")  # off again: the lecture's run and numbers
         await settled(pilot, pane)
