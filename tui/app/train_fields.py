@@ -46,17 +46,26 @@ FIELDS = (
 )
 
 
+class FieldInput(Input):
+    """A field whose footer says what its keys do: Input's own enter binding is hidden."""
+
+    BINDINGS = [Binding("enter", "submit", "Apply")]
+
+
 class TrainingFields(Vertical):
     """The fields. A bad value shows its reason and changes nothing; escape and enter
     hand the keys back to the pane."""
 
-    BINDINGS = [Binding("escape", "leave", "Back to the plot", show=False)]
+    BINDINGS = [
+        Binding("tab", "app.focus_next", "Next field"),
+        Binding("escape", "leave", "Back to the plot"),
+    ]
 
     def compose(self) -> ComposeResult:
         for spec in FIELDS:
             with Horizontal(classes="train-field"):
                 yield Label(spec.rule.label, classes="train-field-label")
-                yield Input(
+                yield FieldInput(
                     spec.rule.default_text,
                     id=f"train-{spec.name}",
                     compact=True,

@@ -45,6 +45,10 @@ PLOT_TIME_SHARE = 0.1
 FIRST_EPOCHS_SHOWN = 3  # the lecture prints these: 3.7590, 3.3711, 3.1540
 STATE_MARKS = {PAUSED: "⏸", RUNNING: "▶", FINISHED: "✓", DIVERGED: "✗"}
 ACTIONS_OF_A_RUN = ("toggle_run", "step", "save")  # wait while the next run is being built
+# Epochs per second that `v` cycles through: the default 500 epochs last 20 s at 1×, 2 s at
+# 10×, and a blink at full speed; None is full speed.
+PACES: tuple[float | None, ...] = (None, 25.0, 250.0)
+PACE_NAMES = {None: "max", 25.0: "1×", 250.0: "10×"}
 
 
 class TrainPane(Pane):
@@ -57,6 +61,8 @@ class TrainPane(Pane):
         Binding("n", "step", "Step 1 epoch"),
         Binding("s", "step", "Step 1 epoch", show=False),
         Binding("r", "reset", "Reset W"),
+        Binding("f", "edit_fields", "Fields", tooltip="edit lr, epochs and λ (tab moves on)"),
+        Binding("v", "next_pace", "Speed", tooltip="epochs per second: max, 1× (25/s), 10×"),
         Binding("w", "save", "Save model", show=False, tooltip="write the net to a file"),
         Binding("l", "load", "Load model", show=False, tooltip="read a net saved by bigram-tui"),
         Binding("b", "pin_baseline", "Pin/unpin curve", show=False, tooltip="compare runs"),
@@ -85,6 +91,7 @@ class TrainPane(Pane):
         self._baseline: Curve | None = None
         self._model_path = DEFAULT_MODEL_PATH
         self._load_when_ready: str | None = None
+        self._final: tuple[tuple[int, int], str] | None = None  # ((run id, epoch), its loss)
 
     # ----- layout -----------------------------------------------------------------------
 
@@ -164,6 +171,16 @@ class TrainPane(Pane):
             self._stop(reason)
         elif self.run.epoch >= self.target_epochs:
             self._stop((FINISHED, ""))
+        self._refresh_view()
+
+    def action_edit_fields(self) -> None:
+        self.screen.set_focus(self.query_one("#train-lr"))
+
+    def action_next_pace(self) -> None:
+        pace = PACES[(PACES.index(self.driver.pace) + 1) % len(PACES)]
+        self.driver.pace = pace
+        shown = "full speed" if pace is None else f"{PACE_NAMES[pace]}: {pace:g} epochs/s"
+        self.notify(f"speed {shown}", timeout=2)
         self._refresh_view()
 
     def action_reset(self) -> None:
@@ -403,10 +420,29 @@ class TrainPane(Pane):
         if state == DIVERGED:
             self.notify(message, title="Training diverged", severity="error", timeout=8)
         elif state == FINISHED:
+            epoch = self.run.epoch
             loss = self.run.losses[-1] if self.run.losses else math.nan
-            self.notify(f"Finished {self.run.epoch:,} epochs: loss {loss:.6f}", timeout=3)
+            self.notify(
+                f"Finished {epoch:,} epochs: loss at epoch {epoch - 1:,} {loss:.6f}; "
+                f"loss of the final weights {self._final_loss()}",
+                timeout=3,
+            )
+
+    def _final_loss(self) -> str:
+        """The loss of the weights the last epoch left, as the CLI reports it; kept per epoch."""
+        key = (id(self.run), self.run.epoch)
+        if self._final is None or self._final[0] != key:
+            try:
+                with self.driver.lock:  # no epoch may land while it is computed
+                    shown = f"{self.run.final_loss():.6f}"
+            except BigramTuiError:  # diverged: one huge last step
+                shown = "not finite"
+            self._final = (key, shown)
+        return self._final[1]
 
     def _on_tick(self) -> None:
+        if self.state != RUNNING:
+            return  # a tick after the run ended would report 0 epochs/s
         now, epoch = time.perf_counter(), self.run.epoch
         then, before = self._rate_mark
         if now > then and epoch >= before:
@@ -487,11 +523,23 @@ class TrainPane(Pane):
         losses = run.losses
         if self._preparing:
             return f"counting for the {self._setup.describe()}…"
-        loss = f"{losses[-1]:.6f}" if losses else "—"
+        # "epoch N" counts the epochs run; the loss shown is of the weights epoch N−1 started
+        # from (the table's last row), as the CLI's "loss at epoch N−1" says.
+        at = f" at epoch {run.epoch - 1:,}" if losses else ""
+        loss = f"{losses[-1]:.6f}{at}" if losses else "—"
         dev = dev_losses(run)
         dev_part = f"  dev {dev[-1]:.6f}" if dev else ""
-        rate = f"{self._rate:,.0f}" if self._rate is not None else "—"
-        line = f"epoch {run.epoch:,}/{self.target_epochs:,}  loss {loss}{dev_part}  {rate} epochs/s"
+        # A rate only while running: a paused or finished run has none ("—"), never "0".
+        running = self.state == RUNNING and self._rate is not None
+        rate = f"{self._rate:,.0f}" if running and self._rate is not None else "—"
+        pace = self.driver.pace
+        limit = f" (≤{pace:g})" if pace is not None else ""
+        line = (
+            f"epoch {run.epoch:,}/{self.target_epochs:,}  loss {loss}{dev_part}  "
+            f"{rate} epochs/s{limit}"
+        )
+        if self.state == FINISHED and losses:
+            line += f"  final weights {self._final_loss()}"
         if self._setup.is_lecture:
             return line
         weights = self._weights.get(self._setup.kind)
