@@ -58,7 +58,7 @@ class TrainPane(Pane):
     STYLESHEET = "train.tcss"
     BINDINGS = [
         Binding("space", "toggle_run", "Start/pause"),
-        Binding("n", "step", "Step 1 epoch"),
+        Binding("n", "step", "Step", tooltip="train one epoch"),
         Binding("s", "step", "Step 1 epoch", show=False),
         Binding("r", "reset", "Reset W"),
         Binding("f", "edit_fields", "Fields", tooltip="edit lr, epochs and λ (tab moves on)"),
