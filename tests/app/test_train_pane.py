@@ -157,3 +157,86 @@ def test_epochs_field_rejects_out_of_range(session):
         assert session.run.reg == 0.0
 
     drive(session, scenario)
+
+
+# ----- issue 10: what the status says, the field keys, and the speed ------------------------
+
+
+def test_the_status_says_which_epoch_the_loss_is_of(session):
+    async def scenario(pilot, pane):
+        await pilot.press("n", "n", "n")
+        # Three epochs run; the loss shown is of the weights epoch 2 started from.
+        assert "loss 3.154043 at epoch 2" in text_of(pane, "#train-status")
+        pane.query_one("#train-epochs", Input).value = "20"
+        await pilot.pause()
+        await pilot.press("space")
+        await until(pilot, lambda: pane.state == FINISHED)
+        await pilot.pause()
+        status = text_of(pane, "#train-status")
+        assert "at epoch 19" in status
+        assert f"final weights {session.run.final_loss():.6f}" in status
+        notes = [n.message for n in pane.app._notifications]
+        assert any("loss at epoch 19" in n and "loss of the final weights" in n for n in notes)
+
+    drive(session, scenario)
+
+
+def test_a_run_that_ended_shows_no_rate_not_zero(session):
+    async def scenario(pilot, pane):
+        pane.query_one("#train-epochs", Input).value = "20"
+        await pilot.pause()
+        await pilot.press("space")
+        await until(pilot, lambda: pane.state == FINISHED)
+        pane._on_tick()  # a tick that lands after the run ended
+        status = text_of(pane, "#train-status")
+        assert "— epochs/s" in status and " 0 epochs/s" not in status
+
+    drive(session, scenario)
+
+
+def shown_keys(app) -> dict[str, str]:
+    return {
+        key: active.binding.description
+        for key, active in app.screen.active_bindings.items()
+        if active.binding.show
+    }
+
+
+def test_the_footer_shows_a_key_for_the_fields_and_their_keys_in_them(session):
+    async def scenario(pilot, pane):
+        assert shown_keys(pane.app)["f"] == "Fields"
+        await pilot.press("f")
+        assert pane.app.focused is pane.query_one("#train-lr", Input)
+        keys = shown_keys(pane.app)
+        assert keys["enter"] == "Apply"
+        assert keys["escape"] == "Back to the plot"
+        assert keys["tab"] == "Next field"
+        await pilot.press("tab")
+        assert pane.app.focused is pane.query_one("#train-epochs", Input)
+        await pilot.press("escape")
+        assert pane.app.focused is pane.query_one("#train-plot")
+
+    drive(session, scenario)
+
+
+def test_v_paces_training_so_it_can_be_watched(session):
+    import asyncio
+    import time
+
+    async def scenario(pilot, pane):
+        pane.query_one("#train-epochs", Input).value = "1000000"
+        await pilot.pause()
+        await pilot.press("v")  # max → 1×: 25 epochs/s
+        assert pane.driver.pace == 25.0
+        assert "(≤25)" in text_of(pane, "#train-status")
+        started = time.perf_counter()
+        await pilot.press("space")
+        await asyncio.sleep(0.6)
+        pane.pause()
+        elapsed = time.perf_counter() - started
+        # Never faster than the pace (full speed runs thousands of epochs a second).
+        assert 1 <= session.run.epoch <= 25 * elapsed + 2
+        await pilot.press("v", "v")  # 10×, then back to full speed
+        assert pane.driver.pace is None
+
+    drive(session, scenario)

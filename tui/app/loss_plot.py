@@ -1,4 +1,5 @@
-"""The training loss per epoch, with the counts model's NLL drawn as the floor it approaches.
+"""The training loss per epoch, with the counts model's NLL drawn as the floor it approaches,
+and other curves over it: the dev loss, and a pinned run to compare with.
 
 plotext rebuilds the whole figure on every render, on the UI thread, so this widget only
 re-renders when `show` hands it new epochs, and plots a thinned series (about two points
@@ -10,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from textual.color import Color
@@ -30,6 +32,21 @@ def thin_indices(count: int, points: int) -> list[int]:
     return indices
 
 
+@dataclass(frozen=True)
+class Curve:
+    """A further series: its legend label, its loss per epoch, and its theme colour."""
+
+    label: str
+    losses: Sequence[float]
+    colour: str  # a theme variable, e.g. "secondary"
+    fallback: str = "magenta"  # a plotext colour name when the theme has no such variable
+
+    @property
+    def shown(self) -> tuple:
+        losses = self.losses
+        return (self.label, len(losses), losses[-1] if losses else None, self.colour)
+
+
 class LossPlot(PlotextPlot):
     """A focusable plot of per-epoch loss: focus here means the pane's keys are live."""
 
@@ -40,14 +57,28 @@ class LossPlot(PlotextPlot):
         self._losses: Sequence[float] = ()
         self._floor: float | None = None
         self._target_epochs = 0
+        self._label = ""  # the main curve's legend label; none, no legend
+        self._extra: tuple[Curve, ...] = ()
+        self.drawn_labels: tuple[str, ...] = ()  # the legend of the last figure, in order
         self.render_seconds = 0.0  # how long the last render took, for callers to pace redraws
         self._rendered: tuple[tuple, object] | None = None  # (what it showed, the renderable)
         self._stale = False  # new epochs arrived while hidden
         self._strips: tuple[object, tuple, Any] | None = None  # (figure, view, render cache)
 
-    def show(self, losses: Sequence[float], floor: float | None, target_epochs: int) -> None:
-        """Plot `losses` (index = epoch) against the `floor` line; re-renders once."""
+    def show(
+        self,
+        losses: Sequence[float],
+        floor: float | None,
+        target_epochs: int,
+        *,
+        label: str = "",
+        extra: Sequence[Curve] = (),
+    ) -> None:
+        """Plot `losses` (index = epoch) against the `floor` line, over the `extra` curves;
+        re-renders once. With labels, the figure has a legend."""
         self._losses = losses
+        self._label = label
+        self._extra = tuple(extra)
         self._floor = floor
         self._target_epochs = target_epochs
         # Hidden, keep the last figure: a pane switch paints it at once, the new one a frame later.
@@ -73,6 +104,8 @@ class LossPlot(PlotextPlot):
             len(losses),
             losses[-1] if losses else None,
             self._floor,
+            self._label,
+            tuple(curve.shown for curve in self._extra),
             self._target_epochs,
             self.size,
             self.app.theme,
@@ -114,15 +147,18 @@ class LossPlot(PlotextPlot):
         indices = thin_indices(count, 2 * width)
         xs = indices
         ys = [losses[i] for i in indices]
+        others = [(curve, thin_indices(len(curve.losses), 2 * width)) for curve in self._extra]
         floor = self._floor
-        last_epoch = max(count - 1, 1)
+        longest = max([count, *(len(curve.losses) for curve in self._extra)])
+        last_epoch = max(longest - 1, 1)
         if self._target_epochs <= _FIXED_AXIS_MAX_EPOCHS:
             last_epoch = max(last_epoch, self._target_epochs)
         plt.xlim(0, last_epoch)
         ticks = sorted({float(round(last_epoch * i / 4)) for i in range(5)})
         plt.xticks(ticks, [f"{int(tick):,}" for tick in ticks])
 
-        finite = [y for y in ys if math.isfinite(y)]
+        every_y = [*ys, *(curve.losses[i] for curve, shown in others for i in shown)]
+        finite = [y for y in every_y if math.isfinite(y)]
         top = max(finite) if finite else (floor + 1.5 if floor is not None else 4.0)
         bottom = min(finite) if finite else top - 1.5
         if floor is not None:
@@ -150,5 +186,25 @@ class LossPlot(PlotextPlot):
                 color=self._rgb("success", "green"),
                 alignment="left",
             )
+        labels = []
+        for curve, shown in others:
+            if shown:
+                plt.plot(
+                    shown,
+                    [curve.losses[i] for i in shown],
+                    color=self._rgb(curve.colour, curve.fallback),
+                    marker="braille",
+                    label=curve.label or None,
+                )
+                labels.append(curve.label)
         if xs:
-            plt.plot(xs, ys, color=self._rgb("primary", "blue"), marker="braille")
+            # Drawn last, so the run being trained stays on top where curves cross.
+            plt.plot(
+                xs,
+                ys,
+                color=self._rgb("primary", "blue"),
+                marker="braille",
+                label=self._label or None,
+            )
+            labels.append(self._label)
+        self.drawn_labels = tuple(label for label in labels if label)

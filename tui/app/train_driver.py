@@ -43,6 +43,7 @@ class TrainingDriver:
         self.worker: Worker[None] | None = None
         # Written by the worker, read by the UI: why the last run stopped on its own.
         self.stop_reason: Stop | None = None
+        self.pace: float | None = None  # at most this many epochs per second; None: no limit
 
     # ----- on the UI thread -------------------------------------------------------------
 
@@ -69,6 +70,13 @@ class TrainingDriver:
         self.cancel()
         with self.lock:
             self.run.reset()
+            self.stop_reason = None
+
+    def replace(self, run: TrainingRun) -> None:
+        """Train `run` from now on (another order, net or split, or a model loaded from a file)."""
+        self.cancel()
+        with self.lock:
+            self.run = run
             self.stop_reason = None
 
     def set(self, name: str, value: float) -> None:
@@ -118,7 +126,16 @@ class TrainingDriver:
     def _train_loop(self, worker: Worker[None]) -> None:
         run = self.run
         since_yield = 0
+        due = time.perf_counter()  # when the next epoch may run, with a pace set
         while True:
+            pace = self.pace  # read every epoch: the user may change it mid-run
+            if pace is not None:
+                wait = due - time.perf_counter()
+                if wait > 0 and not worker.is_cancelled:
+                    time.sleep(min(wait, 0.05))  # short: a cancel or a new pace is seen soon
+                    continue
+                # From now, not from when it was due: a late epoch brings no burst after it.
+                due = max(due, time.perf_counter()) + 1 / pace
             with self.lock:
                 if worker.is_cancelled:
                     return

@@ -1,4 +1,5 @@
-"""The Train tab's hyperparameter fields: each checks its text and reports a good value."""
+"""The Train tab's fields: the hyperparameters, each checking its text and reporting a good
+value, and the path a model is saved to or loaded from."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from bigram_tui.core.params import (
@@ -24,7 +26,9 @@ from bigram_tui.core.params import (
 )
 
 from .messages import TrainingSettingChanged
-from .pane import Pane
+from .pane import STYLES, Pane
+
+DEFAULT_MODEL_PATH = "model.pt"  # in the current directory, as the CLI's --save examples
 
 
 @dataclass(frozen=True)
@@ -42,23 +46,37 @@ FIELDS = (
 )
 
 
+class FieldInput(Input):
+    """A field whose footer says what its keys do: Input's own enter binding is hidden."""
+
+    BINDINGS = [Binding("enter", "submit", "Apply")]
+
+
 class TrainingFields(Vertical):
     """The fields. A bad value shows its reason and changes nothing; escape and enter
     hand the keys back to the pane."""
 
-    BINDINGS = [Binding("escape", "leave", "Back to the plot", show=False)]
+    BINDINGS = [
+        Binding("tab", "app.focus_next", "Next field"),
+        Binding("escape", "leave", "Back to the plot"),
+    ]
 
     def compose(self) -> ComposeResult:
         for spec in FIELDS:
             with Horizontal(classes="train-field"):
                 yield Label(spec.rule.label, classes="train-field-label")
-                yield Input(
+                yield FieldInput(
                     spec.rule.default_text,
                     id=f"train-{spec.name}",
                     compact=True,
                     select_on_focus=True,
                 )
             yield Static(spec.hint, id=f"train-{spec.name}-reason", classes="hint")
+
+    def show_values(self, lr: float, reg: float) -> None:
+        """Set the lr and λ fields (a model was loaded); each reports its value as typing would."""
+        self.query_one("#train-lr", Input).value = f"{lr:g}"
+        self.query_one("#train-reg", Input).value = f"{reg:g}"
 
     def action_leave(self) -> None:
         for pane in self.ancestors:
@@ -83,3 +101,29 @@ class TrainingFields(Vertical):
     @on(Input.Submitted)
     def _field_submitted(self) -> None:
         self.action_leave()
+
+
+class ModelPathScreen(ModalScreen[str | None]):
+    """Asks for a model file's path; dismissed with the text, or None on escape."""
+
+    DEFAULT_CSS = (STYLES / "train.tcss").read_text(encoding="utf-8")
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, verb: str, path: str = DEFAULT_MODEL_PATH) -> None:
+        super().__init__()
+        self.verb = verb  # "Save" or "Load"
+        self.path = path
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="model-path-box"):
+            yield Label(f"{self.verb} the model: file path", id="model-path-title")
+            yield Input(self.path, id="model-path", select_on_focus=False)
+            yield Static("enter to confirm · escape to cancel", classes="hint")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,7 +1,9 @@
 """The Train tab: gradient descent on W, one epoch at a time, with its loss drawn as it falls.
 
 The epochs run on the TrainingDriver's thread worker; a 4 Hz timer on the UI thread reads
-`run.losses` and redraws.
+`run.losses` and redraws. The net follows the app's order; `t` picks the table or linear net
+and `d` trains on the split's train part, plotting the dev loss too (train_models builds
+them). `w` and `l` save and load the lecture's net; `b` pins a curve to compare runs with.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from textual.widgets import Label, Static
 from textual.worker import Worker, WorkerState
 
 from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_REG
+from bigram_tui.core.errors import BigramTuiError
 
-from .loss_plot import LossPlot
+from .loss_plot import Curve, LossPlot
 from .messages import TrainingSettingChanged
 from .pane import Pane
 from .train_driver import DIVERGED, FINISHED, PAUSED, RUNNING, Stop, TrainingDriver
-from .train_fields import TrainingFields
+from .train_fields import DEFAULT_MODEL_PATH, ModelPathScreen, TrainingFields
+from .train_models import LINEAR, NET_KINDS, RunSetup, TrainModels, dev_losses, run_label
 
 if TYPE_CHECKING:
     from bigram_tui.core.neural import TrainingRun
@@ -40,6 +44,11 @@ REDRAW_SECONDS = 1 / 3  # 4 Hz wrote 30–35 KiB/s at 120×40 (bench); the goal 
 PLOT_TIME_SHARE = 0.1
 FIRST_EPOCHS_SHOWN = 3  # the lecture prints these: 3.7590, 3.3711, 3.1540
 STATE_MARKS = {PAUSED: "⏸", RUNNING: "▶", FINISHED: "✓", DIVERGED: "✗"}
+ACTIONS_OF_A_RUN = ("toggle_run", "step", "save")  # wait while the next run is being built
+# Epochs per second that `v` cycles through: the default 500 epochs last 20 s at 1×, 2 s at
+# 10×, and a blink at full speed; None is full speed.
+PACES: tuple[float | None, ...] = (None, 25.0, 250.0)
+PACE_NAMES = {None: "max", 25.0: "1×", 250.0: "10×"}
 
 
 class TrainPane(Pane):
@@ -49,9 +58,16 @@ class TrainPane(Pane):
     STYLESHEET = "train.tcss"
     BINDINGS = [
         Binding("space", "toggle_run", "Start/pause"),
-        Binding("n", "step", "Step 1 epoch"),
+        Binding("n", "step", "Step", tooltip="train one epoch"),
         Binding("s", "step", "Step 1 epoch", show=False),
         Binding("r", "reset", "Reset W"),
+        Binding("f", "edit_fields", "Fields", tooltip="edit lr, epochs and λ (tab moves on)"),
+        Binding("v", "next_pace", "Speed", tooltip="epochs per second: max, 1× (25/s), 10×"),
+        Binding("w", "save", "Save model", show=False, tooltip="write the net to a file"),
+        Binding("l", "load", "Load model", show=False, tooltip="read a net saved by bigram-tui"),
+        Binding("b", "pin_baseline", "Pin/unpin curve", show=False, tooltip="compare runs"),
+        Binding("t", "next_net", "Table/linear net", show=False, tooltip="which net of order n"),
+        Binding("d", "toggle_split", "Split on/off", show=False, tooltip="train 80%, plot dev"),
     ]
 
     state: var[str] = var(PAUSED, init=False)
@@ -66,6 +82,16 @@ class TrainPane(Pane):
         self._rate_mark: tuple[float, int] = (0.0, 0)
         self._rate: float | None = None
         self._ticker: Timer | None = None
+        self._run: TrainingRun | None = None
+        self._models: TrainModels | None = None
+        self._setup = RunSetup()
+        self._setup_generation = 0  # a run built for an older setup is dropped
+        self._preparing = False
+        self._weights: dict[str, int] = {}  # how many weights each net of the order has
+        self._baseline: Curve | None = None
+        self._model_path = DEFAULT_MODEL_PATH
+        self._load_when_ready: str | None = None
+        self._final: tuple[tuple[int, int], str] | None = None  # ((run id, epoch), its loss)
 
     # ----- layout -----------------------------------------------------------------------
 
@@ -82,7 +108,18 @@ class TrainPane(Pane):
 
     @property
     def run(self) -> TrainingRun:
-        return self.session.run
+        assert self._run is not None, "TrainPane used before attach()"
+        return self._run
+
+    @property
+    def models(self) -> TrainModels:
+        assert self._models is not None, "TrainPane used before attach()"
+        return self._models
+
+    @property
+    def setup(self) -> RunSetup:
+        """What is trained: the order, the net, and whether on the split."""
+        return self._setup
 
     @property
     def driver(self) -> TrainingDriver:
@@ -90,11 +127,20 @@ class TrainPane(Pane):
         return self._driver
 
     def on_attach(self) -> None:
-        self._floor = self.session.dataset_score(0).mean_nll
+        self._models = TrainModels(self.session)
+        self._run = self.session.run
+        self._floor = self.models.floor(RunSetup())
+        size = self.session.vocab.size
+        self._weights = {kind: size * size for kind in NET_KINDS}  # the same net at order 2
         self.run.lr, self.run.reg = DEFAULT_LR, DEFAULT_REG
         self._driver = TrainingDriver(self, self.run, self.target_epochs)
         self._ticker = self.set_interval(REDRAW_SECONDS, self._on_tick, pause=True)
+        if not self._setup.is_lecture:  # the app's order arrived before the model
+            self._build(self._setup)
         self._refresh_view(force=True)
+        if self._load_when_ready is not None:
+            path, self._load_when_ready = self._load_when_ready, None
+            self.load_from(path)
 
     def default_focus(self) -> Widget:
         return self.query_one(LossPlot)
@@ -102,6 +148,8 @@ class TrainPane(Pane):
     def action_enabled(self, action: str) -> bool | None:
         # A diverged run only resets: its keys dim, and the message line says why.
         if self.state == DIVERGED and action in ("toggle_run", "step"):
+            return None
+        if self._preparing and action in ACTIONS_OF_A_RUN:
             return None
         return True
 
@@ -125,6 +173,16 @@ class TrainPane(Pane):
             self._stop((FINISHED, ""))
         self._refresh_view()
 
+    def action_edit_fields(self) -> None:
+        self.screen.set_focus(self.query_one("#train-lr"))
+
+    def action_next_pace(self) -> None:
+        pace = PACES[(PACES.index(self.driver.pace) + 1) % len(PACES)]
+        self.driver.pace = pace
+        shown = "full speed" if pace is None else f"{PACE_NAMES[pace]}: {pace:g} epochs/s"
+        self.notify(f"speed {shown}", timeout=2)
+        self._refresh_view()
+
     def action_reset(self) -> None:
         self.driver.reset()
         self._pause_ticker()
@@ -132,6 +190,182 @@ class TrainPane(Pane):
         self.state = PAUSED
         self._refresh_view(force=True)
         self.notify(f"W re-initialised from seed {self.run.seed}", timeout=2)
+
+    # ----- what is trained: order, net, split -------------------------------------------
+
+    def use_order(self, order: int) -> None:
+        self._change_setup(RunSetup(order, self._setup.kind, self._setup.split))
+
+    def action_next_net(self) -> None:
+        kinds = NET_KINDS if self._setup.order >= 2 else NET_KINDS[:1]
+        kind = kinds[(kinds.index(self._setup.kind) + 1) % len(kinds)] if len(kinds) > 1 else None
+        if kind is None:
+            self.notify(
+                "the linear net needs a context: order 1 has only the table net; press o",
+                timeout=4,
+            )
+            return
+        self._change_setup(RunSetup(self._setup.order, kind, self._setup.split))
+
+    def action_toggle_split(self) -> None:
+        self._change_setup(RunSetup(self._setup.order, self._setup.kind, not self._setup.split))
+
+    def _change_setup(self, setup: RunSetup) -> None:
+        if setup.order < 2 and setup.kind == LINEAR:
+            setup = RunSetup(setup.order, NET_KINDS[0], setup.split)  # no context to be linear in
+        if setup == self._setup:
+            return
+        self._setup = setup
+        if self._driver is None:
+            return  # on_attach builds it
+        self.pause()
+        self._build(setup)
+
+    def _build(self, setup: RunSetup) -> None:
+        """Counts and a fresh run for `setup`, built on a thread: counting order 5 takes a while."""
+        self._setup_generation += 1
+        generation = self._setup_generation
+        lr, reg = self.run.lr, self.run.reg
+        self._set_preparing(True)
+        self._refresh_view(force=True)
+
+        def build() -> None:
+            try:
+                run = self.models.build(setup, lr, reg)
+                floor = self.models.floor(setup)
+                weights = self.models.weight_counts(setup)
+            except (BigramTuiError, ValueError) as error:
+                self.app.call_from_thread(self._build_failed, generation, str(error))
+                return
+            self.app.call_from_thread(self._install, generation, run, floor, weights)
+
+        self.run_worker(build, thread=True, exclusive=True, group="train-setup")
+
+    def _install(
+        self, generation: int, run: TrainingRun, floor: float, weights: dict[str, int]
+    ) -> None:
+        if generation != self._setup_generation:
+            return  # the user moved on to another setup meanwhile
+        lr, reg = self.run.lr, self.run.reg
+        self._run = run
+        self.driver.replace(run)
+        self.driver.set("lr", lr)
+        self.driver.set("reg", reg)
+        self._floor, self._weights = floor, weights
+        self._rate = None
+        self._set_preparing(False)
+        self.state = FINISHED if run.epoch >= self.target_epochs else PAUSED
+        self._refresh_view(force=True)
+
+    def _build_failed(self, generation: int, reason: str) -> None:
+        if generation != self._setup_generation:
+            return
+        self._set_preparing(False)
+        self.notify(reason, title="Cannot build this net", severity="error", timeout=6)
+        self._refresh_view(force=True)
+
+    def _set_preparing(self, preparing: bool) -> None:
+        if preparing != self._preparing:
+            self._preparing = preparing
+            self.refresh_bindings()
+
+    # ----- model files --------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if not self._setup.is_lecture:
+            self.notify(
+                f"only the lecture's net (order 2, table, all words) is saved; "
+                f"this is the {self._setup.describe()}",
+                severity="warning",
+                timeout=5,
+            )
+            return
+        self.pause()
+        self.app.push_screen(ModelPathScreen("Save", self._model_path), self.save_to)
+
+    def save_to(self, path: str | None) -> None:
+        """Save the session's run to `path` (None: the prompt was cancelled)."""
+        if path is None:
+            return
+        try:
+            self.models.check_save_path(path)
+            written = self.models.save(path)
+        except BigramTuiError as error:  # a refused path or a diverged run: the core's line
+            self.notify(str(error), title="Model not saved", severity="error", timeout=8)
+            return
+        self._model_path = path
+        self.notify(f"saved {self.run.epoch:,} epochs to {written}", timeout=4)
+
+    def action_load(self) -> None:
+        self.pause()
+        self.app.push_screen(ModelPathScreen("Load", self._model_path), self.load_from)
+
+    def load_at_start(self, path: str) -> None:
+        """`bigram-tui --load PATH`: load `path` once the model is ready (now, if it is)."""
+        if self.ready and self._driver is not None:
+            self.load_from(path)
+        else:
+            self._load_when_ready = path
+
+    def load_from(self, path: str | None) -> None:
+        """Make the model file at `path` the session's run; a bad file keeps the current one."""
+        if path is None:
+            return
+        self.pause()
+        try:
+            saved = self.models.restore(path)
+        except BigramTuiError as error:
+            self.notify(str(error), title="Model not loaded", severity="error", timeout=8)
+            return
+        self._model_path = path
+        shown = f"loaded {saved.epoch:,} epochs, lr {saved.lr:g}, λ {saved.reg:g}"
+        if not self._setup.is_lecture:
+            self.notify(
+                f"{shown}: the Word and Sample panes use it; Train shows the "
+                f"{self._setup.describe()} (order 2, table, no split shows it)",
+                timeout=6,
+            )
+            return
+        self._run = self.session.run
+        self.driver.replace(self._run)
+        self.query_one(TrainingFields).show_values(saved.lr, saved.reg)
+        self._rate = None
+        self.state = FINISHED if self.run.epoch >= self.target_epochs else PAUSED
+        self._refresh_view(force=True)
+        self.notify(shown, timeout=4)
+
+    # ----- comparing runs -----------------------------------------------------------------
+
+    def action_pin_baseline(self) -> None:
+        if self._baseline is not None:
+            self._baseline = None
+            self.notify("baseline unpinned", timeout=2)
+        elif not self.run.losses:
+            self.notify("nothing to pin yet: train first (space or n)", timeout=3)
+            return
+        else:
+            label = f"pinned: {self._run_name()}"
+            self._baseline = Curve(label, tuple(self.run.losses), "secondary", "magenta")
+            self.notify("curve pinned: press r, change lr or λ, and train to compare", timeout=4)
+        self._refresh_view(force=True)
+
+    def _run_name(self) -> str:
+        setup = self._setup
+        lecture_net = (setup.order, setup.kind) == (2, NET_KINDS[0])
+        where = "" if lecture_net else f"n={setup.order} {setup.kind}: "
+        return where + run_label(self.run)
+
+    def copy_text(self) -> tuple[str, str] | None:
+        """The loss history as CSV, `epoch,loss` (and `dev_loss` with a split)."""
+        losses = list(self.run.losses) if self._run is not None else []
+        if not losses:
+            return None
+        dev = dev_losses(self.run)
+        lines = ["epoch,loss,dev_loss" if dev else "epoch,loss"]
+        for epoch, loss in enumerate(losses):
+            extra = f",{dev[epoch]!r}" if epoch < len(dev) else ""
+            lines.append(f"{epoch},{loss!r}{extra}")
+        return "loss history", "\n".join(lines) + "\n"
 
     # ----- running ----------------------------------------------------------------------
 
@@ -186,10 +420,29 @@ class TrainPane(Pane):
         if state == DIVERGED:
             self.notify(message, title="Training diverged", severity="error", timeout=8)
         elif state == FINISHED:
+            epoch = self.run.epoch
             loss = self.run.losses[-1] if self.run.losses else math.nan
-            self.notify(f"Finished {self.run.epoch:,} epochs: loss {loss:.6f}", timeout=3)
+            self.notify(
+                f"Finished {epoch:,} epochs: loss at epoch {epoch - 1:,} {loss:.6f}; "
+                f"loss of the final weights {self._final_loss()}",
+                timeout=3,
+            )
+
+    def _final_loss(self) -> str:
+        """The loss of the weights the last epoch left, as the CLI reports it; kept per epoch."""
+        key = (id(self.run), self.run.epoch)
+        if self._final is None or self._final[0] != key:
+            try:
+                with self.driver.lock:  # no epoch may land while it is computed
+                    shown = f"{self.run.final_loss():.6f}"
+            except BigramTuiError:  # diverged: one huge last step
+                shown = "not finite"
+            self._final = (key, shown)
+        return self._final[1]
 
     def _on_tick(self) -> None:
+        if self.state != RUNNING:
+            return  # a tick after the run ended would report 0 epochs/s
         now, epoch = time.perf_counter(), self.run.epoch
         then, before = self._rate_mark
         if now > then and epoch >= before:
@@ -252,15 +505,46 @@ class TrainPane(Pane):
 
     def _redraw_plot(self) -> None:
         self._plot_shown_at = time.perf_counter()
-        self.query_one(LossPlot).show(self.run.losses, self._floor, self.target_epochs)
+        extra = [] if self._baseline is None else [self._baseline]
+        dev = dev_losses(self.run)
+        name = self._run_name()
+        if self._setup.split:
+            extra.append(Curve(f"dev: {name}", dev, "warning", "yellow"))
+            name = f"train: {name}"
+        # Labelled only beside another curve: alone, the title says what it is.
+        label = name if extra else ""
+        self.query_one(LossPlot).show(
+            self.run.losses, self._floor, self.target_epochs, label=label, extra=extra
+        )
 
     def status_line(self) -> str:
         """Epoch, loss, speed: what the status bar shows beside the state."""
         run = self.run
         losses = run.losses
-        loss = f"{losses[-1]:.6f}" if losses else "—"
-        rate = f"{self._rate:,.0f}" if self._rate is not None else "—"
-        return f"epoch {run.epoch:,}/{self.target_epochs:,}  loss {loss}  {rate} epochs/s"
+        if self._preparing:
+            return f"counting for the {self._setup.describe()}…"
+        # "epoch N" counts the epochs run; the loss shown is of the weights epoch N−1 started
+        # from (the table's last row), as the CLI's "loss at epoch N−1" says.
+        at = f" at epoch {run.epoch - 1:,}" if losses else ""
+        loss = f"{losses[-1]:.6f}{at}" if losses else "—"
+        dev = dev_losses(run)
+        dev_part = f"  dev {dev[-1]:.6f}" if dev else ""
+        # A rate only while running: a paused or finished run has none ("—"), never "0".
+        running = self.state == RUNNING and self._rate is not None
+        rate = f"{self._rate:,.0f}" if running and self._rate is not None else "—"
+        pace = self.driver.pace
+        limit = f" (≤{pace:g})" if pace is not None else ""
+        line = (
+            f"epoch {run.epoch:,}/{self.target_epochs:,}  loss {loss}{dev_part}  "
+            f"{rate} epochs/s{limit}"
+        )
+        if self.state == FINISHED and losses:
+            line += f"  final weights {self._final_loss()}"
+        if self._setup.is_lecture:
+            return line
+        weights = self._weights.get(self._setup.kind)
+        counted = f" {weights:,} weights" if weights is not None else ""
+        return f"{line}  · n={self._setup.order} {self._setup.kind}{counted}"
 
     def _losses_table(self, losses: list[float]) -> Content:
         """The first epochs (the lecture prints them) and as many of the latest as fit."""
