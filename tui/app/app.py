@@ -297,6 +297,10 @@ KEY_SYMBOLS = {
     "slash": "/",
     "question_mark": "?",
     "full_stop": ".",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "less_than_sign": "<",
+    "greater_than_sign": ">",
 }
 
 

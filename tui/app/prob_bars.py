@@ -16,6 +16,7 @@ from textual.content import Content
 from textual.widget import Widget
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
+PERCENT_UNIT = "%"  # the unit of the numbers above the bars
 
 
 def display_char(char: str) -> str:
@@ -109,6 +110,9 @@ class ProbBars(Widget):
             for i in indices:
                 label = percent_label(self._probs[i]).center(bar_width)[:bar_width]
                 parts += [(label, CHOSEN if i == self._chosen else MUTED), gap]
+            # The row's unit, after its last number when there is room (labels are too narrow).
+            if width - cell * len(indices) >= len(PERCENT_UNIT):
+                parts.append((PERCENT_UNIT, MUTED))
             parts.append("\n")
         columns = [column_bar(self._probs[i] / tallest, rows) for i in indices]
         ghosts = [column_bar(original[i] / tallest, rows) for i in indices] if original else None

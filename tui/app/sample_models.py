@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import torch
 
     from bigram_tui.core.model import BigramModel
+    from bigram_tui.core.neural import TrainingRun
     from bigram_tui.core.ngram_counts import NgramCounts
     from bigram_tui.core.ngram_model import NextTokenModel
     from bigram_tui.core.ngram_neural import NgramTrainingRun
@@ -154,11 +155,21 @@ class OrderModels:
             return self.net(order).model()
         return NgramModel(self.counts(order), SMOOTHED_K if kind == "smoothed" else 0.0)
 
+    def _run(self, order: int) -> TrainingRun:
+        return self.session.run if order == BIGRAM else self.net(order)
+
+    def weights_of(self, kind: str, order: int) -> tuple[object, int] | None:
+        """Which W a neural model was built from, to tell when training moved on."""
+        if kind != "neural":
+            return None
+        run = self._run(order)
+        return run, run.epoch
+
     def note(self, kind: str, order: int) -> str:
         """What the model is made of, for the header: its k, or how trained its W is."""
         if kind == "neural":
-            run = self.session.run if order == BIGRAM else self.net(order)
-            return f"W after {run.epoch:,} epochs" if run.epoch else "W untrained"
+            epoch = self._run(order).epoch
+            return f"W after {epoch:,} epochs" if epoch else "W untrained"
         return {"smoothed": f"k={SMOOTHED_K:g}", "counts": "k=0"}.get(kind, "")
 
 

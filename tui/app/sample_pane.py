@@ -45,7 +45,8 @@ if TYPE_CHECKING:
     from bigram_tui.core.sampling import SampledName
     from bigram_tui.core.split import WordSplit
 
-AUTO_SECONDS = 0.1  # 10 draws a second: slow enough to follow
+AUTO_SECONDS = 0.1  # between auto draws at 1×: 10 draws a second, slow enough to follow
+AUTO_SPEEDS = (0.2, 1.0, 5.0)  # what > and < choose from, times the draws a second at 1×
 RACE_ROWS = 5  # leaders shown in the race table; twice as many on a tall terminal
 TALL_PANE = 30
 
@@ -64,21 +65,51 @@ class SamplePane(Pane):
     TITLE = "Sample"
     STYLESHEET = "sample.tcss"
     can_focus = True
+    # The footer shows the four keys a newcomer needs (it must fit 80 columns with the app's
+    # keys); `?` lists every key with its tooltip, the whole description.
     BINDINGS = [
-        Binding("space", "draw", "Draw"),
-        Binding("n", "draw", "Draw", show=False),
-        Binding("f", "finish", "Finish"),
-        Binding("a", "auto", "Auto"),
-        Binding("m", "next_model", "Model"),
-        Binding("t", "next_sampler", "Sampler"),
-        Binding("r", "reset", "Reset"),
-        Binding("s", "edit_seed", "Seed"),
-        Binding("left_square_bracket", "colder", "T−"),
-        Binding("right_square_bracket", "hotter", "T+"),
-        Binding("k", "next_top_k", "top-k"),
-        Binding("K", "previous_top_k", "top-k back", show=False),
-        Binding("v", "toggle_original", "Model's p"),
-    ]
+        Binding("space", "draw", "Draw", tooltip="draw the next character"),
+        Binding("n", "draw", "Draw", show=False, tooltip="draw the next character, as space"),
+        Binding("f", "finish", "Finish", tooltip="finish the name: draw until '.'"),
+        Binding("a", "auto", "Auto", tooltip="draw on their own, or stop (pauses when hidden)"),
+        Binding(
+            "m", "next_model", "Model", tooltip="next model: counts, smoothed, neural, uniform"
+        ),
+        Binding(
+            "t", "next_sampler", "Sampler", show=False,
+            tooltip="next sampler: classic (u on the cumulative bar) or torch (the race)",
+        ),
+        Binding("r", "reset", "Reset", show=False, tooltip="restart from the seed: same names"),
+        Binding("s", "edit_seed", "Seed", show=False, tooltip="type a new seed"),
+        Binding(
+            "left_square_bracket", "colder", "T−", show=False,
+            tooltip="lower the temperature T: sharper, the likeliest more often",
+        ),
+        Binding(
+            "right_square_bracket", "hotter", "T+", show=False,
+            tooltip="raise the temperature T: flatter, towards uniform",
+        ),
+        Binding(
+            "k", "next_top_k", "top-k", show=False,
+            tooltip="next top-k: draw only from the k likeliest (off, 1, 2, 3, 5, 10)",
+        ),
+        Binding("K", "previous_top_k", "top-k back", show=False, tooltip="previous top-k"),
+        Binding(
+            "v", "toggle_original", "Model's p", show=False,
+            tooltip="bars: the model's own distribution, or the one drawn from",
+        ),
+        Binding(
+            "greater_than_sign", "faster", "Faster", show=False,
+            tooltip="auto: more draws a second",
+        ),
+        Binding(
+            "less_than_sign", "slower", "Slower", show=False, tooltip="auto: fewer draws a second"
+        ),
+        Binding(
+            "w", "refresh_weights", "Refresh W", show=False,
+            tooltip="neural: take the training run's W now (it is also taken at each draw)",
+        ),
+    ]  # fmt: skip
 
     # The sampler's settings; each change reaches the sampler and the screen (the watchers).
     model_kind: var[str] = var(MODEL_KINDS[0], init=False)
@@ -86,6 +117,7 @@ class SamplePane(Pane):
     # Always: setting the same seed again still restarts from it (r).
     seed: var[int] = var(0, init=False, always_update=True)
     auto_running: var[bool] = var(False, init=False)
+    auto_speed: var[float] = var(1.0, init=False)  # one of AUTO_SPEEDS
     editing_seed: var[bool] = var(False, init=False, always_update=True)  # s refocuses it
     # How the model's row is reshaped before each draw (core.shaping).
     temperature: var[float] = var(1.0, init=False)
@@ -102,6 +134,7 @@ class SamplePane(Pane):
         self.last_finished: SampledName | None = None
         self._drawn_with = shaping_label(1.0, None)  # the shaping the last draw used
         self._model_note = ""  # e.g. which epoch the neural weights are from
+        self._weights_of: tuple[object, int] | None = None  # (run, epoch) of the neural W in use
         self._auto_timer: Timer | None = None
 
     # ----- layout -----------------------------------------------------------------------
@@ -196,6 +229,7 @@ class SamplePane(Pane):
     def action_draw(self) -> None:
         from bigram_tui.core.ngram_counts import NgramError
 
+        self._follow_training()
         try:
             draw, finished = self.sampler.step()
         except NgramError as error:
@@ -207,6 +241,7 @@ class SamplePane(Pane):
     def action_finish(self) -> None:
         from bigram_tui.core.ngram_counts import NgramError
 
+        self._follow_training()
         try:
             draws, finished = self.sampler.finish_name()
         except NgramError as error:
@@ -346,7 +381,34 @@ class SamplePane(Pane):
     def _model(self, kind: str) -> NextTokenModel:
         model = self.models.model(kind, self.order)
         self._model_note = self.models.note(kind, self.order)
+        self._weights_of = self.models.weights_of(kind, self.order)
         return model
+
+    def _follow_training(self) -> bool:
+        """Take the training run's W if it moved on since; whether it did."""
+        if self._weights_of is None or self._weights_of == self.models.weights_of(
+            self.model_kind, self.order
+        ):
+            return False
+        sampler = self.sampler
+        # The name in progress carries on: the same order, only the weights are newer.
+        sampler.model = self._model(self.model_kind)
+        sampler.set_shaping(self.temperature, self.top_k)
+        return True
+
+    def action_refresh_weights(self) -> None:
+        if self.model_kind != "neural":
+            self.notify("w takes the net's W: choose the neural model with m first", timeout=3)
+            return
+        if self._follow_training():
+            self.notify(f"Model: {self._model_label()}, from the next draw", timeout=3)
+        else:
+            self.notify(f"{self._model_note}: already the training run's latest", timeout=3)
+        self._show()
+
+    def on_show(self) -> None:
+        if self.ready and self._follow_training():
+            self._show()
 
     def _model_label(self) -> str:
         kind = self.model_kind if self.order == BIGRAM else f"{self.order}-gram {self.model_kind}"
@@ -364,8 +426,32 @@ class SamplePane(Pane):
         history.add(finished)
 
     def _auto_tick(self) -> None:
-        if self.is_attached:
+        # Paused while another pane is shown: the names are there when the user comes back.
+        if self.is_attached and self.display:
             self.action_draw()
+
+    @property
+    def auto_rate(self) -> float:
+        """Auto draws a second at the current speed."""
+        return self.auto_speed / AUTO_SECONDS
+
+    def action_faster(self) -> None:
+        self._step_speed(+1)
+
+    def action_slower(self) -> None:
+        self._step_speed(-1)
+
+    def _step_speed(self, step: int) -> None:
+        here = AUTO_SPEEDS.index(self.auto_speed)
+        self.auto_speed = AUTO_SPEEDS[max(0, min(len(AUTO_SPEEDS) - 1, here + step))]
+
+    def watch_auto_speed(self, speed: float) -> None:
+        if self._auto_timer is not None:
+            self._auto_timer.stop()
+        self._auto_timer = self.set_interval(
+            AUTO_SECONDS / speed, self._auto_tick, pause=not self.auto_running
+        )
+        self._show_header()
 
     # ----- drawing ----------------------------------------------------------------------
 
@@ -381,9 +467,8 @@ class SamplePane(Pane):
     def _show_header(self) -> None:
         sampler = self.sampler
         shaping = shaping_label(sampler.temperature, sampler.top_k)
-        header = header_line(
-            self._model_label(), sampler.algorithm, sampler.seed, self.auto_running, shaping
-        )
+        auto = f"{self.auto_rate:g}/s" if self.auto_running else None
+        header = header_line(self._model_label(), sampler.algorithm, sampler.seed, auto, shaping)
         self.query_one("#sample-header", Static).update(header)
 
     def _row_context(self) -> tuple[int, ...]:

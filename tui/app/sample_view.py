@@ -39,8 +39,13 @@ def shaping_label(temperature: float, top_k: int | None) -> str:
 
 
 def header_line(
-    model: str, algorithm: str, seed: int, auto: bool, shaping: str = shaping_label(1.0, None)
+    model: str,
+    algorithm: str,
+    seed: int,
+    auto: str | None,
+    shaping: str = shaping_label(1.0, None),
 ) -> Content:
+    """The pane's status line; `auto` is the auto rate (e.g. "10/s") while it runs."""
     return Content.assemble(
         ("model ", MUTED),
         (model, "bold"),
@@ -50,7 +55,7 @@ def header_line(
         (str(seed), "bold"),
         ("  ", MUTED),
         (shaping, "bold"),
-        ("  ▶ auto", CHOSEN) if auto else "",
+        (f"  ▶ auto {auto}", CHOSEN) if auto else "",
     )
 
 
