@@ -16,6 +16,7 @@ from textual.content import Content
 from textual.widget import Widget
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
+PERCENT_UNIT = "%"  # the unit of the numbers above the bars
 
 
 def display_char(char: str) -> str:
@@ -40,6 +41,7 @@ def column_bar(level: float, rows: int) -> list[str]:
 
 
 BAR = "$primary"
+GHOST = "$foreground-muted 45%"  # the model's own distribution, behind the one drawn from
 CHOSEN = "$accent bold"
 CHOSEN_LABEL = "$background bold on $accent"
 MUTED = "$foreground-muted"
@@ -50,17 +52,32 @@ class ProbBars(Widget):
 
     Width decides the detail: 4 cells per character (with percentages above), 3, 2, or 1;
     a vocabulary too wide even for 1 cell each shows its most likely characters.
+    Given an `original` that differs (temperature, top-k), it is drawn faintly: in its own
+    cell beside each bar when there is room, else behind the bars.
     """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._labels: Sequence[str] = ()
         self._probs: Sequence[float] = ()
+        self._original: Sequence[float] | None = None
         self._chosen: int | None = None
 
-    def show(self, labels: Sequence[str], probs: Sequence[float], chosen: int | None) -> None:
+    def show(
+        self,
+        labels: Sequence[str],
+        probs: Sequence[float],
+        chosen: int | None,
+        original: Sequence[float] | None = None,
+    ) -> None:
         self._labels, self._probs, self._chosen = labels, probs, chosen
+        self._original = None if original is None or list(original) == list(probs) else original
         self.refresh()
+
+    @property
+    def shows_original(self) -> bool:
+        """Whether a second, faint distribution is drawn with the bars."""
+        return self._original is not None
 
     def shown_indices(self, width: int) -> list[int]:
         """Which characters get a column at this width (all of them when they fit)."""
@@ -82,7 +99,9 @@ class ProbBars(Widget):
         cell = next((c for c in (4, 3, 2) if c * len(indices) <= width), 1)
         with_numbers = cell >= 3 and height >= 4
         rows = height - 1 - int(with_numbers)
-        tallest = max(self._probs) or 1.0
+        original = self._original
+        # One scale for both, so that a sharpened bar is seen to grow.
+        tallest = max(max(self._probs), max(original or [0.0])) or 1.0
         gap = " " if cell > 1 else ""
         bar_width = max(cell - 1, 1)
 
@@ -91,11 +110,23 @@ class ProbBars(Widget):
             for i in indices:
                 label = percent_label(self._probs[i]).center(bar_width)[:bar_width]
                 parts += [(label, CHOSEN if i == self._chosen else MUTED), gap]
+            # The row's unit, after its last number when there is room (labels are too narrow).
+            if width - cell * len(indices) >= len(PERCENT_UNIT):
+                parts.append((PERCENT_UNIT, MUTED))
             parts.append("\n")
         columns = [column_bar(self._probs[i] / tallest, rows) for i in indices]
+        ghosts = [column_bar(original[i] / tallest, rows) for i in indices] if original else None
+        beside = ghosts is not None and bar_width >= 2
+        drawn_width = bar_width - 1 if beside else bar_width
         for row in range(rows):
-            for column, i in zip(columns, indices):
-                parts += [(column[row] * bar_width, CHOSEN if i == self._chosen else BAR), gap]
+            for position, (column, i) in enumerate(zip(columns, indices)):
+                glyph, style = column[row], CHOSEN if i == self._chosen else BAR
+                if ghosts is not None and not beside and glyph == " ":
+                    glyph, style = ghosts[position][row], GHOST
+                parts.append((glyph * drawn_width, style))
+                if beside and ghosts is not None:
+                    parts.append((ghosts[position][row], GHOST))
+                parts.append(gap)
             parts.append("\n")
         for i in indices:
             label = display_char(self._labels[i]).center(bar_width)

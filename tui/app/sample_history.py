@@ -1,7 +1,9 @@
-"""The Sample tab's list of finished names, numbered, bounded on long auto runs."""
+"""The Sample tab's list of finished names, numbered, bounded on long auto runs, each marked
+as a training word, a dev/test word or a new name (makemore's --sample-only check)."""
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING
 
 from textual.content import Content
@@ -11,26 +13,57 @@ from .prob_bars import MUTED
 
 if TYPE_CHECKING:
     from bigram_tui.core.sampling import SampledName
+    from bigram_tui.core.split import WordSplit
 
 HISTORY_LIMIT = 1_000
+# core.split's classes, by the one-letter mark each gets and its style.
+MARKS = {"train": ("T", MUTED), "dev/test": ("D", "$warning"), "new": ("N", "$success bold")}
+UNMARKED = ("·", MUTED)  # the split is still being read
+MARK_LEGEND = "T train · D dev/test\nN new: not in the data"
 
 
 class NameHistory(RichLog):
-    """One line per finished name: its number, its text, and whether it was cut."""
+    """One line per finished name: its number, its mark, its text, and whether it was cut."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(max_lines=HISTORY_LIMIT, wrap=False, **kwargs)
         self.limit = HISTORY_LIMIT  # names kept, here and in the sampler's history
         self.count = 0  # names since the last reset, also those scrolled out
+        self.split: WordSplit | None = None
+        # What the lines show, so that they can be written again once the split is known.
+        self.entries: deque[tuple[int, SampledName]] = deque(maxlen=HISTORY_LIMIT)
+
+    @property
+    def names(self) -> list[str]:
+        """The names the list holds, oldest first."""
+        return [name.text for _, name in self.entries]
+
+    def mark_of(self, name: SampledName) -> str | None:
+        """'train', 'dev/test' or 'new'; None until the split is known."""
+        return None if self.split is None else self.split.classify(name.text)
 
     def add(self, name: SampledName) -> None:
         self.count += 1
-        parts: list[tuple[str, str] | str] = [(f"{self.count:>4} ", MUTED)]
+        self.entries.append((self.count, name))
+        self._write(self.count, name)
+
+    def _write(self, number: int, name: SampledName) -> None:
+        mark = self.mark_of(name)
+        parts: list[tuple[str, str] | str] = [(f"{number:>4} ", MUTED)]
+        parts += [UNMARKED if mark is None else MARKS[mark], " "]
         parts.append(name.text if name.text else ("(empty)", MUTED))
         if name.cut:
             parts.append(("…(cut)", "$warning"))
         self.write(Content.assemble(*parts))
 
+    def use_split(self, split: WordSplit) -> None:
+        """Mark every name against `split`, those already listed too."""
+        self.split = split
+        self.clear()
+        for number, name in self.entries:
+            self._write(number, name)
+
     def restart(self) -> None:
         self.count = 0
+        self.entries.clear()
         self.clear()

@@ -1,8 +1,10 @@
 """The Sample tab: draw a name one character at a time, and see what decided each draw.
 
-Each key press is one `NameSampler.step()`. The pane shows the probability row the draw
-used, the random numbers it consumed and how they picked the winner: the classic
-sampler's u on the cumulative bar, or torch's exponential race (sample_view).
+Each key press is one `NgramSampler.step()` at the app's order, with the pane's temperature
+and top-k. The pane shows the probability row the draw used (and the model's own beside
+it), the random numbers it consumed and how they picked the winner: the classic sampler's
+u on the cumulative bar, or torch's exponential race (sample_view). Each finished name is
+marked as a training word, a dev/test word or a new name (sample_history).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
+from bigram_tui.core.defaults import DEFAULT_ORDER
 from bigram_tui.core.params import MODEL_KINDS, SAMPLERS, ParameterError, parse_seed
 
 from .messages import SeedFieldClosed
 from .pane import Pane
 from .prob_bars import MUTED, CumulativeBar, ProbBars
-from .sample_history import NameHistory
+from .sample_history import MARK_LEGEND, NameHistory
+from .sample_models import BIGRAM, TEMPERATURES, TOP_KS, OrderModels, new_sampler, shaped_row
 from .sample_seed import SeedField
 from .sample_view import (
     CLASSIC_PROMPT,
@@ -31,14 +35,18 @@ from .sample_view import (
     name_line,
     race_table,
     row_title,
+    shaping_label,
     u_line,
 )
 
 if TYPE_CHECKING:
-    from bigram_tui.core.model import BigramModel
-    from bigram_tui.core.sampling import Draw, NameSampler, SampledName
+    from bigram_tui.core.ngram_model import NextTokenModel
+    from bigram_tui.core.ngram_sampling import NgramDraw, NgramSampler
+    from bigram_tui.core.sampling import SampledName
+    from bigram_tui.core.split import WordSplit
 
-AUTO_SECONDS = 0.1  # 10 draws a second: slow enough to follow
+AUTO_SECONDS = 0.1  # between auto draws at 1×: 10 draws a second, slow enough to follow
+AUTO_SPEEDS = (0.2, 1.0, 5.0)  # what > and < choose from, times the draws a second at 1×
 RACE_ROWS = 5  # leaders shown in the race table; twice as many on a tall terminal
 TALL_PANE = 30
 
@@ -47,22 +55,61 @@ def _next(choices: tuple[str, ...], current: str) -> str:
     return choices[(choices.index(current) + 1) % len(choices)]
 
 
+def _cycle(choices: tuple[int | None, ...], current: int | None, step: int) -> int | None:
+    return choices[(choices.index(current) + step) % len(choices)]
+
+
 class SamplePane(Pane):
-    """Steps core.sampling.NameSampler one draw at a time and explains each draw."""
+    """Steps core.ngram_sampling.NgramSampler one draw at a time and explains each draw."""
 
     TITLE = "Sample"
     STYLESHEET = "sample.tcss"
     can_focus = True
+    # The footer shows the four keys a newcomer needs (it must fit 80 columns with the app's
+    # keys); `?` lists every key with its tooltip, the whole description.
     BINDINGS = [
-        Binding("space", "draw", "Draw"),
-        Binding("n", "draw", "Draw", show=False),
-        Binding("f", "finish", "Finish"),
-        Binding("a", "auto", "Auto"),
-        Binding("m", "next_model", "Model"),
-        Binding("t", "next_sampler", "Sampler"),
-        Binding("r", "reset", "Reset"),
-        Binding("s", "edit_seed", "Seed"),
-    ]
+        Binding("space", "draw", "Draw", tooltip="draw the next character"),
+        Binding("n", "draw", "Draw", show=False, tooltip="draw the next character, as space"),
+        Binding("f", "finish", "Finish", tooltip="finish the name: draw until '.'"),
+        Binding("a", "auto", "Auto", tooltip="draw on their own, or stop (pauses when hidden)"),
+        Binding(
+            "m", "next_model", "Model", tooltip="next model: counts, smoothed, neural, uniform"
+        ),
+        Binding(
+            "t", "next_sampler", "Sampler", show=False,
+            tooltip="next sampler: classic (u on the cumulative bar) or torch (the race)",
+        ),
+        Binding("r", "reset", "Reset", show=False, tooltip="restart from the seed: same names"),
+        Binding("s", "edit_seed", "Seed", show=False, tooltip="type a new seed"),
+        Binding(
+            "left_square_bracket", "colder", "T−", show=False,
+            tooltip="lower the temperature T: sharper, the likeliest more often",
+        ),
+        Binding(
+            "right_square_bracket", "hotter", "T+", show=False,
+            tooltip="raise the temperature T: flatter, towards uniform",
+        ),
+        Binding(
+            "k", "next_top_k", "top-k", show=False,
+            tooltip="next top-k: draw only from the k likeliest (off, 1, 2, 3, 5, 10)",
+        ),
+        Binding("K", "previous_top_k", "top-k back", show=False, tooltip="previous top-k"),
+        Binding(
+            "v", "toggle_original", "Model's p", show=False,
+            tooltip="bars: the model's own distribution, or the one drawn from",
+        ),
+        Binding(
+            "greater_than_sign", "faster", "Faster", show=False,
+            tooltip="auto: more draws a second",
+        ),
+        Binding(
+            "less_than_sign", "slower", "Slower", show=False, tooltip="auto: fewer draws a second"
+        ),
+        Binding(
+            "w", "refresh_weights", "Refresh W", show=False,
+            tooltip="neural: take the training run's W now (it is also taken at each draw)",
+        ),
+    ]  # fmt: skip
 
     # The sampler's settings; each change reaches the sampler and the screen (the watchers).
     model_kind: var[str] = var(MODEL_KINDS[0], init=False)
@@ -70,14 +117,24 @@ class SamplePane(Pane):
     # Always: setting the same seed again still restarts from it (r).
     seed: var[int] = var(0, init=False, always_update=True)
     auto_running: var[bool] = var(False, init=False)
+    auto_speed: var[float] = var(1.0, init=False)  # one of AUTO_SPEEDS
     editing_seed: var[bool] = var(False, init=False, always_update=True)  # s refocuses it
+    # How the model's row is reshaped before each draw (core.shaping).
+    temperature: var[float] = var(1.0, init=False)
+    top_k: var[int | None] = var(None, init=False)
+    # The bars show the model's own distribution, not the one drawn from.
+    show_original: var[bool] = var(False, init=False)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._sampler: NameSampler | None = None
-        self.last_draw: Draw | None = None
+        self._sampler: NgramSampler | None = None
+        self._models: OrderModels | None = None
+        self.order = DEFAULT_ORDER  # the n of the n-gram sampled from
+        self.last_draw: NgramDraw | None = None
         self.last_finished: SampledName | None = None
+        self._drawn_with = shaping_label(1.0, None)  # the shaping the last draw used
         self._model_note = ""  # e.g. which epoch the neural weights are from
+        self._weights_of: tuple[object, int] | None = None  # (run, epoch) of the neural W in use
         self._auto_timer: Timer | None = None
 
     # ----- layout -----------------------------------------------------------------------
@@ -97,33 +154,132 @@ class SamplePane(Pane):
             with Vertical(id="sample-side"):
                 yield Label("names", id="sample-history-title")
                 yield NameHistory(id="sample-history")
+                yield Static(MARK_LEGEND, id="sample-history-legend")
 
     @property
-    def sampler(self) -> NameSampler:
+    def sampler(self) -> NgramSampler:
         assert self._sampler is not None, "SamplePane used before attach()"
         return self._sampler
 
-    def on_attach(self) -> None:
-        from bigram_tui.core.sampling import NameSampler
+    @property
+    def models(self) -> OrderModels:
+        assert self._models is not None, "SamplePane used before attach()"
+        return self._models
 
-        self._sampler = NameSampler(self._model(self.model_kind), seed=self.session.seed)
+    def on_attach(self) -> None:
+        self._models = OrderModels(self.session)
+        self.order = getattr(self.app, "order", self.order)
+        self._counts_for_order(self.order)  # at order 2 no counting: the session has them
+        model = self._model(self.model_kind)
+        self._sampler = new_sampler(model, self.session.seed, SAMPLERS[0])
         # The sampler starts with these: no watcher needs to pass them on.
         self.set_reactive(SamplePane.seed, self.sampler.seed)
         self.set_reactive(SamplePane.algorithm, self.sampler.algorithm)
         self._auto_timer = self.set_interval(AUTO_SECONDS, self._auto_tick, pause=True)
+        self.run_worker(self._read_split, thread=True, group="sample-split")
         self._show()
+
+    def _read_split(self) -> None:
+        """On a worker thread: the split that marks the names; the list is marked when done."""
+        split = self.models.split()
+        self.app.call_from_thread(self._use_split, split)
+
+    def _use_split(self, split: WordSplit) -> None:
+        self.query_one(NameHistory).use_split(split)
+
+    def _counts_for_order(self, order: int) -> None:
+        if order != BIGRAM:
+            self.models.counts(order)
+
+    # ----- the app's order ----------------------------------------------------------------
+
+    def use_order(self, order: int) -> None:
+        if not self.ready:
+            self.order = order  # on_attach starts from it
+            return
+        self.run_worker(
+            lambda: self._count_then_switch(order),
+            thread=True,
+            exclusive=True,
+            group="sample-order",
+        )
+
+    def _count_then_switch(self, order: int) -> None:
+        """On a worker thread: the counts of the order (once each), then the switch."""
+        try:
+            self._counts_for_order(order)
+        except Exception as error:  # a file that changed since loading, say: one line
+            self.app.call_from_thread(self.notify, str(error), severity="error")
+            return
+        self.app.call_from_thread(self._switch_order, order)
+
+    def _switch_order(self, order: int) -> None:
+        self.order = order
+        self._use_model(f"Order {order}")
+
+    def copy_text(self) -> tuple[str, str] | None:
+        """The sampled names in the list, one a line (the app's y copies them)."""
+        if not self.ready:
+            return None
+        names = self.query_one(NameHistory).names
+        return ("sampled names", "\n".join(names)) if names else None
 
     # ----- keys -------------------------------------------------------------------------
 
     def action_draw(self) -> None:
-        draw, finished = self.sampler.step()
+        from bigram_tui.core.ngram_counts import NgramError
+
+        self._follow_training()
+        try:
+            draw, finished = self.sampler.step()
+        except NgramError as error:
+            self._cannot_draw(error)
+            return
         self._record(draw, finished)
         self._show()
 
     def action_finish(self) -> None:
-        draws, finished = self.sampler.finish_name()
+        from bigram_tui.core.ngram_counts import NgramError
+
+        self._follow_training()
+        try:
+            draws, finished = self.sampler.finish_name()
+        except NgramError as error:
+            self._cannot_draw(error)
+            return
         self._record(draws[-1], finished)
         self._show()
+
+    def _cannot_draw(self, error: Exception) -> None:
+        # A context with no distribution (k = 0): say so, stop auto, and keep the pane working.
+        self.auto_running = False
+        self.notify(f"{error}; or choose another model with m", severity="warning", timeout=6)
+        self._show()
+
+    def action_colder(self) -> None:
+        self._step_temperature(-1)
+
+    def action_hotter(self) -> None:
+        self._step_temperature(+1)
+
+    def _step_temperature(self, step: int) -> None:
+        ladder = TEMPERATURES
+        here = min(range(len(ladder)), key=lambda i: abs(ladder[i] - self.temperature))
+        there = here + step
+        if not 0 <= there < len(ladder):
+            end = "lowest" if step < 0 else "highest"
+            self.notify(f"T = {self.temperature:g} is the {end} temperature here", timeout=2)
+            return
+        self.temperature = ladder[there]
+
+    def action_next_top_k(self) -> None:
+        self.top_k = _cycle(TOP_KS, self.top_k, +1)
+
+    def action_previous_top_k(self) -> None:
+        self.top_k = _cycle(TOP_KS, self.top_k, -1)
+
+    def action_toggle_original(self) -> None:
+        self.show_original = not self.show_original
 
     def action_auto(self) -> None:
         self.auto_running = not self.auto_running
@@ -158,14 +314,38 @@ class SamplePane(Pane):
     # ----- state ------------------------------------------------------------------------
 
     def watch_model_kind(self, kind: str) -> None:
-        in_progress = "".join(self.sampler.current)
-        self.sampler.model = self._model(kind)
+        self._use_model("Model")
+
+    def _use_model(self, what: str) -> None:
+        """Sample from the pane's model kind at its order, from the next name on."""
+        sampler = self.sampler
+        in_progress = "".join(sampler.current)
+        sampler.model = self._model(self.model_kind)
+        sampler.set_shaping(self.temperature, self.top_k)  # the rows of the new model
         # A name is drawn from one model: the one in progress is dropped.
-        self.sampler.current, self.sampler.context = [], 0
+        sampler.current, sampler.context = [], sampler.start
         self.last_draw, self.last_finished = None, None
         dropped = f"; dropped the name in progress {in_progress!r}" if in_progress else ""
-        self.notify(f"Model: {self._model_label()}{dropped}. Next names start at '.'", timeout=3)
+        start = "." * len(sampler.start) or "nothing (no context)"
+        self.notify(
+            f"{what}: {self._model_label()}{dropped}. Next names start at {start!r}", timeout=3
+        )
         self._show()
+
+    def watch_temperature(self) -> None:
+        self._use_shaping()
+
+    def watch_top_k(self) -> None:
+        self._use_shaping()
+
+    def _use_shaping(self) -> None:
+        # From the next draw; the name in progress carries on. No toast: one per key would
+        # pile up as the user steps through the values, and the header says it.
+        self.sampler.set_shaping(self.temperature, self.top_k)
+        self._show()
+
+    def watch_show_original(self) -> None:
+        self._show_row()
 
     def watch_algorithm(self, algorithm: str) -> None:
         self.sampler.set_algorithm(algorithm)
@@ -198,20 +378,46 @@ class SamplePane(Pane):
         else:
             self.focus_default()
 
-    def _model(self, kind: str) -> BigramModel:
-        if kind == "neural":
-            epoch = self.session.run.epoch
-            self._model_note = f"W after {epoch:,} epochs" if epoch else "W untrained"
+    def _model(self, kind: str) -> NextTokenModel:
+        model = self.models.model(kind, self.order)
+        self._model_note = self.models.note(kind, self.order)
+        self._weights_of = self.models.weights_of(kind, self.order)
+        return model
+
+    def _follow_training(self) -> bool:
+        """Take the training run's W if it moved on since; whether it did."""
+        if self._weights_of is None or self._weights_of == self.models.weights_of(
+            self.model_kind, self.order
+        ):
+            return False
+        sampler = self.sampler
+        # The name in progress carries on: the same order, only the weights are newer.
+        sampler.model = self._model(self.model_kind)
+        sampler.set_shaping(self.temperature, self.top_k)
+        return True
+
+    def action_refresh_weights(self) -> None:
+        if self.model_kind != "neural":
+            self.notify("w takes the net's W: choose the neural model with m first", timeout=3)
+            return
+        if self._follow_training():
+            self.notify(f"Model: {self._model_label()}, from the next draw", timeout=3)
         else:
-            self._model_note = {"smoothed": "k=1", "counts": "k=0"}.get(kind, "")
-        return self.session.model(kind)
+            self.notify(f"{self._model_note}: already the training run's latest", timeout=3)
+        self._show()
+
+    def on_show(self) -> None:
+        if self.ready and self._follow_training():
+            self._show()
 
     def _model_label(self) -> str:
-        return f"{self.model_kind} ({self._model_note})" if self._model_note else self.model_kind
+        kind = self.model_kind if self.order == BIGRAM else f"{self.order}-gram {self.model_kind}"
+        return f"{kind} ({self._model_note})" if self._model_note else kind
 
-    def _record(self, draw: Draw, finished: SampledName | None) -> None:
+    def _record(self, draw: NgramDraw, finished: SampledName | None) -> None:
         self.last_draw = draw
         self.last_finished = finished
+        self._drawn_with = shaping_label(self.sampler.temperature, self.sampler.top_k)
         if finished is None:
             return
         history = self.query_one(NameHistory)
@@ -220,8 +426,32 @@ class SamplePane(Pane):
         history.add(finished)
 
     def _auto_tick(self) -> None:
-        if self.is_attached:
+        # Paused while another pane is shown: the names are there when the user comes back.
+        if self.is_attached and self.display:
             self.action_draw()
+
+    @property
+    def auto_rate(self) -> float:
+        """Auto draws a second at the current speed."""
+        return self.auto_speed / AUTO_SECONDS
+
+    def action_faster(self) -> None:
+        self._step_speed(+1)
+
+    def action_slower(self) -> None:
+        self._step_speed(-1)
+
+    def _step_speed(self, step: int) -> None:
+        here = AUTO_SPEEDS.index(self.auto_speed)
+        self.auto_speed = AUTO_SPEEDS[max(0, min(len(AUTO_SPEEDS) - 1, here + step))]
+
+    def watch_auto_speed(self, speed: float) -> None:
+        if self._auto_timer is not None:
+            self._auto_timer.stop()
+        self._auto_timer = self.set_interval(
+            AUTO_SECONDS / speed, self._auto_tick, pause=not self.auto_running
+        )
+        self._show_header()
 
     # ----- drawing ----------------------------------------------------------------------
 
@@ -236,25 +466,40 @@ class SamplePane(Pane):
 
     def _show_header(self) -> None:
         sampler = self.sampler
-        header = header_line(
-            self._model_label(), sampler.algorithm, sampler.seed, self.auto_running
-        )
+        shaping = shaping_label(sampler.temperature, sampler.top_k)
+        auto = f"{self.auto_rate:g}/s" if self.auto_running else None
+        header = header_line(self._model_label(), sampler.algorithm, sampler.seed, auto, shaping)
         self.query_one("#sample-header", Static).update(header)
 
-    def _row_context(self) -> int:
+    def _row_context(self) -> tuple[int, ...]:
         """The context of the draw on screen, or of the next draw before any."""
         return self.last_draw.context if self.last_draw is not None else self.sampler.context
+
+    def _rows(self) -> tuple[list[float], list[float], str]:
+        """The row on screen as drawn and as the model gave it, and the shaping between."""
+        draw = self.last_draw
+        if draw is not None:
+            return draw.probs.tolist(), draw.original.tolist(), self._drawn_with
+        sampler = self.sampler
+        original = self.models.row(sampler.model, self._row_context())
+        drawn = shaped_row(original, sampler.temperature, sampler.top_k)
+        return drawn.tolist(), original.tolist(), shaping_label(sampler.temperature, sampler.top_k)
 
     def _show_row(self) -> None:
         itos = self.sampler.model.vocab.itos
         context = self._row_context()
-        if self.last_draw is not None:
-            probs = self.last_draw.probs.tolist()
-        else:
-            probs = self.sampler.model.probs[context].tolist()
+        drawn, original, shaping = self._rows()
         chosen = self.last_draw.chosen if self.last_draw is not None else None
-        self.query_one("#sample-row-title", Static).update(row_title(itos, context, probs, chosen))
-        self.query_one(ProbBars).show(itos, probs, chosen)
+        shaped = drawn != original
+        if self.show_original or not shaped:
+            note = "the model's own, not as drawn" if shaped else None
+            title = row_title(itos, context, original, chosen, note)
+            bars_probs, ghost = original, None
+        else:
+            title = row_title(itos, context, drawn, chosen, f"at {shaping}", original)
+            bars_probs, ghost = drawn, original
+        self.query_one("#sample-row-title", Static).update(title)
+        self.query_one(ProbBars).show(itos, bars_probs, chosen, ghost)
 
     def _show_decision(self) -> None:
         draw = self.last_draw
@@ -269,7 +514,7 @@ class SamplePane(Pane):
         bar = self.query_one(CumulativeBar)
         line = self.query_one("#sample-u-line", Static)
         if draw is None:
-            bar.show(itos, self.sampler.model.probs[self._row_context()].tolist(), None, None)
+            bar.show(itos, self._rows()[0], None, None)
             line.update(Content.styled(CLASSIC_PROMPT, MUTED))
         else:
             bar.show(itos, draw.probs.tolist(), float(draw.uniforms[0]), draw.chosen)

@@ -10,7 +10,8 @@ from textual.content import Content
 from .prob_bars import CHOSEN, CHOSEN_LABEL, MUTED, display_char
 
 if TYPE_CHECKING:
-    from bigram_tui.core.sampling import Draw, SampledName
+    from bigram_tui.core.ngram_sampling import NgramDraw
+    from bigram_tui.core.sampling import SampledName
 
 Parts = list[tuple[str, str] | str]
 
@@ -31,7 +32,20 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def header_line(model: str, algorithm: str, seed: int, auto: bool) -> Content:
+def shaping_label(temperature: float, top_k: int | None) -> str:
+    """The draw's temperature and top-k as the status line shows them."""
+    kept = "no top-k" if top_k is None else f"top-k {top_k}"
+    return f"T = {temperature:g} · {kept}"
+
+
+def header_line(
+    model: str,
+    algorithm: str,
+    seed: int,
+    auto: str | None,
+    shaping: str = shaping_label(1.0, None),
+) -> Content:
+    """The pane's status line; `auto` is the auto rate (e.g. "10/s") while it runs."""
     return Content.assemble(
         ("model ", MUTED),
         (model, "bold"),
@@ -39,11 +53,13 @@ def header_line(model: str, algorithm: str, seed: int, auto: bool) -> Content:
         (algorithm, "bold"),
         ("  seed ", MUTED),
         (str(seed), "bold"),
-        ("  ▶ auto", CHOSEN) if auto else "",
+        ("  ", MUTED),
+        (shaping, "bold"),
+        (f"  ▶ auto {auto}", CHOSEN) if auto else "",
     )
 
 
-def name_line(so_far: list[str], draw: Draw | None, finished: SampledName | None) -> Content:
+def name_line(so_far: list[str], draw: NgramDraw | None, finished: SampledName | None) -> Content:
     parts: Parts = [("name ", MUTED)]
     if draw is None:
         parts.append(("press space (or n) to draw the first character", MUTED))
@@ -57,22 +73,34 @@ def name_line(so_far: list[str], draw: Draw | None, finished: SampledName | None
     return Content.assemble(*parts)
 
 
+def context_text(itos: tuple[str, ...], context: tuple[int, ...]) -> str:
+    """The context tokens as one quoted string, '.' for the boundary."""
+    return repr("".join(display_char(itos[i]) for i in context))
+
+
 def row_title(
-    itos: tuple[str, ...], context: int, probs: list[float], chosen: int | None
+    itos: tuple[str, ...],
+    context: tuple[int, ...],
+    probs: list[float],
+    chosen: int | None,
+    note: str | None = None,
+    original: list[float] | None = None,
 ) -> Content:
-    title: Parts = [
-        ("P(next | ", MUTED),
-        (repr(display_char(itos[context])), "bold"),
-        (")", MUTED),
-        ("  tallest bar p = ", MUTED),
-        format_p(max(probs)),
-    ]
+    """The row's title; `note` says which distribution it is (drawn with T, top-k…), and
+    `original` the model's own, drawn faintly beside."""
+    given = [(" | ", MUTED), (context_text(itos, context), "bold")] if context else []
+    title: Parts = [("P(next", MUTED), *given, (")", MUTED)]
+    if note is not None:
+        title += [("  ", MUTED), (note, "bold")]
+    title += [("  tallest bar p = ", MUTED), format_p(max(probs))]
+    if original is not None:
+        title += [(", the model's ", MUTED), format_p(max(original)), (" (faint)", MUTED)]
     if chosen is not None:
         title += [("  drew ", MUTED), (repr(display_char(itos[chosen])), CHOSEN)]
     return Content.assemble(*title)
 
 
-def u_line(draw: Draw, itos: tuple[str, ...]) -> Content:
+def u_line(draw: NgramDraw, itos: tuple[str, ...]) -> Content:
     """Where the classic sampler's u fell on the cumulative bar."""
     probs = draw.probs.tolist()
     u = float(draw.uniforms[0])
@@ -88,7 +116,7 @@ def u_line(draw: Draw, itos: tuple[str, ...]) -> Content:
     return Content.assemble(text, (chosen, CHOSEN_LABEL))
 
 
-def race_table(draw: Draw | None, itos: tuple[str, ...], rows: int) -> Content:
+def race_table(draw: NgramDraw | None, itos: tuple[str, ...], rows: int) -> Content:
     """torch's exponential race: the `rows` leaders by p/q, and where the winner ranked by p."""
     if draw is None or draw.race is None:
         return Content.assemble((RACE_PROMPT, MUTED), (RACE_NOTE, MUTED))
