@@ -173,3 +173,28 @@ def test_a_loaded_run_past_the_epochs_field_is_finished(session, tmp_path):
         assert pane.state == FINISHED
 
     drive_pane(TrainPane(id="train"), session, scenario)
+
+
+def test_the_app_loads_a_model_given_at_start(names_path, tmp_path):
+    """`bigram-tui --load PATH` reaches the Train pane, however late it mounts."""
+    import asyncio
+
+    from bigram_tui.core.counts import BigramCounts
+    from bigram_tui.core.neural import TrainingRun
+    from bigram_tui.core.persist import save_model
+    from bigram_tui.tui.app.app import BigramApp
+
+    from .helpers import until, wait_until_loaded
+
+    run = TrainingRun(BigramCounts.from_words(names_path.read_text().splitlines()))
+    run.run(7)
+    target = tmp_path / "seven.pt"
+    save_model(target, run)
+
+    async def main():
+        app = BigramApp(data=str(names_path), load=str(target))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until_loaded(pilot)
+            await until(pilot, lambda: app.session is not None and app.session.run.epoch == 7)
+
+    asyncio.run(main())

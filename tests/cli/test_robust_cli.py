@@ -66,6 +66,10 @@ MALFORMED = [
     (["--seed", "abc"], "expected a whole number"),
     (["--bogus"], "unrecognized arguments: --bogus"),
     (["--truecolor", "sample"], "--truecolor is an option of the app"),
+    (["--screenshots", ".", "stats"], "--screenshots is an option of the app"),
+    (["--order", "3", "stats"], "--order is an option of the app; drop it from `stats`, or give"),
+    (["--load", "m.pt", "sample"], "--load is an option of the app"),
+    (["--order", "9"], "order: must be from 1 to 5"),
 ]
 OUT_OF_RANGE = [
     (["stats", "--top", "-1"], "must be at least 1"),

@@ -38,6 +38,7 @@ from .pane import Pane
 from .registry import FIRST_PANE, PANES
 from .screens import DataProblemScreen, HelpScreen, SafeCommandPalette
 from .terminal import EXIT_SIGNALS, refuse_without_terminal
+from .train_pane import TrainPane
 
 MIN_SIZE = (60, 16)  # below this, a message instead of a squashed layout
 WIDE_SIZE = (160, 45)  # from here, the counts grid stays beside the other panes
@@ -69,6 +70,7 @@ class BigramApp(CoalescingNotices[None]):
         seed: int | None = None,
         order: int = DEFAULT_ORDER,
         screenshots_dir: str | os.PathLike[str] | None = None,
+        load: str | None = None,
     ) -> None:
         super().__init__(driver_class=terminal_driver())
         from bigram_tui.core.rng import DEFAULT_SEED
@@ -76,6 +78,7 @@ class BigramApp(CoalescingNotices[None]):
         self.data_arg = data
         self.seed = DEFAULT_SEED if seed is None else seed
         self.set_reactive(BigramApp.order, order)
+        self.load_arg = load  # a net saved by `train --save`, loaded once the model is ready
         self.session: Session | None = None
         self.active_pane = FIRST_PANE.name
         self.key_queue = KeyQueue()
@@ -139,6 +142,10 @@ class BigramApp(CoalescingNotices[None]):
         self.query_one("#status", Static).update(Content(message.text))
 
     def on_pane_mounted(self, message: PaneMounted) -> None:
+        if not self.screen_stack:
+            return  # the app is quitting before its lazy panes arrived
+        if self.load_arg is not None and isinstance(message.pane, TrainPane):
+            message.pane.load_at_start(self.load_arg)
         self._show_panes()
         if self.session is not None and not message.pane.ready:
             message.pane.attach(self.session)
@@ -388,7 +395,14 @@ def _bindings_of(pane_type: type[Pane]) -> list[Binding]:
 
 
 def run_app(
-    *, data: str | None, seed: int, mouse: bool, truecolor: bool, order: int = DEFAULT_ORDER
+    *,
+    data: str | None,
+    seed: int,
+    mouse: bool,
+    truecolor: bool,
+    order: int = DEFAULT_ORDER,
+    load: str | None = None,
+    screenshots: str | None = None,
 ) -> int:
     if (status := refuse_without_terminal()) is not None:
         return status
@@ -397,6 +411,6 @@ def run_app(
 
         # Read by App.__init__; the environment variable would be too late, textual is imported.
         constants.COLOR_SYSTEM = "truecolor"  # type: ignore[misc]
-    app = BigramApp(data=data, seed=seed, order=order)
+    app = BigramApp(data=data, seed=seed, order=order, screenshots_dir=screenshots, load=load)
     app.run(mouse=mouse)
     return app.return_code or 0

@@ -24,7 +24,7 @@ import sys
 import warnings
 from collections.abc import Callable
 
-from bigram_tui.core.defaults import DEFAULT_SEED
+from bigram_tui.core.defaults import DEFAULT_ORDER, DEFAULT_SEED
 from bigram_tui.core.errors import BigramTuiError
 
 from .commands import sample, score, stats, train
@@ -53,13 +53,28 @@ def _run_app(args: argparse.Namespace) -> int:
     from bigram_tui.tui.app.app import run_app
 
     seed = DEFAULT_SEED if args.app_seed is None else args.app_seed
-    return run_app(data=args.app_data, seed=seed, mouse=not args.no_mouse, truecolor=args.truecolor)
+    order = DEFAULT_ORDER if args.app_order is None else args.app_order
+    return run_app(
+        data=args.app_data, seed=seed, mouse=not args.no_mouse, truecolor=args.truecolor,
+        order=order, load=args.app_load, screenshots=args.app_screenshots,
+    )  # fmt: skip
 
 
 def _check_app_only_options(args: argparse.Namespace) -> None:
-    for flag, given in (("--no-mouse", args.no_mouse), ("--truecolor", args.truecolor)):
+    app_only = [
+        ("--no-mouse", args.no_mouse),
+        ("--truecolor", args.truecolor),
+        ("--screenshots", args.app_screenshots is not None),
+        ("--order", args.app_order is not None),
+        ("--load", args.app_load is not None),
+    ]
+    for flag, given in app_only:
         if given:
-            raise UsageError(f"{flag} is an option of the app; drop it from `{args.command}`")
+            # stats, score, sample and train have an --order (and some a --load) of their own.
+            after = f", or give `{args.command} {flag}`" if flag in ("--order", "--load") else ""
+            raise UsageError(
+                f"{flag} is an option of the app; drop it from `{args.command}`{after}"
+            )
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

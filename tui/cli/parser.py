@@ -309,6 +309,23 @@ def _build_parsers() -> tuple[argparse.ArgumentParser, Mapping[str, argparse.Arg
         metavar="N",
         help=f"the app's sampling seed (default {DEFAULT_SEED})",
     )
+    parser.add_argument(
+        "--order",
+        dest="app_order",
+        type=_order,
+        metavar="N",
+        help=f"the app's n-gram order, {params.MIN_ORDER} to {params.MAX_ORDER} "
+        f"(default {params.DEFAULT_ORDER}; key o in the app)",
+    )
+    parser.add_argument(
+        "--load", dest="app_load", metavar="PATH", help="start the app with a net saved by train"
+    )
+    parser.add_argument(
+        "--screenshots",
+        dest="app_screenshots",
+        metavar="DIR",
+        help="where the app saves screenshots (default: $XDG_DOWNLOAD_DIR, ~/Downloads, or .)",
+    )
     parser.add_argument("--no-mouse", action="store_true", help="no mouse tracking (for SSH)")
     parser.add_argument("--truecolor", action="store_true", help="force 24-bit colour")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")

@@ -74,6 +74,10 @@ def app_command(args: argparse.Namespace) -> str:
         argv += ["--data", os.path.abspath(check_readable(data))]
     if args.app_seed is not None:
         argv += ["--seed", str(args.app_seed)]
+    if args.app_order is not None:
+        argv += ["--order", str(args.app_order)]
+    if args.app_load is not None:
+        argv += ["--load", os.path.abspath(args.app_load)]
     argv += [
         flag
         for flag, given in (("--no-mouse", args.no_mouse), ("--truecolor", args.truecolor))
