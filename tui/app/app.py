@@ -42,6 +42,7 @@ from .train_pane import TrainPane
 
 MIN_SIZE = (60, 16)  # below this, a message instead of a squashed layout
 WIDE_SIZE = (160, 45)  # from here, the counts grid stays beside the other panes
+STATUS_FULL_WIDTH = 110  # below this the status bar names only the words and the order
 
 
 class BigramApp(CoalescingNotices[None]):
@@ -158,13 +159,7 @@ class BigramApp(CoalescingNotices[None]):
 
     def on_session_ready(self, message: SessionReady) -> None:
         self.session = message.session
-        counts = message.session.counts
-        self.query_one("#status", Static).update(
-            Content(  # not markup: a file may be called [@click=app.quit]x.txt
-                f"{dataset_label(message.session.data_path, short=True)} · "
-                f"{counts.words:,} words · {counts.vocab.size} tokens"
-            )
-        )
+        self._show_status()
         for pane in self.query(Pane):
             pane.attach(message.session)
             pane.use_order(self.order)  # BigramApp(order=…) sets it before any pane listens
@@ -331,6 +326,7 @@ class BigramApp(CoalescingNotices[None]):
         self.order = MIN_ORDER + (self.order - MIN_ORDER + 1) % (MAX_ORDER - MIN_ORDER + 1)
 
     def watch_order(self, order: int) -> None:
+        self._show_status()
         for pane in self.query(Pane):
             pane.use_order(order)
         self.notify(f"order {order}: the {ORDER_NAMES[order]} model")
@@ -344,6 +340,20 @@ class BigramApp(CoalescingNotices[None]):
     def on_resize(self, event: events.Resize) -> None:
         self._apply_size(event.size)
 
+    def _show_status(self, width: int | None = None) -> None:
+        """The data and the order beside the tabs, shortened so that one line holds both."""
+        if self.session is None:
+            return
+        width = self.size.width if width is None else width
+        counts = self.session.counts
+        name = dataset_label(self.session.data_path, short=True)
+        parts = [name, f"{counts.words:,} words", f"{counts.vocab.size} tokens"]
+        if width < STATUS_FULL_WIDTH:
+            parts = [f"{counts.words:,} words"]
+        parts.append(ORDER_NAMES[self.order])
+        # Content, not markup: a file may be called [@click=app.quit]x.txt.
+        self.query_one("#status", Static).update(Content(" · ".join(parts)))
+
     def _apply_size(self, size: Size | None = None) -> None:
         width, height = size or self.size
         too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
@@ -354,6 +364,7 @@ class BigramApp(CoalescingNotices[None]):
             self.call_after_refresh(self._pane(self.active_pane).focus_default)
         self.screen.set_class(width >= WIDE_SIZE[0] and height >= WIDE_SIZE[1], "-wide")
         self._show_panes()
+        self._show_status(width)
         if too_small:
             self.query_one("#too-small", Static).update(
                 f"Terminal too small: {width}×{height}.\n"
