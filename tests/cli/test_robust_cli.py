@@ -236,3 +236,23 @@ def test_the_installed_script_fails_in_one_line(data: Path, argv: list[str]) -> 
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_a_trace_is_bounded_not_gigabytes(capsys, tmp_path, monkeypatch):
+    """A uniform torch sampler over a wide vocabulary records V uniforms per draw: cut early."""
+    from bigram_tui.tui.cli import commands
+
+    monkeypatch.setattr(commands, "MAX_TRACE_NUMBERS", 20_000)
+    wide = tmp_path / "wide.txt"
+    wide.write_text("\n".join(chr(0x4E00 + i) * 2 for i in range(600)), encoding="utf-8")
+    code, out, err = run(
+        capsys, "sample", "--data", wide, "--model", "uniform", "--sampler", "torch",
+        "--max-length", "10000", "--trace", "-n", "3",
+    )  # fmt: skip
+    line = one_line_error(code, err)
+    assert "--trace would hold over 20,000 numbers" in line and out == ""
+
+
+def test_an_ordinary_trace_is_not_cut(capsys):
+    code, out, _ = run(capsys, "sample", "--trace", "-n", "2", "--sampler", "torch")
+    assert code == 0 and out.count("\n") > 4

@@ -32,6 +32,29 @@ if TYPE_CHECKING:
     from bigram_tui.core.neural import Epoch, TrainingDiverged
 
 MAX_TRACED_NAMES = 10_000  # a trace keeps a record of every draw of every name
+# Numbers a trace may hold before it is printed: a torch draw records one uniform per token,
+# so a wide vocabulary and a long --max-length made one name cost 81 MB. About 160 MB.
+MAX_TRACE_NUMBERS = 4_000_000
+
+
+def traced_names(
+    sampler: Any, count: int, record_of: Callable[[Any], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """`count` names with a record of each draw, refused once the trace outgrows its bound."""
+    names: list[dict[str, Any]] = []
+    numbers = 0
+    for _ in range(count):
+        draws, name = sampler.finish_name()
+        records = [record_of(draw) for draw in draws]
+        numbers += sum(4 + len(record.get("uniforms", ())) for record in records)
+        if numbers > MAX_TRACE_NUMBERS:
+            raise UsageError(
+                f"--trace would hold over {MAX_TRACE_NUMBERS:,} numbers by name "
+                f"{len(names) + 1:,}; lower -n or --max-length, use --sampler classic, "
+                "or drop --trace"
+            )
+        names.append(cli_output.name_record(name, records))
+    return names
 
 
 def _data_path(args: argparse.Namespace) -> Path:
@@ -187,12 +210,7 @@ def sample(args: argparse.Namespace) -> int:
         # Step by step, to see each draw; bit-identical to the batch path below.
         sampler = session.sampler(kind, k, **settings)
         itos = session.vocab.itos
-        names = []
-        for _ in range(args.count):
-            draws, name = sampler.finish_name()
-            names.append(
-                cli_output.name_record(name, [cli_output.draw_record(d, itos) for d in draws])
-            )
+        names = traced_names(sampler, args.count, lambda d: cli_output.draw_record(d, itos))
     else:
         names = [cli_output.name_record(n) for n in session.sample(args.count, kind, k, **settings)]
     report = {"model": model_info, "sampler": args.sampler, "seed": seed,

@@ -21,7 +21,15 @@ from bigram_tui.core.session import Session
 
 from . import ngram_output
 from . import output as cli_output
-from .commands import _data_path, _diverged, _emit, _first_given, _session, _smoothing
+from .commands import (
+    _data_path,
+    _diverged,
+    _emit,
+    _first_given,
+    _session,
+    _smoothing,
+    traced_names,
+)
 from .errors import EXIT_OK, UsageError, write_output
 
 if TYPE_CHECKING:
@@ -188,9 +196,7 @@ def sample(args: argparse.Namespace, kind: str, session: Session) -> int:
     if args.trace:
         sampler = session.ngram_sampler(model, **shaping, **settings)
         itos = session.vocab.itos
-        for _ in range(args.count):
-            draws, name = sampler.finish_name()
-            records.append(cli_output.name_record(name, [_draw_record(d, itos) for d in draws]))
+        records = traced_names(sampler, args.count, lambda d: _draw_record(d, itos))
     else:
         sampled = session.sample_ngram(args.count, model, **shaping, **settings)
         records = [cli_output.name_record(name) for name in sampled]
