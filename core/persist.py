@@ -17,6 +17,7 @@ import math
 import os
 import stat
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,9 @@ FORMAT = "bigram-tui/neural/1"
 _FORMAT_FAMILY = "bigram-tui/neural/"
 _KEYS = frozenset({"format", "chars", "weights", "epoch", "lr", "reg", "seed", "losses"})
 _RETRAIN = "train again with `bigram-tui train --save PATH`"
+# W of the largest vocabulary the reader takes (1,000 tokens) is 8 MB of float64, and a
+# million epochs of losses 8 MB more: nothing of ours comes near this.
+MAX_MODEL_BYTES = 64 << 20
 
 
 class ModelFileError(BigramTuiError, ValueError):
@@ -131,6 +135,20 @@ def _not_ours(path: str | os.PathLike[str], what: str) -> ModelFileError:
     )
 
 
+def _check_expanded_size(path: str | os.PathLike[str], size: int) -> None:
+    """Refuse a file, or a zip archive's contents, bigger than any model of ours could be:
+    a few MB of deflated zeros would otherwise be unpacked into gigabytes by torch.load."""
+    limit = f"a bigram-tui model is at most {MAX_MODEL_BYTES >> 20} MB"
+    if size > MAX_MODEL_BYTES:
+        raise _not_ours(path, f"it is {size / 2**20:,.0f} MB; {limit}")
+    if not zipfile.is_zipfile(path):
+        return  # torch.load says what else is wrong with it
+    with zipfile.ZipFile(path) as archive:
+        expanded = sum(entry.file_size for entry in archive.infolist())
+    if expanded > MAX_MODEL_BYTES:
+        raise _not_ours(path, f"it would expand to {expanded / 2**20:,.0f} MB; {limit}")
+
+
 def _read_payload(path: str | os.PathLike[str]) -> object:
     name = _shown(path)
     if not os.path.exists(path):
@@ -144,8 +162,10 @@ def _read_payload(path: str | os.PathLike[str]) -> object:
             raise ModelFileError(
                 f"{name} is {special_kind(mode)}, not a model file; pass a file saved by bigram-tui"
             )
-        if os.path.getsize(path) == 0:
+        size = os.path.getsize(path)
+        if size == 0:
             raise _not_ours(path, "the file is empty")
+        _check_expanded_size(path, size)
         with warnings.catch_warnings():
             # torch warns about the pickle protocol of some files; the checks below say
             # all there is to say, and the CLI must print nothing but its own lines.

@@ -173,3 +173,23 @@ def test_failed_fsync_leaves_no_partial(capsys, tmp_path, data, monkeypatch) -> 
     line = one_line(*run(capsys, "train", "--data", data, "--epochs", 1, "--save", target)[::2])
     assert "Input/output error" in line
     assert files_in(target.parent) == []
+
+
+def test_a_small_file_that_would_expand_to_gigabytes_is_refused(tmp_path):
+    """Deflated zeros: a few hundred KB on disk, 80 MB once torch.load unpacks them."""
+    import zipfile
+
+    bomb = tmp_path / "bomb.pt"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("archive/data/0", bytes(80 << 20))
+    assert bomb.stat().st_size < 1 << 20
+    with pytest.raises(ModelFileError, match="it would expand to 80 MB; a bigram-tui model is at"):
+        load_model(bomb)
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(persist, "MAX_MODEL_BYTES", 1000)
+    big = tmp_path / "big.pt"
+    big.write_bytes(b"\0" * 2000)
+    with pytest.raises(ModelFileError, match="a bigram-tui model is at most 0 MB"):
+        load_model(big)
