@@ -82,6 +82,7 @@ def test_top_list_follows_the_order(session):
         await pilot.press("t")
         assert "n.  6,763" in text_of(pane, "#top-bigrams")
         await at_order(pilot, pane, 3)
+        await pilot.press("t", "t")  # the same key hides and shows it at n = 3
         top = text_of(pane, "#top-bigrams").splitlines()
         assert top[1].split() == ["..a", "4,410"]
         await at_order(pilot, pane, 5)
@@ -173,5 +174,6 @@ def test_app_started_at_order_three_shows_the_slice_and_its_keys_at_80x24(names_
             footer = str(app.query_one(KeyFooter).render())
             # The slice key fits beside help; <S>/<E>, the bigram's layout, is not offered.
             assert "] Slice" in footer and "? Help" in footer and "<S>/<E>" not in footer
+            assert "t Top n-grams" in footer
 
     asyncio.run(main())

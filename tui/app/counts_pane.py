@@ -71,6 +71,8 @@ class CountsPane(Pane):
         Binding("z", "zoom", "Zoom", tooltip="colour-only grid or labelled cells"),
         Binding("g", "toggle_legend", "Legend", tooltip="show or hide the colour scale"),
         Binding("t", "toggle_top", "Top bigrams", tooltip="show or hide the most common"),
+        # The same key at the other orders, named for them (one of the two is ever offered).
+        Binding("t", "toggle_top_ngrams", "Top n-grams", tooltip="the most common n-grams"),
         # One footer entry for the pair: 80 columns hold the footer at n ≥ 3 with it.
         Binding(
             "left_square_bracket",
@@ -289,7 +291,7 @@ class CountsPane(Pane):
             smoothed = (count + 1) / (row_total + n_cols)
             text.append(f"P k=1   {smoothed:.6f}\n")
         else:
-            text.append("context never seen\n" if context else "", style="dim")
+            text.append("unseen context\n" if context else "", style="dim")
         if self.view in NEURAL_VIEWS:
             value = self._values[row][col]
             text.append(f"{'exp(W)' if self.view == 'neural' else 'ΔP':7} {value:.6g}\n")
@@ -381,8 +383,10 @@ class CountsPane(Pane):
         if action == "prefix":
             # Hidden at orders 1 and 2 (False): there is one table, nothing to step through.
             return self._shown_order >= 3
-        if action == "toggle_layout":
+        if action in ("toggle_layout", "toggle_top"):
             return self._shown_order == 2  # <S>/<E> is the bigram's layout
+        if action == "toggle_top_ngrams":
+            return self._shown_order != 2
         return True
 
     # Copy -------------------------------------------------------------------------
@@ -426,6 +430,9 @@ class CountsPane(Pane):
 
     def action_toggle_top(self) -> None:
         self.show_top = not self.show_top
+
+    def action_toggle_top_ngrams(self) -> None:
+        self.action_toggle_top()
 
     def watch_view(self) -> None:
         self._trained_epoch = self.session.run.epoch
