@@ -47,8 +47,11 @@ def test_trigram_rows_show_context_next_and_the_reasons(session):
         ]
         assert rows[0][3:5] == [f"{expected[0].prob:.4f}", f"{expected[0].log_prob:.4f}"]
         table = text_of(pane, "#word-table")
-        assert "ej → q      0.0000      -inf  ∞ next token never seen after this context" in table
-        assert "jq → .      0.0000      -inf  ∞ context never seen" in table
+        assert "ej → q   0.0000      -inf  ∞ next token never seen after this context" in table
+        assert "jq → .   0.0000      -inf  ∞ context never seen" in table
+        # Every row fits the 80-column pane beside its scrollbar: none wraps.
+        region = pane.query_one("#word-table").content_region
+        assert max(len(line) for line in table.splitlines() if " → " in line) <= region.width
         summary = text_of(pane, "#word-summary")
         assert "mean NLL        inf   over 8 trigrams" in summary
         assert "dataset mean NLL 2.185743" in summary  # the 2.1857

@@ -249,13 +249,13 @@ class WordPane(Pane):
         return True
 
     def _ngram_table(self, score: NgramWordScore) -> Text:
-        width = max(7, self.order - 1)  # "context" or the longest context, in characters
-        text = Text(f"{'context':>{width}} → next       P     log P   surprise −log P\n", "bold")
+        # Narrow columns: the longest reason still fits 80 columns beside a scrollbar.
+        text = Text(f"{'context → next':<14}{'P':>6}{'log P':>10}  surprise −log P\n", "bold")
         rows: list[tuple[str, ...]] = [("context", "next", "P", "log P", "why -inf")]
         impossible = None
         for step in score.steps:
             context, token = printable("".join(step.context)), printable(step.next)
-            text.append(f"{context:>{width}} → {token:<4} {step.prob:8.4f}  ")
+            text.append(f"{context:>7} → {token:<2}{step.prob:8.4f}  ")
             text.append(f"{fmt_log(step.log_prob):>8}  ")
             if step.reason is None:
                 text.append_text(surprise_bar(step.log_prob))
