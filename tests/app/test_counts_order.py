@@ -177,3 +177,35 @@ def test_app_started_at_order_three_shows_the_slice_and_its_keys_at_80x24(names_
             assert "t Top n-grams" in footer
 
     asyncio.run(main())
+
+
+# Issue 10 items on the Counts pane ---------------------------------------------------
+
+
+def test_layout_switch_keeps_the_cursors_bigram(session):
+    async def scenario(pilot, pane):
+        assert "bigram .a" in text_of(pane, "#cell-info")
+        await pilot.press("s")
+        assert "bigram <S>a" in text_of(pane, "#cell-info")
+        await pilot.press("s")
+        assert "bigram .a" in text_of(pane, "#cell-info")
+        cursor_to(pane, "n", ".")
+        await pilot.press("s")
+        info = text_of(pane, "#cell-info")
+        assert "bigram n<E>" in info and "count   6,763" in info
+
+    drive_pane(CountsPane(), session, scenario, size=(120, 40))
+
+
+def test_diverging_legend_is_symmetric_around_zero(session):
+    async def scenario(pilot, pane):
+        await pilot.press("v", "v", "v", "v")
+        assert pane.view == "diff"
+        lines = text_of(pane, "#legend").splitlines()[1:11]
+        labels = [line.strip() for line in lines]
+        assert labels[4:6] == ["< 0", "≥ 0"]
+        lower = [label.removeprefix("< -") for label in labels[:4]]
+        upper = [label.removeprefix("≥ +") for label in labels[6:]]
+        assert lower == upper[::-1]
+
+    drive_pane(CountsPane(), session, scenario, size=(120, 40))

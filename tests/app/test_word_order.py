@@ -127,3 +127,30 @@ def test_word_counts_off_the_ui_thread_with_a_note(session, monkeypatch):
     from bigram_tui.core.session import Session
 
     drive_pane(WordPane(), Session.load(session.data_path), scenario, size=(80, 24))
+
+
+# Issue 10 items on the Word pane -----------------------------------------------------
+
+
+def test_walkthrough_title_names_the_model_in_use(session):
+    async def scenario(pilot, pane):
+        await pilot.press("w")
+        title = text_of(pane, "#word-table").splitlines()[0]
+        assert "counts model, k = 0" in title and "net" not in title
+        await pilot.press("m")
+        assert "The net's forward pass" in text_of(pane, "#word-table").splitlines()[0]
+
+    drive_pane(WordPane(), session, scenario, size=(120, 40))
+
+
+def test_neural_comparison_is_the_nets_own_dataset_nll(session):
+    from bigram_tui.core.scoring import score_dataset
+
+    async def scenario(pilot, pane):
+        await pilot.press("m")
+        summary = text_of(pane, "#word-summary")
+        net = score_dataset(session.model("neural"), session.counts).mean_nll
+        assert f"dataset mean NLL {net:.6f}  (neural net, epoch 0" in summary
+        assert "counts model" not in summary and "2.454014" not in summary
+
+    drive_pane(WordPane(), session, scenario, size=(120, 40))

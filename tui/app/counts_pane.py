@@ -22,6 +22,7 @@ from textual.widgets import Static
 
 from bigram_tui.core.defaults import DEFAULT_ORDER
 from bigram_tui.core.display import shown_text
+from bigram_tui.core.vocab import BOUNDARY, END_TOKEN, START_TOKEN
 
 from .colour_scale import Scale, palette, xterm
 from .heatmap import Heatmap, HeatmapData, fit_cells, grid_label, readout_label
@@ -60,6 +61,18 @@ def format_cell(view: str, value: float) -> str:
     if view == "neural":
         return f"{value:.3g}" if value < 1e5 else f"{value:.0e}"
     return f"{value:+.2f}".replace("0.", ".")
+
+
+def bin_labels(scale: Scale) -> list[str]:
+    """What each legend swatch means. A diverging scale reads symmetrically, 0 in the middle:
+    the lower half by its upper edge (< −x … < 0), the upper half by its lower edge (≥ 0 … ≥ +x)."""
+    edges = scale.edges()
+    if scale.kind != "diverging":
+        return [f"≥ {edge:.4g}" if i else f"> {edge:.4g}" for i, edge in enumerate(edges)]
+    half = len(edges) // 2
+    shown = [*edges[1 : half + 1], *edges[half:]]
+    signs = ["<"] * half + ["≥"] * (len(edges) - half)
+    return [f"{sign} {edge:+.4g}" if edge else f"{sign} 0" for sign, edge in zip(signs, shown)]
 
 
 class CountsPane(Pane):
@@ -259,9 +272,9 @@ class CountsPane(Pane):
         legend.append(" (log)" if scale.kind == "log" else "")
         legend.append("\n")
         colours = palette(self._palette_name())
-        for i, edge in enumerate(scale.edges()):
+        for i, label in enumerate(bin_labels(scale)):
             legend.append("  ", Style(bgcolor=xterm(colours[i])))
-            legend.append(f" ≥ {edge:.4g}\n" if i else f" > {edge:.4g}\n")
+            legend.append(f" {label}\n")
         # Empty cells are left as background: the legend shows that as an outlined gap.
         legend.append("[]", Style(dim=True))
         legend.append(" never seen" if self.view in COUNT_VIEWS else " —")
@@ -419,7 +432,24 @@ class CountsPane(Pane):
         if self.view in NEURAL_VIEWS:
             self.notify("The <S>/<E> layout shows counts and probabilities only.", timeout=3)
             return
-        self.layout_name = "start_end" if self.layout_name == "dot" else "dot"
+        layout = "start_end" if self.layout_name == "dot" else "dot"
+        self._keep_cursor_bigram(layout)
+        self.layout_name = layout
+
+    def _keep_cursor_bigram(self, layout: str) -> None:
+        """Put the cursor on the same bigram in `layout`: '.a' is '<S>a', 'n.' is 'n<E>'."""
+        heatmap = self.query_one(Heatmap)
+        if heatmap.data is None:
+            return
+        first, second = heatmap.data.rows[heatmap.row], heatmap.data.labels[heatmap.col]
+        if layout == "start_end":
+            first = START_TOKEN if first == BOUNDARY else first
+            second = END_TOKEN if second == BOUNDARY else second
+        else:
+            first = BOUNDARY if first in (START_TOKEN, END_TOKEN) else first
+            second = BOUNDARY if second in (START_TOKEN, END_TOKEN) else second
+        labels = self.session.counts.table(layout).labels
+        heatmap.row, heatmap.col = labels.index(first), labels.index(second)
 
     def action_zoom(self) -> None:
         self.auto_zoom = False

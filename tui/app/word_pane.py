@@ -335,7 +335,13 @@ class WordPane(Pane):
         from bigram_tui.core.neural import walkthrough
 
         itos = model.vocab.itos
-        text = Text("The net's forward pass on each example (notebook In[22])\n", style="bold")
+        # Titled for the model whose numbers these are (issue 10, item 2).
+        title = (
+            "The net's forward pass on each example (notebook In[22])"
+            if self.model_kind == "neural"
+            else f"Each example under the counts model, k = {self.k:g}: the row of P it reads"
+        )
+        text = Text(title + "\n", style="bold")
         steps = walkthrough(model, word)
         for n, step in enumerate(steps, start=1):
             pair = printable(step.first + step.second)
@@ -362,7 +368,18 @@ class WordPane(Pane):
         text.append(f"NLL             {score.nll:.4f}\n")
         text.append(f"mean NLL        {score.mean_nll:.4f}", style="bold")
         text.append(f"   over {len(score.bigrams)} bigrams\n")
-        k = self.k if self.model_kind == "counts" else 0.0
+        if self.model_kind == "neural":
+            # The net is compared with its own dataset NLL, not the counts model's.
+            from bigram_tui.core.scoring import score_dataset
+
+            net = score_dataset(self.session.model("neural"), self.session.counts)
+            text.append(
+                f"dataset mean NLL {net.mean_nll:.6f}  (neural net, epoch "
+                f"{self.session.run.epoch:,}, {net.bigrams:,} bigrams)\n",
+                style="dim",
+            )
+            return text
+        k = self.k
         reference = self.session.dataset_score(k)
         text.append(
             f"dataset mean NLL {reference.mean_nll:.6f}  (counts model, k = {k:g}, "
