@@ -14,7 +14,7 @@ from bigram_tui.tui.app.footer import KeyFooter
 from bigram_tui.tui.app.heatmap import Heatmap
 from bigram_tui.tui.app.ngram_view import NgramSource
 
-from .helpers import drive_pane, text_of, until, wait_until_loaded
+from .helpers import drive_pane, run_on_pane, text_of, until, wait_until_loaded
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +209,38 @@ def test_diverging_legend_is_symmetric_around_zero(session):
         assert lower == upper[::-1]
 
     drive_pane(CountsPane(), session, scenario, size=(120, 40))
+
+
+def test_exp_w_view_reads_out_the_nets_softmax_p(session):
+    import torch
+
+    async def scenario(pilot, pane):
+        await pilot.press("v", "v", "v")
+        assert pane.view == "neural"
+        net = float(torch.softmax(session.run.weights, dim=1)[0, 1])
+        info = text_of(pane, "#cell-info")
+        assert f"P net   {net:.6f}" in info
+        assert "P count 0.137671" in info  # the counts model beside it
+
+    drive_pane(CountsPane(), session, scenario, size=(120, 40))
+
+
+def in_view(pane: CountsPane, selector: str) -> bool:
+    """Whether the widget is shown and ends inside the side panel's visible region."""
+    widget, side = pane.query_one(selector), pane.query_one("#counts-side")
+    return (
+        widget.display and widget.region.bottom <= side.region.bottom and widget.region.height > 0
+    )
+
+
+def test_80x24_legend_whole_and_t_replaces_it(names_path):
+    async def scenario(app, pilot, pane):
+        assert in_view(pane, "#legend")  # "never seen", its last line, included
+        await pilot.press("t")
+        await pilot.pause()
+        assert in_view(pane, "#top-bigrams") and not pane.query_one("#legend").display
+        await pilot.press("g")  # asking for the legend puts it back in place of the list
+        await pilot.pause()
+        assert in_view(pane, "#legend") and not pane.query_one("#top-bigrams").display
+
+    run_on_pane(names_path, "1", scenario, size=(80, 24))  # the whole app: tabs and footer

@@ -43,7 +43,10 @@ VIEWS = {
 }
 NEURAL_VIEWS = ("neural", "diff")  # drawn from W, on the '.' layout only
 COUNT_VIEWS = ("counts", "probs", "log_probs")  # the views of every order (the net is a bigram)
-CELL_INFO_LINES = 8  # the cursor read-out is padded to this height
+# The cursor read-out is padded to this height; 7 leaves the whole legend in view at 80×24.
+CELL_INFO_LINES = 7
+LEGEND_LINES = 12  # "scale", ten bins, "never seen"
+TOP_COUNT = 20  # n-grams in the most-common list
 LIVE_REFRESH_SECONDS = 0.5  # exp(W) follows training at a bounded rate
 
 
@@ -137,6 +140,25 @@ class CountsPane(Pane):
 
     def on_resize(self) -> None:
         self._auto_zoom()
+        self._fit_side()
+        if self.ready and self.show_top:
+            self._show_top()
+
+    def _legend_displaced(self) -> bool:
+        """The top list takes the legend's place when the side panel cannot hold both."""
+        both = CELL_INFO_LINES + 1 + LEGEND_LINES + 1 + TOP_COUNT + 1  # each with its margin
+        return self.show_top and self.query_one("#counts-side").size.height < both
+
+    def _top_rows(self) -> int:
+        """As many of the most common as the side panel shows without scrolling (up to 20)."""
+        # Below the read-out and its margin: the list's title, its rows, its margin.
+        room = self.query_one("#counts-side").size.height - (CELL_INFO_LINES + 1) - 2
+        return max(5, min(TOP_COUNT, room)) if room > 0 else TOP_COUNT
+
+    def _fit_side(self) -> None:
+        legend = self.show_legend and not self._legend_displaced()
+        self.query_one("#legend").set_class(not legend, "hidden")
+        self.query_one("#top-bigrams").set_class(not self.show_top, "hidden")
 
     def _auto_zoom(self) -> None:
         """Use the labelled layout whenever it fits whole, until the user chooses."""
@@ -215,6 +237,10 @@ class CountsPane(Pane):
             row_labels=row_labels,
         )
         self._values = rows
+        if self.view in NEURAL_VIEWS:
+            import torch
+
+            self._net_probs = torch.softmax(self.session.run.weights, dim=1).tolist()
         # Plain lists for the cursor read-out: a key press then touches no tensor.
         table_counts = self._count_table()[2]
         self._counts = table_counts.tolist()
@@ -295,23 +321,38 @@ class CountsPane(Pane):
         count = self._counts[row][col]
         row_total = self._row_totals[row]
         text.append(f"count   {count:,}\n")
+        if self.view in NEURAL_VIEWS:
+            self._net_cell(text, row, col)
+        else:
+            self._counts_cell(text, context, count, row_total, len(labels))
+        # The read-out keeps its height, so skip the relayout a size change would need.
+        text.rstrip()  # no blank line at the end: CELL_INFO_LINES is the height on screen
+        text.append("\n" * max(0, CELL_INFO_LINES - 1 - text.plain.count("\n")))
+        self.query_one("#cell-info", Static).update(text, layout=False)
+
+    def _net_cell(self, text: Text, row: int, col: int) -> None:
+        """The model being viewed, the net, first; the counts model's P beside it."""
+        p = self._net_probs[row][col]
+        text.append(f"P net   {p:.6f}\n", style="bold")
+        text.append("log P   " + ("-inf" if p == 0 else f"{math.log(p):.4f}") + "\n")
+        row_total = self._row_totals[row]
+        counts_p = f"{self._counts[row][col] / row_total:.6f}" if row_total else "—"
+        text.append(f"P count {counts_p}\n", style="dim")
+        value = self._values[row][col]
+        text.append(f"{'exp(W)' if self.view == 'neural' else 'ΔP':7} {value:.6g}\n")
+
+    def _counts_cell(
+        self, text: Text, context: str, count: int, row_total: int, n_cols: int
+    ) -> None:
         text.append(f"{'row sum' if context else 'total':7} {row_total:,}\n")
         if row_total:
             p = count / row_total
             text.append(f"P       {p:.6f}\n")
             text.append("log P   " + ("-inf" if p == 0 else f"{math.log(p):.4f}") + "\n")
-            n_cols = len(labels)
             smoothed = (count + 1) / (row_total + n_cols)
             text.append(f"P k=1   {smoothed:.6f}\n")
         else:
             text.append("unseen context\n" if context else "", style="dim")
-        if self.view in NEURAL_VIEWS:
-            value = self._values[row][col]
-            text.append(f"{'exp(W)' if self.view == 'neural' else 'ΔP':7} {value:.6g}\n")
-        # The read-out keeps its height, so skip the relayout a size change would need.
-        lines = CELL_INFO_LINES - text.plain.count("\n")
-        text.append("\n" * max(0, lines))
-        self.query_one("#cell-info", Static).update(text, layout=False)
 
     def _cell_context(self, row: int) -> str:
         """The context of the grid's row `row`, as the read-out names it ('' at order 1)."""
@@ -324,13 +365,18 @@ class CountsPane(Pane):
     def _show_top(self) -> None:
         top = Text("most common\n", style="bold")
         if self._shown_order == 2:
-            for first, second, count in self.session.counts.most_common(20, self.layout_name):
+            for first, second, count in self.session.counts.most_common(
+                self._top_rows(), self.layout_name
+            ):
                 pair = fit_cells(grid_label(first) + grid_label(second), 6, "right")  # cells
                 top.append(f"{pair} {count:>6,}\n")
         else:
-            for tokens, count in self._source.counts(self._shown_order).most_common(20):
+            for tokens, count in self._source.counts(self._shown_order).most_common(
+                self._top_rows()
+            ):
                 ngram = fit_cells("".join(map(grid_label, tokens)), 6, "right")
                 top.append(f"{ngram} {count:>6,}\n")
+        top.rstrip()
         self.query_one("#top-bigrams", Static).update(top)
 
     # The order --------------------------------------------------------------------
@@ -456,6 +502,10 @@ class CountsPane(Pane):
         self.labelled = not self.labelled
 
     def action_toggle_legend(self) -> None:
+        if self._legend_displaced():
+            self.show_top = False  # g asks for the legend: the list gives way
+            self.show_legend = True
+            return
         self.show_legend = not self.show_legend
 
     def action_toggle_top(self) -> None:
@@ -475,8 +525,9 @@ class CountsPane(Pane):
     def watch_labelled(self, labelled: bool) -> None:
         self.query_one(Heatmap).compact = not labelled
 
-    def watch_show_legend(self, shown: bool) -> None:
-        self.query_one("#legend").set_class(not shown, "hidden")
+    def watch_show_legend(self) -> None:
+        self._fit_side()
 
-    def watch_show_top(self, shown: bool) -> None:
-        self.query_one("#top-bigrams").set_class(not shown, "hidden")
+    def watch_show_top(self) -> None:
+        self._fit_side()
+        self._show_top()  # its length follows the room
