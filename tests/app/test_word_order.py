@@ -154,3 +154,25 @@ def test_neural_comparison_is_the_nets_own_dataset_nll(session):
         assert "counts model" not in summary and "2.454014" not in summary
 
     drive_pane(WordPane(), session, scenario, size=(120, 40))
+
+
+def test_footer_offers_only_the_keys_that_work_while_typing(names_path):
+    from bigram_tui.tui.app.footer import KeyFooter
+
+    from .helpers import run_on_pane
+
+    async def scenario(app, pilot, pane):
+        def footer() -> str:
+            return str(app.query_one(KeyFooter).render())
+
+        assert "k+" in footer() and "Edit word" in footer() and "Leave field" not in footer()
+        await pilot.press("e")
+        await until(pilot, lambda: "Leave field" in footer())
+        for typed in ("Edit word", "k+", "k−", "Counts/neural", "Order", "Help", "Quit"):
+            assert typed not in footer()
+        await pilot.press("o")  # typed into the word, not the order
+        assert pane.word.endswith("o") and app.order == 2
+        await pilot.press("escape")
+        await until(pilot, lambda: "k+" in footer() and "Leave field" not in footer())
+
+    run_on_pane(names_path, "2", scenario, size=(80, 24))

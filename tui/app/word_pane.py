@@ -116,6 +116,13 @@ class WordPane(Pane):
         # The neural net may have trained since: show its current numbers.
         self.rescore()
 
+    def action_enabled(self, action: str) -> bool | None:
+        # While the word field has focus these keys type into it: the footer must not offer them.
+        typing = self.query_one("#word-input", Input).has_focus
+        return not (
+            typing and action in ("edit", "smoothing", "toggle_model", "toggle_walkthrough")
+        )
+
     def action_edit(self) -> None:
         self.query_one("#word-input", Input).focus()
 
