@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 
 import pytest
@@ -244,3 +245,29 @@ def test_80x24_legend_whole_and_t_replaces_it(names_path):
         assert in_view(pane, "#legend") and not pane.query_one("#top-bigrams").display
 
     run_on_pane(names_path, "1", scenario, size=(80, 24))  # the whole app: tabs and footer
+
+
+def test_no_color_bins_stay_distinct_from_each_other_and_the_background(session, monkeypatch):
+    from rich.style import Style
+    from textual.filter import monochrome_style
+
+    from bigram_tui.tui.app.colour_scale import palette, xterm
+
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    def grey(index: int) -> int:
+        colour = monochrome_style(Style(color=xterm(index))).color
+        assert colour is not None
+        return colour.get_truecolor().red
+
+    async def scenario(pilot, pane):
+        heatmap = pane.query_one(Heatmap)
+        assert heatmap.data is not None and heatmap.data.palette == "mono"
+        greys = [grey(index) for index in palette("mono")]
+        assert all(b - a >= 8 for a, b in itertools.pairwise(greys))  # ten visible steps
+        empty = monochrome_style(Style(color=heatmap.rich_style.bgcolor)).color
+        assert empty is not None
+        # A count of 1 must not look like an empty (never seen) cell.
+        assert greys[0] - empty.get_truecolor().red >= 48
+
+    drive_pane(CountsPane(), session, scenario, size=(80, 24))

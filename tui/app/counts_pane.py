@@ -221,6 +221,8 @@ class CountsPane(Pane):
         return Scale("diverging", -1.0, float(finite.abs().max()))
 
     def _palette_name(self) -> str:
+        if self.app.no_color:
+            return "mono"  # one lightness ramp; the legend still names each step
         if self.view == "diff":
             return "diverging"
         return "dark" if self.app.current_theme.dark else "light"
