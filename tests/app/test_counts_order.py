@@ -271,3 +271,25 @@ def test_no_color_bins_stay_distinct_from_each_other_and_the_background(session,
         assert greys[0] - empty.get_truecolor().red >= 48
 
     drive_pane(CountsPane(), session, scenario, size=(80, 24))
+
+
+def test_labelled_grid_keeps_its_labels_when_scrolled(names_path):
+    async def scenario(app, pilot, pane):
+        heatmap = pane.query_one(Heatmap)
+        await pilot.press("z")
+        assert not heatmap.compact
+        await pilot.press("end")  # the cursor on 'zz': the grid scrolls right and down
+        await pilot.pause()
+        scroll_x, scroll_y = heatmap.scroll_offset
+        assert scroll_x > 0 and scroll_y > 0
+        header = heatmap.render_line(0).text
+        assert header.split()[-2:] == ["y", "z"]  # column labels, still at the top
+        width = heatmap.label_width
+        rows = [heatmap.render_line(y).text for y in range(1, heatmap.size.height)]
+        shown = [line[:width].strip() for line in rows if line[:width].strip()]
+        # Row labels, still at the left: the last rows of the grid, ending with z.
+        assert shown[-1] == "z" and shown[-2] == "y"
+        # The cursor's cell ("zz" over its value) is on screen, clear of the frozen labels.
+        assert any("zz" in line[width:] for line in rows)
+
+    run_on_pane(names_path, "1", scenario, size=(80, 24))

@@ -23,7 +23,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Region, Size, Spacing
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -193,6 +193,7 @@ class Heatmap(ScrollView, can_focus=True):
             for y in range(first, first + count):
                 self._lines.pop(y, None)
             self.refresh_lines(first, count)
+        self.refresh(Region(0, 0, self.size.width, 1))  # the header, frozen at the top
         self._scroll_to_cursor()
         if self.cursor_listener is not None:
             self.cursor_listener()
@@ -202,8 +203,9 @@ class Heatmap(ScrollView, can_focus=True):
         first, count = self._cell_lines(self.row)
         x = self.label_width + self.col * self.cell_width
         region = Region(x, first, self.cell_width, count)
-        # Keep the header and row labels in view when the cursor is near the top/left.
-        self.scroll_to_region(region, animate=False, spacing=None, force=True)
+        # The header and the row labels are frozen over the grid: keep the cursor clear of them.
+        spacing = Spacing(1, 0, 0, self.label_width)
+        self.scroll_to_region(region, animate=False, spacing=spacing, force=True)
         if first <= 2:
             self.scroll_to(y=0, animate=False, force=True)
 
@@ -217,6 +219,8 @@ class Heatmap(ScrollView, can_focus=True):
             self.move_cursor(0, 0)
 
     def on_click(self, event: events.Click) -> None:
+        if event.x < self.label_width or event.y < 1:
+            return  # a frozen label, not a cell
         x = event.x + self.scroll_offset.x - self.label_width
         y = event.y + self.scroll_offset.y - 1
         if not self.data or x < 0 or y < 0:
@@ -231,12 +235,18 @@ class Heatmap(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        line_y = y + scroll_y
+        # Frozen as spreadsheet headers are: line 0 (column labels) and the row labels.
+        line_y = 0 if y == 0 else y + scroll_y
         strip = self._lines.get(line_y)
         if strip is None:
             strip = self._build_line(line_y)
             self._lines[line_y] = strip
-        return strip.crop_extend(scroll_x, scroll_x + self.size.width, self.rich_style)
+        width = self.size.width
+        if scroll_x == 0:
+            return strip.crop_extend(0, width, self.rich_style)
+        labels = strip.crop(0, self.label_width)
+        cells = strip.crop(self.label_width + scroll_x, width + scroll_x)
+        return Strip.join([labels, cells]).crop_extend(0, width, self.rich_style)
 
     def _build_line(self, line_y: int) -> Strip:
         if not self.data or line_y >= self.virtual_size.height:
