@@ -293,3 +293,14 @@ def test_labelled_grid_keeps_its_labels_when_scrolled(names_path):
         assert any("zz" in line[width:] for line in rows)
 
     run_on_pane(names_path, "1", scenario, size=(80, 24))
+
+
+def test_120x40_compact_grid_uses_the_room(names_path):
+    async def scenario(app, pilot, pane):
+        heatmap = pane.query_one(Heatmap)
+        assert heatmap.compact  # the labelled grid does not fit whole at 120×40
+        assert heatmap.cell_width >= 3
+        grid = heatmap.virtual_size.width
+        assert grid <= heatmap.size.width and heatmap.size.width - grid < heatmap._n
+
+    run_on_pane(names_path, "1", scenario, size=(120, 40))

@@ -33,6 +33,7 @@ from .colour_scale import palette, text_colour_on, xterm
 
 CURSOR_COLOUR = 201  # magenta: on no scale, so the cursor never hides in the data
 COMPACT_LABELS = {"<S>": "<", "<E>": ">"}
+COMPACT_CELL_MAX = 4  # wider colour cells read as blocks, not bars
 PLACEHOLDER = "?"  # ASCII: its width is one cell in every terminal
 
 
@@ -98,7 +99,7 @@ class Heatmap(ScrollView, can_focus=True):
         self.row = 0
         self.col = 1
         self._lines: dict[int, Strip] = {}
-        self._cached_rows_per_line = 0
+        self._cached_layout = (0, 0)  # rows per line and cell width the cached lines have
         # Told of a move at once, unlike CursorMoved: a read-out changes in the cursor's frame.
         self.cursor_listener: Callable[[], None] | None = None
 
@@ -118,8 +119,12 @@ class Heatmap(ScrollView, can_focus=True):
         return [grid_label(COMPACT_LABELS.get(lab, lab) if self.compact else lab) for lab in labels]
 
     def _cell_width(self, compact: bool) -> int:
-        if compact or not self.data:
+        if not self.data:
             return 2
+        if compact:
+            # Two cells a column, or up to four when the room allows (120×40 uses its width).
+            room = self.size.width - self._label_width(True)
+            return max(2, min(COMPACT_CELL_MAX, room // max(1, self._n)))
         widest_text = max((cell_len(t) for row in self.data.texts for t in row), default=1)
         widest_pair = max(cell_len(grid_label(lab)) for lab in self.data.rows) + max(
             cell_len(grid_label(lab)) for lab in self.data.labels
@@ -177,8 +182,9 @@ class Heatmap(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         # Lines are drawn at full width and cropped, so only a change of layout stales them.
-        if self._rows_per_line != self._cached_rows_per_line:
-            self._cached_rows_per_line = self._rows_per_line
+        layout = (self._rows_per_line, self.cell_width)
+        if layout != self._cached_layout:
+            self._cached_layout = layout
             self._lines.clear()
         self._update_virtual_size()
 
@@ -303,7 +309,7 @@ class Heatmap(ScrollView, can_focus=True):
 
         for col in range(self._n):
             style = Style(color=colour(upper, col), bgcolor=colour(lower, col))
-            segments.append(Segment("▀▀", style))
+            segments.append(Segment("▀" * self.cell_width, style))
         return Strip(segments)
 
     def _full_row_line(self, row: int) -> Strip:
@@ -317,13 +323,14 @@ class Heatmap(ScrollView, can_focus=True):
             ),
             Segment(" ", self.rich_style),
         ]
+        block = "█" * self.cell_width
         for col, b in enumerate(self.data.bins[row]):
             if row == self.row and col == self.col:
-                segments.append(Segment("██", Style(color=xterm(CURSOR_COLOUR))))
+                segments.append(Segment(block, Style(color=xterm(CURSOR_COLOUR))))
             elif b < 0:
-                segments.append(Segment("  ", self.rich_style))
+                segments.append(Segment(" " * len(block), self.rich_style))
             else:
-                segments.append(Segment("██", Style(color=xterm(colours[b]))))
+                segments.append(Segment(block, Style(color=xterm(colours[b]))))
         return Strip(segments)
 
     def _labelled_line(self, row: int, value_line: bool) -> Strip:
