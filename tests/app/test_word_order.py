@@ -47,8 +47,11 @@ def test_trigram_rows_show_context_next_and_the_reasons(session):
         ]
         assert rows[0][3:5] == [f"{expected[0].prob:.4f}", f"{expected[0].log_prob:.4f}"]
         table = text_of(pane, "#word-table")
-        assert "ej → q      0.0000      -inf  ∞ next token never seen after this context" in table
-        assert "jq → .      0.0000      -inf  ∞ context never seen" in table
+        assert "ej → q   0.0000      -inf  ∞ next token never seen after this context" in table
+        assert "jq → .   0.0000      -inf  ∞ context never seen" in table
+        # Every row fits the 80-column pane beside its scrollbar: none wraps.
+        region = pane.query_one("#word-table").content_region
+        assert max(len(line) for line in table.splitlines() if " → " in line) <= region.width
         summary = text_of(pane, "#word-summary")
         assert "mean NLL        inf   over 8 trigrams" in summary
         assert "dataset mean NLL 2.185743" in summary  # the issue's 2.1857
@@ -124,3 +127,52 @@ def test_word_counts_off_the_ui_thread_with_a_note(session, monkeypatch):
     from bigram_tui.core.session import Session
 
     drive_pane(WordPane(), Session.load(session.data_path), scenario, size=(80, 24))
+
+
+# Issue 10 items on the Word pane -----------------------------------------------------
+
+
+def test_walkthrough_title_names_the_model_in_use(session):
+    async def scenario(pilot, pane):
+        await pilot.press("w")
+        title = text_of(pane, "#word-table").splitlines()[0]
+        assert "counts model, k = 0" in title and "net" not in title
+        await pilot.press("m")
+        assert "The net's forward pass" in text_of(pane, "#word-table").splitlines()[0]
+
+    drive_pane(WordPane(), session, scenario, size=(120, 40))
+
+
+def test_neural_comparison_is_the_nets_own_dataset_nll(session):
+    from bigram_tui.core.scoring import score_dataset
+
+    async def scenario(pilot, pane):
+        await pilot.press("m")
+        summary = text_of(pane, "#word-summary")
+        net = score_dataset(session.model("neural"), session.counts).mean_nll
+        assert f"dataset mean NLL {net:.6f}  (neural net, epoch 0" in summary
+        assert "counts model" not in summary and "2.454014" not in summary
+
+    drive_pane(WordPane(), session, scenario, size=(120, 40))
+
+
+def test_footer_offers_only_the_keys_that_work_while_typing(names_path):
+    from bigram_tui.tui.app.footer import KeyFooter
+
+    from .helpers import run_on_pane
+
+    async def scenario(app, pilot, pane):
+        def footer() -> str:
+            return str(app.query_one(KeyFooter).render())
+
+        assert "k+" in footer() and "Edit word" in footer() and "Leave field" not in footer()
+        await pilot.press("e")
+        await until(pilot, lambda: "Leave field" in footer())
+        for typed in ("Edit word", "k+", "k−", "Counts/neural", "Order", "Help", "Quit"):
+            assert typed not in footer()
+        await pilot.press("o")  # typed into the word, not the order
+        assert pane.word.endswith("o") and app.order == 2
+        await pilot.press("escape")
+        await until(pilot, lambda: "k+" in footer() and "Leave field" not in footer())
+
+    run_on_pane(names_path, "2", scenario, size=(80, 24))

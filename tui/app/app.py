@@ -40,6 +40,8 @@ from .screens import DataProblemScreen, HelpScreen, SafeCommandPalette
 from .terminal import EXIT_SIGNALS, refuse_without_terminal
 from .train_pane import TrainPane
 
+# Keys a text field types instead: while one has focus the footer must not offer them.
+TYPED_IN_A_FIELD = frozenset({"next_order", "help", "quit", "copy"})
 MIN_SIZE = (60, 16)  # below this, a message instead of a squashed layout
 WIDE_SIZE = (160, 45)  # from here, the counts grid stays beside the other panes
 STATUS_FULL_WIDTH = 110  # below this the status bar names only the words and the order
@@ -59,7 +61,7 @@ class BigramApp(CoalescingNotices[None]):
         Binding("S,ctrl+s", "screenshot", "Screenshot", show=False, tooltip="save an SVG"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
-        Binding("escape", "leave_field", "Leave field", show=False),
+        Binding("escape", "leave_field", "Leave field"),  # in the footer while a field has focus
     ]
 
     # The n of the n-gram model every pane shows; 2, the lecture's bigram, unless --order.
@@ -210,6 +212,12 @@ class BigramApp(CoalescingNotices[None]):
         for pane in self.query(Pane):
             # Display, not a class: a class change would restyle every widget in the pane.
             pane.display = pane.id in shown
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        in_field = isinstance(self.focused, Input)
+        if action == "leave_field":
+            return in_field
+        return not (in_field and action in TYPED_IN_A_FIELD)
 
     def action_leave_field(self) -> None:
         if isinstance(self.focused, Input):

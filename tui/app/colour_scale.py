@@ -18,6 +18,9 @@ SEQUENTIAL_DARK = (17, 18, 19, 26, 32, 38, 44, 86, 192, 226)
 SEQUENTIAL_LIGHT = (195, 153, 117, 111, 75, 33, 27, 26, 19, 17)
 # Negative (blue) … positive (red), for differences between two models.
 DIVERGING = (27, 33, 75, 117, 188, 224, 217, 210, 203, 160)
+# NO_COLOR: Textual greys every colour by its luminance, which merges 17, 18 and 19 with the
+# background. Greys of evenly spaced lightness stay ten distinct steps (issue 10, item 17).
+MONO = (238, 240, 242, 244, 246, 248, 250, 252, 254, 231)
 BINS = len(SEQUENTIAL_DARK)
 
 
@@ -26,13 +29,16 @@ def xterm(index: int) -> Color:
 
 
 def palette(name: str) -> tuple[int, ...]:
-    return {"dark": SEQUENTIAL_DARK, "light": SEQUENTIAL_LIGHT, "diverging": DIVERGING}[name]
+    palettes = {"dark": SEQUENTIAL_DARK, "light": SEQUENTIAL_LIGHT, "diverging": DIVERGING}
+    return {**palettes, "mono": MONO}[name]
 
 
 def text_colour_on(name: str, bin_index: int) -> Color:
     """Black or white, whichever reads on that bin's background."""
     if name == "dark":
         return xterm(16) if bin_index >= 7 else xterm(231)
+    if name == "mono":
+        return xterm(16) if bin_index >= 4 else xterm(231)
     if name == "light":
         return xterm(231) if bin_index >= 5 else xterm(16)
     return xterm(16)

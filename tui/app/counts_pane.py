@@ -22,6 +22,7 @@ from textual.widgets import Static
 
 from bigram_tui.core.defaults import DEFAULT_ORDER
 from bigram_tui.core.display import shown_text
+from bigram_tui.core.vocab import BOUNDARY, END_TOKEN, START_TOKEN
 
 from .colour_scale import Scale, palette, xterm
 from .heatmap import Heatmap, HeatmapData, fit_cells, grid_label, readout_label
@@ -42,7 +43,10 @@ VIEWS = {
 }
 NEURAL_VIEWS = ("neural", "diff")  # drawn from W, on the '.' layout only
 COUNT_VIEWS = ("counts", "probs", "log_probs")  # the views of every order (the net is a bigram)
-CELL_INFO_LINES = 8  # the cursor read-out is padded to this height
+# The cursor read-out is padded to this height; 7 leaves the whole legend in view at 80×24.
+CELL_INFO_LINES = 7
+LEGEND_LINES = 12  # "scale", ten bins, "never seen"
+TOP_COUNT = 20  # n-grams in the most-common list
 LIVE_REFRESH_SECONDS = 0.5  # exp(W) follows training at a bounded rate
 
 
@@ -62,6 +66,18 @@ def format_cell(view: str, value: float) -> str:
     return f"{value:+.2f}".replace("0.", ".")
 
 
+def bin_labels(scale: Scale) -> list[str]:
+    """What each legend swatch means. A diverging scale reads symmetrically, 0 in the middle:
+    the lower half by its upper edge (< −x … < 0), the upper half by its lower edge (≥ 0 … ≥ +x)."""
+    edges = scale.edges()
+    if scale.kind != "diverging":
+        return [f"≥ {edge:.4g}" if i else f"> {edge:.4g}" for i, edge in enumerate(edges)]
+    half = len(edges) // 2
+    shown = [*edges[1 : half + 1], *edges[half:]]
+    signs = ["<"] * half + ["≥"] * (len(edges) - half)
+    return [f"{sign} {edge:+.4g}" if edge else f"{sign} 0" for sign, edge in zip(signs, shown)]
+
+
 class CountsPane(Pane):
     TITLE = "Counts"
     STYLESHEET = "counts.tcss"
@@ -71,6 +87,8 @@ class CountsPane(Pane):
         Binding("z", "zoom", "Zoom", tooltip="colour-only grid or labelled cells"),
         Binding("g", "toggle_legend", "Legend", tooltip="show or hide the colour scale"),
         Binding("t", "toggle_top", "Top bigrams", tooltip="show or hide the most common"),
+        # The same key at the other orders, named for them (one of the two is ever offered).
+        Binding("t", "toggle_top_ngrams", "Top n-grams", tooltip="the most common n-grams"),
         # One footer entry for the pair: 80 columns hold the footer at n ≥ 3 with it.
         Binding(
             "left_square_bracket",
@@ -122,6 +140,25 @@ class CountsPane(Pane):
 
     def on_resize(self) -> None:
         self._auto_zoom()
+        self._fit_side()
+        if self.ready and self.show_top:
+            self._show_top()
+
+    def _legend_displaced(self) -> bool:
+        """The top list takes the legend's place when the side panel cannot hold both."""
+        both = CELL_INFO_LINES + 1 + LEGEND_LINES + 1 + TOP_COUNT + 1  # each with its margin
+        return self.show_top and self.query_one("#counts-side").size.height < both
+
+    def _top_rows(self) -> int:
+        """As many of the most common as the side panel shows without scrolling (up to 20)."""
+        # Below the read-out and its margin: the list's title, its rows, its margin.
+        room = self.query_one("#counts-side").size.height - (CELL_INFO_LINES + 1) - 2
+        return max(5, min(TOP_COUNT, room)) if room > 0 else TOP_COUNT
+
+    def _fit_side(self) -> None:
+        legend = self.show_legend and not self._legend_displaced()
+        self.query_one("#legend").set_class(not legend, "hidden")
+        self.query_one("#top-bigrams").set_class(not self.show_top, "hidden")
 
     def _auto_zoom(self) -> None:
         """Use the labelled layout whenever it fits whole, until the user chooses."""
@@ -184,6 +221,8 @@ class CountsPane(Pane):
         return Scale("diverging", -1.0, float(finite.abs().max()))
 
     def _palette_name(self) -> str:
+        if self.app.no_color:
+            return "mono"  # one lightness ramp; the legend still names each step
         if self.view == "diff":
             return "diverging"
         return "dark" if self.app.current_theme.dark else "light"
@@ -200,6 +239,10 @@ class CountsPane(Pane):
             row_labels=row_labels,
         )
         self._values = rows
+        if self.view in NEURAL_VIEWS:
+            import torch
+
+            self._net_probs = torch.softmax(self.session.run.weights, dim=1).tolist()
         # Plain lists for the cursor read-out: a key press then touches no tensor.
         table_counts = self._count_table()[2]
         self._counts = table_counts.tolist()
@@ -257,9 +300,9 @@ class CountsPane(Pane):
         legend.append(" (log)" if scale.kind == "log" else "")
         legend.append("\n")
         colours = palette(self._palette_name())
-        for i, edge in enumerate(scale.edges()):
+        for i, label in enumerate(bin_labels(scale)):
             legend.append("  ", Style(bgcolor=xterm(colours[i])))
-            legend.append(f" ≥ {edge:.4g}\n" if i else f" > {edge:.4g}\n")
+            legend.append(f" {label}\n")
         # Empty cells are left as background: the legend shows that as an outlined gap.
         legend.append("[]", Style(dim=True))
         legend.append(" never seen" if self.view in COUNT_VIEWS else " —")
@@ -280,23 +323,38 @@ class CountsPane(Pane):
         count = self._counts[row][col]
         row_total = self._row_totals[row]
         text.append(f"count   {count:,}\n")
+        if self.view in NEURAL_VIEWS:
+            self._net_cell(text, row, col)
+        else:
+            self._counts_cell(text, context, count, row_total, len(labels))
+        # The read-out keeps its height, so skip the relayout a size change would need.
+        text.rstrip()  # no blank line at the end: CELL_INFO_LINES is the height on screen
+        text.append("\n" * max(0, CELL_INFO_LINES - 1 - text.plain.count("\n")))
+        self.query_one("#cell-info", Static).update(text, layout=False)
+
+    def _net_cell(self, text: Text, row: int, col: int) -> None:
+        """The model being viewed, the net, first; the counts model's P beside it."""
+        p = self._net_probs[row][col]
+        text.append(f"P net   {p:.6f}\n", style="bold")
+        text.append("log P   " + ("-inf" if p == 0 else f"{math.log(p):.4f}") + "\n")
+        row_total = self._row_totals[row]
+        counts_p = f"{self._counts[row][col] / row_total:.6f}" if row_total else "—"
+        text.append(f"P count {counts_p}\n", style="dim")
+        value = self._values[row][col]
+        text.append(f"{'exp(W)' if self.view == 'neural' else 'ΔP':7} {value:.6g}\n")
+
+    def _counts_cell(
+        self, text: Text, context: str, count: int, row_total: int, n_cols: int
+    ) -> None:
         text.append(f"{'row sum' if context else 'total':7} {row_total:,}\n")
         if row_total:
             p = count / row_total
             text.append(f"P       {p:.6f}\n")
             text.append("log P   " + ("-inf" if p == 0 else f"{math.log(p):.4f}") + "\n")
-            n_cols = len(labels)
             smoothed = (count + 1) / (row_total + n_cols)
             text.append(f"P k=1   {smoothed:.6f}\n")
         else:
-            text.append("context never seen\n" if context else "", style="dim")
-        if self.view in NEURAL_VIEWS:
-            value = self._values[row][col]
-            text.append(f"{'exp(W)' if self.view == 'neural' else 'ΔP':7} {value:.6g}\n")
-        # The read-out keeps its height, so skip the relayout a size change would need.
-        lines = CELL_INFO_LINES - text.plain.count("\n")
-        text.append("\n" * max(0, lines))
-        self.query_one("#cell-info", Static).update(text, layout=False)
+            text.append("unseen context\n" if context else "", style="dim")
 
     def _cell_context(self, row: int) -> str:
         """The context of the grid's row `row`, as the read-out names it ('' at order 1)."""
@@ -309,13 +367,18 @@ class CountsPane(Pane):
     def _show_top(self) -> None:
         top = Text("most common\n", style="bold")
         if self._shown_order == 2:
-            for first, second, count in self.session.counts.most_common(20, self.layout_name):
+            for first, second, count in self.session.counts.most_common(
+                self._top_rows(), self.layout_name
+            ):
                 pair = fit_cells(grid_label(first) + grid_label(second), 6, "right")  # cells
                 top.append(f"{pair} {count:>6,}\n")
         else:
-            for tokens, count in self._source.counts(self._shown_order).most_common(20):
+            for tokens, count in self._source.counts(self._shown_order).most_common(
+                self._top_rows()
+            ):
                 ngram = fit_cells("".join(map(grid_label, tokens)), 6, "right")
                 top.append(f"{ngram} {count:>6,}\n")
+        top.rstrip()
         self.query_one("#top-bigrams", Static).update(top)
 
     # The order --------------------------------------------------------------------
@@ -381,8 +444,10 @@ class CountsPane(Pane):
         if action == "prefix":
             # Hidden at orders 1 and 2 (False): there is one table, nothing to step through.
             return self._shown_order >= 3
-        if action == "toggle_layout":
+        if action in ("toggle_layout", "toggle_top"):
             return self._shown_order == 2  # <S>/<E> is the bigram's layout
+        if action == "toggle_top_ngrams":
+            return self._shown_order != 2
         return True
 
     # Copy -------------------------------------------------------------------------
@@ -415,17 +480,41 @@ class CountsPane(Pane):
         if self.view in NEURAL_VIEWS:
             self.notify("The <S>/<E> layout shows counts and probabilities only.", timeout=3)
             return
-        self.layout_name = "start_end" if self.layout_name == "dot" else "dot"
+        layout = "start_end" if self.layout_name == "dot" else "dot"
+        self._keep_cursor_bigram(layout)
+        self.layout_name = layout
+
+    def _keep_cursor_bigram(self, layout: str) -> None:
+        """Put the cursor on the same bigram in `layout`: '.a' is '<S>a', 'n.' is 'n<E>'."""
+        heatmap = self.query_one(Heatmap)
+        if heatmap.data is None:
+            return
+        first, second = heatmap.data.rows[heatmap.row], heatmap.data.labels[heatmap.col]
+        if layout == "start_end":
+            first = START_TOKEN if first == BOUNDARY else first
+            second = END_TOKEN if second == BOUNDARY else second
+        else:
+            first = BOUNDARY if first in (START_TOKEN, END_TOKEN) else first
+            second = BOUNDARY if second in (START_TOKEN, END_TOKEN) else second
+        labels = self.session.counts.table(layout).labels
+        heatmap.row, heatmap.col = labels.index(first), labels.index(second)
 
     def action_zoom(self) -> None:
         self.auto_zoom = False
         self.labelled = not self.labelled
 
     def action_toggle_legend(self) -> None:
+        if self._legend_displaced():
+            self.show_top = False  # g asks for the legend: the list gives way
+            self.show_legend = True
+            return
         self.show_legend = not self.show_legend
 
     def action_toggle_top(self) -> None:
         self.show_top = not self.show_top
+
+    def action_toggle_top_ngrams(self) -> None:
+        self.action_toggle_top()
 
     def watch_view(self) -> None:
         self._trained_epoch = self.session.run.epoch
@@ -438,8 +527,9 @@ class CountsPane(Pane):
     def watch_labelled(self, labelled: bool) -> None:
         self.query_one(Heatmap).compact = not labelled
 
-    def watch_show_legend(self, shown: bool) -> None:
-        self.query_one("#legend").set_class(not shown, "hidden")
+    def watch_show_legend(self) -> None:
+        self._fit_side()
 
-    def watch_show_top(self, shown: bool) -> None:
-        self.query_one("#top-bigrams").set_class(not shown, "hidden")
+    def watch_show_top(self) -> None:
+        self._fit_side()
+        self._show_top()  # its length follows the room

@@ -23,7 +23,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Region, Size, Spacing
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -33,6 +33,7 @@ from .colour_scale import palette, text_colour_on, xterm
 
 CURSOR_COLOUR = 201  # magenta: on no scale, so the cursor never hides in the data
 COMPACT_LABELS = {"<S>": "<", "<E>": ">"}
+COMPACT_CELL_MAX = 4  # wider colour cells read as blocks, not bars
 PLACEHOLDER = "?"  # ASCII: its width is one cell in every terminal
 
 
@@ -98,7 +99,7 @@ class Heatmap(ScrollView, can_focus=True):
         self.row = 0
         self.col = 1
         self._lines: dict[int, Strip] = {}
-        self._cached_rows_per_line = 0
+        self._cached_layout = (0, 0)  # rows per line and cell width the cached lines have
         # Told of a move at once, unlike CursorMoved: a read-out changes in the cursor's frame.
         self.cursor_listener: Callable[[], None] | None = None
 
@@ -118,8 +119,12 @@ class Heatmap(ScrollView, can_focus=True):
         return [grid_label(COMPACT_LABELS.get(lab, lab) if self.compact else lab) for lab in labels]
 
     def _cell_width(self, compact: bool) -> int:
-        if compact or not self.data:
+        if not self.data:
             return 2
+        if compact:
+            # Two cells a column, or up to four when the room allows (120×40 uses its width).
+            room = self.size.width - self._label_width(True)
+            return max(2, min(COMPACT_CELL_MAX, room // max(1, self._n)))
         widest_text = max((cell_len(t) for row in self.data.texts for t in row), default=1)
         widest_pair = max(cell_len(grid_label(lab)) for lab in self.data.rows) + max(
             cell_len(grid_label(lab)) for lab in self.data.labels
@@ -177,8 +182,9 @@ class Heatmap(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         # Lines are drawn at full width and cropped, so only a change of layout stales them.
-        if self._rows_per_line != self._cached_rows_per_line:
-            self._cached_rows_per_line = self._rows_per_line
+        layout = (self._rows_per_line, self.cell_width)
+        if layout != self._cached_layout:
+            self._cached_layout = layout
             self._lines.clear()
         self._update_virtual_size()
 
@@ -193,6 +199,7 @@ class Heatmap(ScrollView, can_focus=True):
             for y in range(first, first + count):
                 self._lines.pop(y, None)
             self.refresh_lines(first, count)
+        self.refresh(Region(0, 0, self.size.width, 1))  # the header, frozen at the top
         self._scroll_to_cursor()
         if self.cursor_listener is not None:
             self.cursor_listener()
@@ -202,8 +209,9 @@ class Heatmap(ScrollView, can_focus=True):
         first, count = self._cell_lines(self.row)
         x = self.label_width + self.col * self.cell_width
         region = Region(x, first, self.cell_width, count)
-        # Keep the header and row labels in view when the cursor is near the top/left.
-        self.scroll_to_region(region, animate=False, spacing=None, force=True)
+        # The header and the row labels are frozen over the grid: keep the cursor clear of them.
+        spacing = Spacing(1, 0, 0, self.label_width)
+        self.scroll_to_region(region, animate=False, spacing=spacing, force=True)
         if first <= 2:
             self.scroll_to(y=0, animate=False, force=True)
 
@@ -217,6 +225,8 @@ class Heatmap(ScrollView, can_focus=True):
             self.move_cursor(0, 0)
 
     def on_click(self, event: events.Click) -> None:
+        if event.x < self.label_width or event.y < 1:
+            return  # a frozen label, not a cell
         x = event.x + self.scroll_offset.x - self.label_width
         y = event.y + self.scroll_offset.y - 1
         if not self.data or x < 0 or y < 0:
@@ -231,12 +241,18 @@ class Heatmap(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        line_y = y + scroll_y
+        # Frozen as spreadsheet headers are: line 0 (column labels) and the row labels.
+        line_y = 0 if y == 0 else y + scroll_y
         strip = self._lines.get(line_y)
         if strip is None:
             strip = self._build_line(line_y)
             self._lines[line_y] = strip
-        return strip.crop_extend(scroll_x, scroll_x + self.size.width, self.rich_style)
+        width = self.size.width
+        if scroll_x == 0:
+            return strip.crop_extend(0, width, self.rich_style)
+        labels = strip.crop(0, self.label_width)
+        cells = strip.crop(self.label_width + scroll_x, width + scroll_x)
+        return Strip.join([labels, cells]).crop_extend(0, width, self.rich_style)
 
     def _build_line(self, line_y: int) -> Strip:
         if not self.data or line_y >= self.virtual_size.height:
@@ -293,7 +309,7 @@ class Heatmap(ScrollView, can_focus=True):
 
         for col in range(self._n):
             style = Style(color=colour(upper, col), bgcolor=colour(lower, col))
-            segments.append(Segment("▀▀", style))
+            segments.append(Segment("▀" * self.cell_width, style))
         return Strip(segments)
 
     def _full_row_line(self, row: int) -> Strip:
@@ -307,13 +323,14 @@ class Heatmap(ScrollView, can_focus=True):
             ),
             Segment(" ", self.rich_style),
         ]
+        block = "█" * self.cell_width
         for col, b in enumerate(self.data.bins[row]):
             if row == self.row and col == self.col:
-                segments.append(Segment("██", Style(color=xterm(CURSOR_COLOUR))))
+                segments.append(Segment(block, Style(color=xterm(CURSOR_COLOUR))))
             elif b < 0:
-                segments.append(Segment("  ", self.rich_style))
+                segments.append(Segment(" " * len(block), self.rich_style))
             else:
-                segments.append(Segment("██", Style(color=xterm(colours[b]))))
+                segments.append(Segment(block, Style(color=xterm(colours[b]))))
         return Strip(segments)
 
     def _labelled_line(self, row: int, value_line: bool) -> Strip:

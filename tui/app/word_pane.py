@@ -116,6 +116,13 @@ class WordPane(Pane):
         # The neural net may have trained since: show its current numbers.
         self.rescore()
 
+    def action_enabled(self, action: str) -> bool | None:
+        # While the word field has focus these keys type into it: the footer must not offer them.
+        typing = self.query_one("#word-input", Input).has_focus
+        return not (
+            typing and action in ("edit", "smoothing", "toggle_model", "toggle_walkthrough")
+        )
+
     def action_edit(self) -> None:
         self.query_one("#word-input", Input).focus()
 
@@ -249,13 +256,13 @@ class WordPane(Pane):
         return True
 
     def _ngram_table(self, score: NgramWordScore) -> Text:
-        width = max(7, self.order - 1)  # "context" or the longest context, in characters
-        text = Text(f"{'context':>{width}} → next       P     log P   surprise −log P\n", "bold")
+        # Narrow columns: the longest reason still fits 80 columns beside a scrollbar.
+        text = Text(f"{'context → next':<14}{'P':>6}{'log P':>10}  surprise −log P\n", "bold")
         rows: list[tuple[str, ...]] = [("context", "next", "P", "log P", "why -inf")]
         impossible = None
         for step in score.steps:
             context, token = printable("".join(step.context)), printable(step.next)
-            text.append(f"{context:>{width}} → {token:<4} {step.prob:8.4f}  ")
+            text.append(f"{context:>7} → {token:<2}{step.prob:8.4f}  ")
             text.append(f"{fmt_log(step.log_prob):>8}  ")
             if step.reason is None:
                 text.append_text(surprise_bar(step.log_prob))
@@ -335,7 +342,13 @@ class WordPane(Pane):
         from bigram_tui.core.neural import walkthrough
 
         itos = model.vocab.itos
-        text = Text("The net's forward pass on each example (notebook In[22])\n", style="bold")
+        # Titled for the model whose numbers these are (issue 10, item 2).
+        title = (
+            "The net's forward pass on each example (notebook In[22])"
+            if self.model_kind == "neural"
+            else f"Each example under the counts model, k = {self.k:g}: the row of P it reads"
+        )
+        text = Text(title + "\n", style="bold")
         steps = walkthrough(model, word)
         for n, step in enumerate(steps, start=1):
             pair = printable(step.first + step.second)
@@ -362,7 +375,18 @@ class WordPane(Pane):
         text.append(f"NLL             {score.nll:.4f}\n")
         text.append(f"mean NLL        {score.mean_nll:.4f}", style="bold")
         text.append(f"   over {len(score.bigrams)} bigrams\n")
-        k = self.k if self.model_kind == "counts" else 0.0
+        if self.model_kind == "neural":
+            # The net is compared with its own dataset NLL, not the counts model's.
+            from bigram_tui.core.scoring import score_dataset
+
+            net = score_dataset(self.session.model("neural"), self.session.counts)
+            text.append(
+                f"dataset mean NLL {net.mean_nll:.6f}  (neural net, epoch "
+                f"{self.session.run.epoch:,}, {net.bigrams:,} bigrams)\n",
+                style="dim",
+            )
+            return text
+        k = self.k
         reference = self.session.dataset_score(k)
         text.append(
             f"dataset mean NLL {reference.mean_nll:.6f}  (counts model, k = {k:g}, "
