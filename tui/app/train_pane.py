@@ -111,7 +111,7 @@ class TrainPane(Pane):
         self._baseline: Curve | None = None
         self._model_path = DEFAULT_MODEL_PATH
         self._load_when_ready: str | None = None
-        self._final: tuple[tuple[int, int], str] | None = None  # ((run id, epoch), its loss)
+        self._final: tuple[object, str] | None = None  # (the weights, their loss) last shown
 
     # ----- layout -----------------------------------------------------------------------
 
@@ -383,7 +383,7 @@ class TrainPane(Pane):
         self._refresh_view(force=True)
 
     def _run_name(self) -> str:
-        setup = self._setup
+        setup = self._run_setup
         lecture_net = (setup.order, setup.kind) == (2, NET_KINDS[0])
         where = "" if lecture_net else f"n={setup.order} {setup.kind}: "
         return where + run_label(self.run)
@@ -463,14 +463,14 @@ class TrainPane(Pane):
 
     def _final_loss(self) -> str:
         """The loss of the weights the last epoch left, as the CLI reports it; kept per epoch."""
-        key = (id(self.run), self.run.epoch)
-        if self._final is None or self._final[0] != key:
+        weights = self.run.weights  # replaced by every step and reset, never changed in place
+        if self._final is None or self._final[0] is not weights:
             try:
                 with self.driver.lock:  # no epoch may land while it is computed
                     shown = f"{self.run.final_loss():.6f}"
             except BigramTuiError:  # diverged: one huge last step
                 shown = "not finite"
-            self._final = (key, shown)
+            self._final = (weights, shown)
         return self._final[1]
 
     def _on_tick(self) -> None:
