@@ -136,3 +136,21 @@ def test_floor_is_the_counts_nll_on_what_training_reads(session):
     assert models.floor(RunSetup()) == pytest.approx(2.454014, abs=1e-6)
     assert models.floor(RunSetup(2, "table", True)) == pytest.approx(2.4541, abs=1e-3)
     assert models.floor(RunSetup(3)) < models.floor(RunSetup(2))
+
+
+def test_a_net_that_cannot_be_built_is_one_line_and_the_pane_goes_on(session, monkeypatch):
+    def refuse(self, setup, lr, reg):
+        raise MemoryError("not enough memory for the 5-gram table")
+
+    monkeypatch.setattr(TrainModels, "build", refuse)
+
+    async def scenario(pilot, pane):
+        pane.use_order(5)
+        await settled(pilot, pane)
+        notes = [n.message for n in pane.app._notifications]
+        assert "not enough memory for the 5-gram table" in notes
+        assert pane.app.is_running
+        assert pane.run is session.run  # the last run it had
+        assert pane.setup == RunSetup()  # and says so
+
+    drive(session, scenario)

@@ -240,3 +240,22 @@ def test_v_paces_training_so_it_can_be_watched(session):
         assert pane.driver.pace is None
 
     drive(session, scenario)
+
+
+def test_the_final_weights_loss_is_of_this_run_after_a_reset(session):
+    async def scenario(pilot, pane):
+        pane.query_one("#train-epochs", Input).value = "20"
+        await pilot.pause()
+        await pilot.press("space")
+        await until(pilot, lambda: pane.state == FINISHED)
+        first = session.run.final_loss()
+        pane.query_one("#train-lr", Input).value = "10"
+        await pilot.pause()
+        await pilot.press("r", "space")
+        await until(pilot, lambda: pane.state == FINISHED)
+        await pilot.pause()
+        second = session.run.final_loss()
+        assert f"{first:.6f}" != f"{second:.6f}"
+        assert f"final weights {second:.6f}" in text_of(pane, "#train-status")
+
+    drive(session, scenario)

@@ -8,6 +8,7 @@ them). `w` and `l` save and load the lecture's net; `b` pins a curve to compare 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from typing import TYPE_CHECKING
@@ -63,11 +64,29 @@ class TrainPane(Pane):
         Binding("r", "reset", "Reset W"),
         Binding("f", "edit_fields", "Fields", tooltip="edit lr, epochs and λ (tab moves on)"),
         Binding("v", "next_pace", "Speed", tooltip="epochs per second: max, 1× (25/s), 10×"),
-        Binding("w", "save", "Save model", show=False, tooltip="write the net to a file"),
-        Binding("l", "load", "Load model", show=False, tooltip="read a net saved by bigram-tui"),
-        Binding("b", "pin_baseline", "Pin/unpin curve", show=False, tooltip="compare runs"),
-        Binding("t", "next_net", "Table/linear net", show=False, tooltip="which net of order n"),
-        Binding("d", "toggle_split", "Split on/off", show=False, tooltip="train 80%, plot dev"),
+        Binding("w", "save", "Save model", show=False, tooltip="save the net to a file"),
+        Binding("l", "load", "Load model", show=False, tooltip="load a net saved by bigram-tui"),
+        Binding(
+            "b",
+            "pin_baseline",
+            "Pin/unpin curve",
+            show=False,
+            tooltip="pin the loss curve to compare the next run with; b again unpins",
+        ),
+        Binding(
+            "t",
+            "next_net",
+            "Table/linear net",
+            show=False,
+            tooltip="the table net (a row per context) or the linear net of order n",
+        ),
+        Binding(
+            "d",
+            "toggle_split",
+            "Split on/off",
+            show=False,
+            tooltip="train on 80% of the words (seed 42) and plot the dev loss too",
+        ),
     ]
 
     state: var[str] = var(PAUSED, init=False)
@@ -85,13 +104,14 @@ class TrainPane(Pane):
         self._run: TrainingRun | None = None
         self._models: TrainModels | None = None
         self._setup = RunSetup()
+        self._run_setup = RunSetup()  # what the run in hand trains; _setup may be on its way
         self._setup_generation = 0  # a run built for an older setup is dropped
         self._preparing = False
         self._weights: dict[str, int] = {}  # how many weights each net of the order has
         self._baseline: Curve | None = None
         self._model_path = DEFAULT_MODEL_PATH
         self._load_when_ready: str | None = None
-        self._final: tuple[tuple[int, int], str] | None = None  # ((run id, epoch), its loss)
+        self._final: tuple[object, str] | None = None  # (the weights, their loss) last shown
 
     # ----- layout -----------------------------------------------------------------------
 
@@ -234,18 +254,30 @@ class TrainPane(Pane):
                 run = self.models.build(setup, lr, reg)
                 floor = self.models.floor(setup)
                 weights = self.models.weight_counts(setup)
-            except (BigramTuiError, ValueError) as error:
-                self.app.call_from_thread(self._build_failed, generation, str(error))
+            except Exception as error:  # any failure: one line, never a traceback
+                self._from_thread(self._build_failed, generation, " ".join(str(error).split()))
                 return
-            self.app.call_from_thread(self._install, generation, run, floor, weights)
+            self._from_thread(self._install, generation, setup, run, floor, weights)
 
-        self.run_worker(build, thread=True, exclusive=True, group="train-setup")
+        self.run_worker(
+            build, thread=True, exclusive=True, group="train-setup", exit_on_error=False
+        )
+
+    def _from_thread(self, callback, *args) -> None:
+        with contextlib.suppress(RuntimeError):  # the app is closing: nothing to show it in
+            self.app.call_from_thread(callback, *args)
 
     def _install(
-        self, generation: int, run: TrainingRun, floor: float, weights: dict[str, int]
+        self,
+        generation: int,
+        setup: RunSetup,
+        run: TrainingRun,
+        floor: float,
+        weights: dict[str, int],
     ) -> None:
         if generation != self._setup_generation:
             return  # the user moved on to another setup meanwhile
+        self._run_setup = setup
         lr, reg = self.run.lr, self.run.reg
         self._run = run
         self.driver.replace(run)
@@ -261,6 +293,7 @@ class TrainPane(Pane):
         if generation != self._setup_generation:
             return
         self._set_preparing(False)
+        self._setup = self._run_setup  # the pane trains what it trained before
         self.notify(reason, title="Cannot build this net", severity="error", timeout=6)
         self._refresh_view(force=True)
 
@@ -272,10 +305,10 @@ class TrainPane(Pane):
     # ----- model files --------------------------------------------------------------------
 
     def action_save(self) -> None:
-        if not self._setup.is_lecture:
+        if not self._run_setup.is_lecture:
             self.notify(
                 f"only the lecture's net (order 2, table, all words) is saved; "
-                f"this is the {self._setup.describe()}",
+                f"this is the {self._run_setup.describe()}",
                 severity="warning",
                 timeout=5,
             )
@@ -319,10 +352,10 @@ class TrainPane(Pane):
             return
         self._model_path = path
         shown = f"loaded {saved.epoch:,} epochs, lr {saved.lr:g}, λ {saved.reg:g}"
-        if not self._setup.is_lecture:
+        if not self._run_setup.is_lecture:
             self.notify(
                 f"{shown}: the Word and Sample panes use it; Train shows the "
-                f"{self._setup.describe()} (order 2, table, no split shows it)",
+                f"{self._run_setup.describe()} (order 2, table, no split shows it)",
                 timeout=6,
             )
             return
@@ -350,7 +383,7 @@ class TrainPane(Pane):
         self._refresh_view(force=True)
 
     def _run_name(self) -> str:
-        setup = self._setup
+        setup = self._run_setup
         lecture_net = (setup.order, setup.kind) == (2, NET_KINDS[0])
         where = "" if lecture_net else f"n={setup.order} {setup.kind}: "
         return where + run_label(self.run)
@@ -430,14 +463,14 @@ class TrainPane(Pane):
 
     def _final_loss(self) -> str:
         """The loss of the weights the last epoch left, as the CLI reports it; kept per epoch."""
-        key = (id(self.run), self.run.epoch)
-        if self._final is None or self._final[0] != key:
+        weights = self.run.weights  # replaced by every step and reset, never changed in place
+        if self._final is None or self._final[0] is not weights:
             try:
                 with self.driver.lock:  # no epoch may land while it is computed
                     shown = f"{self.run.final_loss():.6f}"
             except BigramTuiError:  # diverged: one huge last step
                 shown = "not finite"
-            self._final = (key, shown)
+            self._final = (weights, shown)
         return self._final[1]
 
     def _on_tick(self) -> None:
