@@ -158,3 +158,21 @@ def test_the_apps_order_reaches_the_pane(names_path):
             assert pane.sampler.model.order == 3
 
     asyncio.run(main())
+
+
+def test_a_split_that_cannot_be_read_leaves_the_names_unmarked(session, monkeypatch):
+    from bigram_tui.tui.app import sample_models
+
+    def unreadable(self):
+        raise OSError("names.txt: no longer readable")
+
+    monkeypatch.setattr(sample_models.OrderModels, "split", unreadable)
+
+    async def scenario(pilot, pane):
+        await until(pilot, lambda: any(pilot.app._notifications))
+        messages = [notice.message for notice in pilot.app._notifications]
+        assert any("names stay unmarked" in m and "no longer readable" in m for m in messages)
+        await pilot.press("r", "f")
+        assert history_lines(pane)[0].split()[1:] == ["·", "mor"]
+
+    drive(session, scenario)

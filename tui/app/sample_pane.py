@@ -181,7 +181,12 @@ class SamplePane(Pane):
 
     def _read_split(self) -> None:
         """On a worker thread: the split that marks the names; the list is marked when done."""
-        split = self.models.split()
+        try:
+            split = self.models.split()
+        except Exception as error:  # the file changed since loading, say: the names stay unmarked
+            note = f"names stay unmarked (train, dev/test, new): {error}"
+            self.app.call_from_thread(self.notify, note, severity="warning")
+            return
         self.app.call_from_thread(self._use_split, split)
 
     def _use_split(self, split: WordSplit) -> None:
