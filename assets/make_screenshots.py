@@ -27,8 +27,25 @@ SHOTS = [
     ("train", (120, 40), ["3", *["n"] * 3, "space"]),
     ("sample", (120, 40), ["4", "n", "n", "n", "n", "f", "n", "n"]),
     ("wide", (200, 60), ["3", *["n"] * 3]),
+    ("compare", (120, 40), []),  # see compare_runs
 ]
 TRAINING_SECONDS = 1.5  # for the shot that lets training run a while before pausing
+
+
+async def compare_runs(app: BigramApp, pilot) -> None:
+    """Train at lr 50, pin that curve (b), then train again at lr 10 over it."""
+
+    async def train_to_the_end() -> None:
+        await pilot.press("space")
+        while app.session is not None and app.session.run.epoch < 500:
+            await pilot.pause(0.1)
+
+    await pilot.press("3")
+    await train_to_the_end()
+    await pilot.press("b", "r", "f")  # pin, reset W, into the lr field
+    app.screen.focused.value = "10"  # type: ignore[union-attr]
+    await pilot.press("enter", "escape")
+    await train_to_the_end()
 
 
 async def shoot(data: Path, name: str, size: tuple[int, int], keys: list[str]) -> Path:
@@ -37,6 +54,8 @@ async def shoot(data: Path, name: str, size: tuple[int, int], keys: list[str]) -
         while app.session is None:
             await pilot.pause(0.05)
         await pilot.pause()
+        if name == "compare":
+            await compare_runs(app, pilot)
         for key in keys:
             await pilot.press(key)
             if name == "train" and key == "space":
@@ -53,8 +72,11 @@ def main() -> None:
     parser.add_argument(
         "--data", type=Path, default=os.environ.get("BIGRAM_TUI_DATA", DEFAULT_DATA)
     )
+    parser.add_argument("--only", help="one picture, by name")
     args = parser.parse_args()
     for name, size, keys in SHOTS:
+        if args.only and name != args.only:
+            continue
         print(asyncio.run(shoot(args.data, name, size, keys)))
 
 

@@ -378,7 +378,8 @@ class TrainPane(Pane):
             return
         else:
             label = f"pinned: {self._run_name()}"
-            self._baseline = Curve(label, tuple(self.run.losses), "secondary", "magenta")
+            # Apart from the run (primary), the floor (success) and dev (warning) in every theme.
+            self._baseline = Curve(label, tuple(self.run.losses), "error", "magenta")
             self.notify("curve pinned: press r, change lr or λ, and train to compare", timeout=4)
         self._refresh_view(force=True)
 
