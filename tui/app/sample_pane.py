@@ -202,6 +202,8 @@ class SamplePane(Pane):
         if not self.ready:
             self.order = order  # on_attach starts from it
             return
+        if order == self.order:
+            return  # the app tells every pane its order on attach: nothing to switch, or say
         self.run_worker(
             lambda: self._count_then_switch(order),
             thread=True,
