@@ -127,6 +127,7 @@ class CountsPane(Pane):
 
     def on_attach(self) -> None:
         self.query_one(Heatmap).cursor_listener = self._show_cell
+        self.query_one(Heatmap).resize_listener = lambda: self.call_after_refresh(self._auto_zoom)
         self.set_interval(LIVE_REFRESH_SECONDS, self._follow_training)
         # Light themes get the light scale: low counts near white, as in the notebook.
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())

@@ -102,6 +102,9 @@ class Heatmap(ScrollView, can_focus=True):
         self._cached_layout = (0, 0)  # rows per line and cell width the cached lines have
         # Told of a move at once, unlike CursorMoved: a read-out changes in the cursor's frame.
         self.cursor_listener: Callable[[], None] | None = None
+        # Told when the grid's own size changes: whether the labelled grid fits depends on it,
+        # and the pane's Resize can come before the grid's (a pane shown beside it in wide).
+        self.resize_listener: Callable[[], None] | None = None
 
     # Geometry ------------------------------------------------------------------------
 
@@ -187,6 +190,8 @@ class Heatmap(ScrollView, can_focus=True):
             self._cached_layout = layout
             self._lines.clear()
         self._update_virtual_size()
+        if self.resize_listener is not None:
+            self.resize_listener()
 
     def move_cursor(self, row: int, col: int) -> None:
         if not self.data:
