@@ -127,7 +127,7 @@ class CountsPane(Pane):
 
     def on_attach(self) -> None:
         self.query_one(Heatmap).cursor_listener = self._show_cell
-        self.query_one(Heatmap).resize_listener = lambda: self.call_after_refresh(self._auto_zoom)
+        self.query_one(Heatmap).resize_listener = self._auto_zoom_after_layout
         self.set_interval(LIVE_REFRESH_SECONDS, self._follow_training)
         # Light themes get the light scale: low counts near white, as in the notebook.
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
@@ -160,6 +160,9 @@ class CountsPane(Pane):
         legend = self.show_legend and not self._legend_displaced()
         self.query_one("#legend").set_class(not legend, "hidden")
         self.query_one("#top-bigrams").set_class(not self.show_top, "hidden")
+
+    def _auto_zoom_after_layout(self) -> None:
+        self.call_after_refresh(self._auto_zoom)
 
     def _auto_zoom(self) -> None:
         """Use the labelled layout whenever it fits whole, until the user chooses."""
