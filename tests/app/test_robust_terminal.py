@@ -207,8 +207,9 @@ class Session:
 
 def started(session: Session) -> None:
     """Wait until the model has loaded: the status line shows the token count."""
-    session.read(until=b"27 tokens")
-    assert b"27 tokens" in session.output, session.output[-500:]
+    ready = "32,033 words · ".encode()  # the status once loaded; "counting: … words…" before
+    session.read(until=ready)
+    assert ready in session.output, session.output[-500:]
     time.sleep(0.2)
 
 

@@ -58,13 +58,13 @@ SETTLE = 1.0  # after a pane switch the tab underline animates; let it finish be
 class AppSettings:
     data: Path
     quick: bool
-    words: int  # for the ready marker "names.txt · 32,033 words · 27 tokens"
+    words: int  # for the ready marker "32,033 words · ", which every width shows once loaded
     tokens: int
     labels: tuple[str, ...]  # the Counts grid's column labels, '.' first
 
     @property
     def ready_marker(self) -> str:
-        return f"{self.words:,} words · {self.tokens} tokens"
+        return f"{self.words:,} words · "
 
 
 def app_command(data: Path) -> list[str]:
