@@ -13,6 +13,7 @@ method (`load` runs on the app's worker thread).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,8 @@ class Session:
     _count_models: dict[float, BigramModel] = field(default_factory=dict, repr=False)
     _dataset_scores: dict[float, DatasetScore] = field(default_factory=dict, repr=False)
     _ngram_counts: dict[int, NgramCounts] = field(default_factory=dict, repr=False)
+    # The app's panes ask for an order from their own worker threads: it is counted once.
+    _ngram_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _part_counts: dict[int, dict[str, NgramCounts]] = field(default_factory=dict, repr=False)
     _ngram_models: dict[tuple[int, float], NgramModel] = field(default_factory=dict, repr=False)
     _words: frozenset[str] | None = field(default=None, repr=False)
@@ -256,9 +259,11 @@ class Session:
         from .ngram_counts import NgramCounts
 
         order = self._order(order)
-        if order not in self._ngram_counts:
-            self._ngram_counts[order] = NgramCounts.from_path(self.data_path, order, self.vocab)
-        return self._ngram_counts[order]
+        with self._ngram_lock:
+            if order not in self._ngram_counts:
+                counts = NgramCounts.from_path(self.data_path, order, self.vocab)
+                self._ngram_counts[order] = counts
+            return self._ngram_counts[order]
 
     def part_counts(self, order: int | None = None) -> dict[str, NgramCounts]:
         """The counts of each part, by name: train, dev and test, or WHOLE without a split."""

@@ -1,10 +1,10 @@
 """The app's one bridge to the n-gram core: counts of any order, their models and scores.
 
 Everything is cached per session and per order, so an order the user comes back to costs
-nothing. `counts` is the one slow call (it reads the data again): call it from a thread
-worker, and `counted` on the UI thread to ask whether it is there yet. torch is imported
-lazily, inside the methods, as everywhere the app reaches the core before torch loads.
-When the core's session learns the n-gram orders, this module is where to point at it.
+nothing. `counts` is the one slow call (the session counts the order once for every pane):
+call it from a thread worker, and `counted` on the UI thread to ask whether it is there yet.
+torch is imported lazily, inside the methods, as everywhere the app reaches the core before
+torch loads.
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ class NgramSource:
     """The n-gram counts of one session's data, counted once per order."""
 
     def __init__(self, session: Session) -> None:
-        # What counting needs, not the session: the cache must not keep a session alive.
-        self._data_path = session.data_path
-        self._vocab = session.vocab
+        # A weak reference: the cache must not keep a session alive.
+        self._session = weakref.ref(session)
         self._lock = threading.Lock()  # two panes asking for one order count it once
         self._counts: dict[int, NgramCounts] = {}
         self._prefixes: dict[int, list[tuple[str, ...]]] = {}
@@ -42,11 +41,9 @@ class NgramSource:
         """The counts at `order`; the first call per order reads the data (use a worker)."""
         with self._lock:
             if order not in self._counts:
-                from bigram_tui.core.ngram_counts import NgramCounts
-
-                self._counts[order] = NgramCounts.from_path(
-                    self._data_path, order, vocab=self._vocab
-                )
+                session = self._session()
+                assert session is not None, "the session outlived by its n-gram cache"
+                self._counts[order] = session.ngram_counts(order)
             return self._counts[order]
 
     def prefixes(self, order: int) -> list[tuple[str, ...]]:

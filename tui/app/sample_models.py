@@ -124,11 +124,8 @@ class OrderModels:
         return model.next_probs(torch.tensor([context_id]))[0]
 
     def counts(self, order: int) -> NgramCounts:
-        from bigram_tui.core.ngram_counts import NgramCounts
-
         if order not in self._counts:
-            session = self.session
-            self._counts[order] = NgramCounts.from_path(session.data_path, order, session.vocab)
+            self._counts[order] = self.session.ngram_counts(order)  # counted once per session
         return self._counts[order]
 
     def net(self, order: int) -> NgramTrainingRun:

@@ -71,14 +71,13 @@ class TrainModels:
 
     def counts(self, setup: RunSetup) -> tuple[NgramCounts, NgramCounts | None]:
         """The counts training reads, and the dev counts it is scored on (with a split)."""
-        from bigram_tui.core.ngram_counts import NgramCounts, count_split
+        from bigram_tui.core.ngram_counts import count_split
 
         with self._lock:
             if not setup.split:
                 if setup.order not in self._whole:
-                    self._whole[setup.order] = NgramCounts.from_path(
-                        self.session.data_path, setup.order, vocab=self.session.vocab
-                    )
+                    # The session's counts: the other panes' too, counted once.
+                    self._whole[setup.order] = self.session.ngram_counts(setup.order)
                 return self._whole[setup.order], None
             if setup.order not in self._parts:
                 train, dev, _ = count_split(self._word_split(), setup.order)
