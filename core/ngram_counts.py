@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from . import ngram_stream
+from .counts import ranked_by_count
 from .data import iter_word_chunks
 from .errors import BigramTuiError
 from .params import check_order
@@ -287,9 +288,7 @@ class NgramCounts:
     def most_common(self, n: int | None = None) -> list[tuple[tuple[str, ...], int]]:
         """N-grams by count, largest first; ties in the order the data first shows them,
         as the notebook's dict sorted by count keeps them."""
-        # Sort by first appearance, then stably by count: ties keep first-appearance order.
-        by_first = torch.argsort(self.first_seen)
-        order = by_first[torch.sort(self.counts[by_first], descending=True, stable=True).indices]
+        order = ranked_by_count(self.counts, self.first_seen)
         if n is not None:
             order = order[:n]
         ids, counts = self.ids[order].tolist(), self.counts[order].tolist()

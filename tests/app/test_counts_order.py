@@ -304,3 +304,18 @@ def test_120x40_compact_grid_uses_the_room(names_path):
         assert grid <= heatmap.size.width and heatmap.size.width - grid < heatmap._n
 
     run_on_pane(names_path, "1", scenario, size=(120, 40))
+
+
+def test_top_list_breaks_ties_in_first_appearance_order(tmp_path):
+    """The notebook's In[7] order: equal counts stay in the order the data shows them."""
+    from bigram_tui.core.session import Session
+
+    words = tmp_path / "words.txt"
+    words.write_text("ab\nba\n", encoding="utf-8")  # .ab.ba.: six bigrams, each once
+
+    async def scenario(pilot, pane):
+        await pilot.press("t")
+        rows = text_of(pane, "#top-bigrams").splitlines()[1:]
+        assert [row.split()[0] for row in rows] == [".a", "ab", "b.", ".b", "ba", "a."]
+
+    drive_pane(CountsPane(), Session.load(words), scenario, size=(120, 40))

@@ -117,6 +117,17 @@ def test_stats_json(capsys, names_path: Path) -> None:
     assert len(report["top_bigrams"]) == 3
 
 
+def test_stats_top_keeps_the_notebooks_order_among_ties(capsys, names_path: Path) -> None:
+    """In[7]'s list: ll and il both count 1,345, and ll comes first in the data."""
+    code, out, _ = run(capsys, "stats", "--data", names_path, "--json", "--top", 50)
+    top = [
+        (entry["first"] + entry["second"], entry["count"])
+        for entry in strict_json(out)["top_bigrams"]
+    ]
+    assert code == 0
+    assert top[48:50] == [("ll", 1345), ("il", 1345)]
+
+
 def test_train_prints_the_notebook_losses(capsys, names_path: Path) -> None:
     code, out, _ = run(capsys, "train", "--data", names_path, "--epochs", 3)
     assert code == 0

@@ -154,38 +154,54 @@ def test_unknown_layout_raises():
         counts.most_common(layout="grid")
 
 
-def test_most_common_ties_in_row_major_order():
-    counts = BigramCounts.from_words(["ab", "ba"])
+def test_most_common_ties_in_first_appearance_order():
+    counts = BigramCounts.from_words(["ab", "ba"])  # .ab.ba.
     assert counts.most_common() == [
-        ("a", "b", 1),
-        ("a", "<E>", 1),
-        ("b", "a", 1),
-        ("b", "<E>", 1),
         ("<S>", "a", 1),
+        ("a", "b", 1),
+        ("b", "<E>", 1),
         ("<S>", "b", 1),
+        ("b", "a", 1),
+        ("a", "<E>", 1),
     ]
     assert counts.most_common(layout="dot") == [
         (".", "a", 1),
-        (".", "b", 1),
-        ("a", ".", 1),
         ("a", "b", 1),
         ("b", ".", 1),
+        (".", "b", 1),
         ("b", "a", 1),
+        ("a", ".", 1),
     ]
 
 
-def test_most_common_orders_by_count_then_row_major():
+def test_most_common_orders_by_count_then_first_appearance():
     counts = BigramCounts.from_words(["aaa", "ba", "ab"])
-    # .a 2, aa 2, a. 2, .b 1, ab 1, b. 1, ba 1
+    # .a 2, aa 2, a. 2, then .b 1 (seen before ba, ab and b.)
     assert counts.most_common(4) == [
+        ("<S>", "a", 2),
         ("a", "a", 2),
         ("a", "<E>", 2),
-        ("<S>", "a", 2),
-        ("a", "b", 1),
+        ("<S>", "b", 1),
     ]
     assert counts.most_common(0) == []
     assert len(counts.most_common()) == 7  # zero counts are left out
     assert len(counts.most_common(100)) == 7
+
+
+def test_first_appearance_survives_chunks_and_a_growing_vocabulary():
+    """A later chunk with new letters re-places the table; positions count from the data's start."""
+    words = ["zz", "ab", "cd", "ef"]  # every bigram once: the list is the data's order
+    whole = BigramCounts.from_words(words)
+    chunked = BigramCounts.from_word_chunks([words[:1], words[1:3], words[3:]])
+    assert chunked.most_common(layout="dot") == whole.most_common(layout="dot")
+    assert torch.equal(chunked.first_seen, whole.first_seen)
+    in_data_order = [pair for word in words for pair in itertools.pairwise(f".{word}.")]
+    assert [(a, b) for a, b, _ in chunked.most_common(layout="dot")] == in_data_order
+
+
+def test_counts_without_data_break_ties_in_table_order():
+    counts = BigramCounts(Vocab(tuple("a")), torch.tensor([[1, 1], [1, 0]]), 1, 1, 1)
+    assert counts.most_common(layout="dot") == [(".", ".", 1), (".", "a", 1), ("a", ".", 1)]
 
 
 def test_training_examples_are_the_bigrams_in_order():

@@ -79,7 +79,14 @@ def test_most_common_bigrams_keep_first_appearance_order(names, ngram_counts_of,
     top = ngram_counts_of(2).most_common()
     notebook = sorted(python_ngrams(names, 2).items(), key=lambda item: item[1], reverse=True)
     assert top == notebook
-    row_major = [((a, b), n) for a, b, n in name_counts.most_common(layout="dot")]
+    assert [((a, b), n) for a, b, n in name_counts.most_common(layout="dot")] == top
+    table = name_counts.table("dot")
+    flat = table.counts.flatten()
+    by_row = torch.sort(flat, descending=True, stable=True).indices.tolist()
+    size = len(table.labels)
+    row_major = [((table.labels[i // size], table.labels[i % size]), int(flat[i])) for i in by_row][
+        : len(top)
+    ]
     first_difference = next(i for i, (x, y) in enumerate(zip(top, row_major)) if x != y)
     assert first_difference + 1 == 49  # 1-based, as the lecture's list is read
     assert top[first_difference] == (("l", "l"), 1345)
