@@ -225,9 +225,9 @@ def test_neural_heatmap_follows_training(names_path):
             await wait_until_loaded(pilot)
             await pilot.press("v", "v", "v")  # counts → P → log P → exp(W)
             assert "exp(W)" in text_of(app, "#counts-title")
-            assert "epoch 0" in text_of(app, "#counts-title")
+            assert "W untrained" in text_of(app, "#counts-title")
             await pilot.press("3", "n", "n")
             await pilot.pause(0.8)  # the grid follows training at a bounded rate
-            assert "epoch 2" in text_of(app, "#counts-title")
+            assert "W after 2 epochs" in text_of(app, "#counts-title")
 
     run(scenario())

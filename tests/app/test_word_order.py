@@ -150,7 +150,7 @@ def test_neural_comparison_is_the_nets_own_dataset_nll(session):
         await pilot.press("m")
         summary = text_of(pane, "#word-summary")
         net = score_dataset(session.model("neural"), session.counts).mean_nll
-        assert f"dataset mean NLL {net:.6f}  (neural net, epoch 0" in summary
+        assert f"dataset mean NLL {net:.6f}  (neural net, W untrained" in summary
         assert "counts model" not in summary and "2.454014" not in summary
 
     drive_pane(WordPane(), session, scenario, size=(120, 40))

@@ -26,6 +26,7 @@ from bigram_tui.core.vocab import BOUNDARY, END_TOKEN, START_TOKEN
 
 from .colour_scale import Scale, palette, xterm
 from .heatmap import Heatmap, HeatmapData, fit_cells, grid_label, readout_label
+from .labels import weights_note
 from .ngram_view import ORDER_NAMES, source_for
 from .pane import Pane
 
@@ -281,7 +282,7 @@ class CountsPane(Pane):
             f"  ·  {self.session.counts.total:,} bigrams",
         )
         if self.view in NEURAL_VIEWS:
-            title.append(f"  ·  epoch {self.session.run.epoch}")
+            title.append(f"  ·  {weights_note(self.session.run.epoch)}")
         self.query_one("#counts-title", Static).update(title)
 
     def _ngram_title(self) -> Text:

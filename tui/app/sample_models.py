@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from bigram_tui.core.defaults import DEFAULT_MAX_LENGTH
 from bigram_tui.core.session import SMOOTHED_K
 
+from .labels import weights_note
+
 if TYPE_CHECKING:
     import torch
 
@@ -165,8 +167,7 @@ class OrderModels:
     def note(self, kind: str, order: int) -> str:
         """What the model is made of, for the header: its k, or how trained its W is."""
         if kind == "neural":
-            epoch = self._run(order).epoch
-            return f"W after {epoch:,} epochs" if epoch else "W untrained"
+            return weights_note(self._run(order).epoch)
         return {"smoothed": f"k={SMOOTHED_K:g}", "counts": "k=0"}.get(kind, "")
 
 

@@ -17,6 +17,7 @@ from textual.widgets import Input, Static
 from bigram_tui.core.defaults import DEFAULT_ORDER
 from bigram_tui.core.display import shown_text
 
+from .labels import weights_note
 from .ngram_view import ORDER_NAMES, source_for
 from .pane import Pane
 
@@ -190,7 +191,7 @@ class WordPane(Pane):
 
     def _model_caption(self) -> str:
         if self.model_kind == "neural":
-            return f"neural net, epoch {self.session.run.epoch}"
+            return f"neural net, {weights_note(self.session.run.epoch)}"
         caption = f"counts, k = {self.k:g}"
         return caption if self.order == 2 else f"{caption}, {ORDER_NAMES[self.order]}"
 
@@ -381,8 +382,8 @@ class WordPane(Pane):
 
             net = score_dataset(self.session.model("neural"), self.session.counts)
             text.append(
-                f"dataset mean NLL {net.mean_nll:.6f}  (neural net, epoch "
-                f"{self.session.run.epoch:,}, {net.bigrams:,} bigrams)\n",
+                f"dataset mean NLL {net.mean_nll:.6f}  (neural net, "
+                f"{weights_note(self.session.run.epoch)}, {net.bigrams:,} bigrams)\n",
                 style="dim",
             )
             return text
