@@ -168,7 +168,7 @@ def test_footer_offers_only_the_keys_that_work_while_typing(names_path):
         assert "k+" in footer() and "Edit word" in footer() and "Leave field" not in footer()
         await pilot.press("e")
         await until(pilot, lambda: "Leave field" in footer())
-        for typed in ("Edit word", "k+", "k−", "Counts/neural", "Order", "Help", "Quit"):
+        for typed in ("Edit word", "k+", "k−", "Model", "Order", "Help", "Quit"):
             assert typed not in footer()
         await pilot.press("o")  # typed into the word, not the order
         assert pane.word.endswith("o") and app.order == 2

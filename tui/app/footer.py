@@ -80,13 +80,21 @@ class KeyFooter(Widget, can_focus=False):
 
         for item in items:
             add(item, f" {item.label} ", f"{item.description} ")
+        if palette is not None and line.cell_len + self._palette_width(palette) > self.size.width:
+            # Too narrow for both: the pane's keys win. The palette is still on ctrl+p, and
+            # the help screen (?) names it.
+            palette = None
         if palette is not None:  # as Textual's: "▏^p palette " docked over the right edge
-            left = max(self.size.width - len(f"▏{palette.label} {palette.description} "), 0)
+            left = max(self.size.width - self._palette_width(palette), 0)
             line.truncate(left, pad=True)
             self._spans = [(start, min(end, left), item) for start, end, item in self._spans]
             line.append("▏", self.get_component_rich_style("key-footer--separator"))
             add(palette, palette.label, f" {palette.description}", " ")
         return line
+
+    @staticmethod
+    def _palette_width(palette: FooterItem) -> int:
+        return len(f"▏{palette.label} {palette.description} ")
 
     def on_click(self, event: events.Click) -> None:
         for start, end, item in self._spans:

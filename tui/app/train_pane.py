@@ -58,7 +58,7 @@ class TrainPane(Pane):
     TITLE = "Train"
     STYLESHEET = "train.tcss"
     BINDINGS = [
-        Binding("space", "toggle_run", "Start/pause"),
+        Binding("space", "toggle_run", "Run/pause", tooltip="train until the epochs field"),
         Binding("n", "step", "Step", tooltip="train one epoch"),
         Binding("s", "step", "Step 1 epoch", show=False),
         Binding("r", "reset", "Reset W"),

@@ -75,7 +75,9 @@ class WordPane(Pane):
         Binding("e,slash,enter", "edit", "Edit word", tooltip="type a word (escape leaves)"),
         Binding("plus,equals_sign", "smoothing(1)", "k+", tooltip="more fake counts (smoothing)"),
         Binding("minus", "smoothing(-1)", "k−", tooltip="fewer fake counts"),
-        Binding("m", "toggle_model", "Counts/neural", tooltip="score with counts or the net"),
+        Binding(
+            "m", "toggle_model", "Model", tooltip="score with the counts model or the neural net"
+        ),
         Binding("w", "toggle_walkthrough", "Walkthrough", tooltip="the net's forward pass, In[22]"),
     ]
 
