@@ -28,10 +28,18 @@ from bigram_tui.core.display import shown_path, shown_text
 from bigram_tui.core.params import MAX_ORDER, MIN_ORDER
 from bigram_tui.core.session import Session
 
+from .counts_pane import CountsPane
 from .driver import terminal_driver
 from .footer import KeyFooter
 from .key_queue import KeyQueue
-from .messages import LoadFailed, LoadProgress, PaneMounted, SessionReady, SmoothingChosen
+from .messages import (
+    LoadFailed,
+    LoadProgress,
+    PaneMounted,
+    SessionReady,
+    SmoothingChosen,
+    WordChanged,
+)
 from .ngram_view import ORDER_NAMES
 from .notices import CoalescingNotices
 from .pane import Pane
@@ -165,6 +173,7 @@ class BigramApp(CoalescingNotices[None]):
         for pane in self.query(Pane):
             pane.attach(message.session)
             pane.use_order(self.order)  # BigramApp(order=…) sets it before any pane listens
+        self._mark_grid()
         self._pane(self.active_pane).focus_default()
         self.key_queue.release(self)
         # torch, the data and the widgets live as long as the app: with them out of the
@@ -212,6 +221,25 @@ class BigramApp(CoalescingNotices[None]):
         for pane in self.query(Pane):
             # Display, not a class: a class change would restyle every widget in the pane.
             pane.display = pane.id in shown
+        self.call_after_refresh(self._fit_shown_panes)
+        self._mark_grid()
+
+    def on_word_changed(self, _message: WordChanged) -> None:
+        self._mark_grid()
+
+    def _mark_grid(self) -> None:
+        """The grid marks the word of the pane beside it (wide layout), and nothing otherwise."""
+        panes = {pane.id: pane for pane in self.query(Pane)}  # some mount after the first frame
+        grid, active = panes.get(FIRST_PANE.name), panes.get(self.active_pane)
+        if not isinstance(grid, CountsPane) or not grid.ready or active is None:
+            return
+        beside = active is not grid and self.screen.has_class("-wide")
+        grid.mark_word(active.grid_word() if beside and active.ready else "")
+
+    def _fit_shown_panes(self) -> None:
+        for pane in self.query(Pane):
+            if pane.display and pane.ready:
+                pane.fit_to_size()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         in_field = isinstance(self.focused, Input)

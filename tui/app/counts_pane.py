@@ -25,10 +25,11 @@ from bigram_tui.core.display import shown_text
 from bigram_tui.core.vocab import BOUNDARY, END_TOKEN, START_TOKEN
 
 from .colour_scale import Scale, palette, xterm
-from .heatmap import Heatmap, HeatmapData, fit_cells, grid_label, readout_label
+from .heatmap import MARK_SEEN, Heatmap, HeatmapData, fit_cells, grid_label, readout_label
 from .labels import weights_note
 from .ngram_view import ORDER_NAMES, source_for
 from .pane import Pane
+from .word_marks import marked_cells, word_ngrams
 
 if TYPE_CHECKING:
     import torch
@@ -110,6 +111,8 @@ class CountsPane(Pane):
     order: var[int] = var(DEFAULT_ORDER, init=False)  # the app's; set through use_order
     # At order n ≥ 3: the n−2 earlier context tokens that fix the slice the grid shows.
     prefix: var[tuple[str, ...]] = var((), init=False)
+    # The Word pane's word while it is shown beside the grid (wide layout); '' marks nothing.
+    marked_word: var[str] = var("", init=False)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -141,6 +144,9 @@ class CountsPane(Pane):
         return self.query_one(Heatmap)
 
     def on_resize(self) -> None:
+        self.fit_to_size()
+
+    def fit_to_size(self) -> None:
         self._auto_zoom()
         self._fit_side()
         if self.ready and self.show_top:
@@ -253,6 +259,7 @@ class CountsPane(Pane):
         self._counts = table_counts.tolist()
         self._row_totals = table_counts.sum(dim=1).tolist()
         self.query_one(Heatmap).set_data(data)
+        self._show_marks()
         self._show_title()
         self._show_legend(scale)
         self._show_cell()
@@ -283,7 +290,38 @@ class CountsPane(Pane):
         )
         if self.view in NEURAL_VIEWS:
             title.append(f"  ·  {weights_note(self.session.run.epoch)}")
+        title.append(self._marks_note())
         self.query_one("#counts-title", Static).update(title)
+
+    def _marks_note(self) -> str:
+        if not self.marked_word:
+            return ""
+        note = f"  ·  {MARK_SEEN} {shown_text(self.marked_word)}"
+        if self._shown_order < 3:
+            return note
+        # A slice holds only the n-grams that begin with its prefix: say how many are here.
+        marked = len(self.query_one(Heatmap).marks)
+        total = len(word_ngrams(self.marked_word, self._shown_order))
+        return f"{note}: {marked} of {total} in this slice"
+
+    def mark_word(self, word: str) -> None:
+        """Mark the cells of `word`'s n-grams ('' for none): the Word pane is beside the grid."""
+        self.marked_word = word
+
+    def watch_marked_word(self) -> None:
+        if self.ready:
+            self._show_marks()
+            self._show_title()
+
+    def _show_marks(self) -> None:
+        heatmap = self.query_one(Heatmap)
+        if heatmap.data is None or not self.marked_word:
+            heatmap.set_marks(frozenset())
+            return
+        rows, columns = heatmap.data.rows, heatmap.data.labels
+        heatmap.set_marks(
+            marked_cells(self.marked_word, self._shown_order, self.prefix, rows, columns)
+        )
 
     def _ngram_title(self) -> Text:
         order = self._shown_order
@@ -298,6 +336,7 @@ class CountsPane(Pane):
             title.append(f"{earlier} · _ → next", style="bold")
             title.append(f": {self._contexts:,} contexts")
         title.append(f"  ·  {counts.total:,} {ORDER_NAMES[order]}s")
+        title.append(self._marks_note())
         return title
 
     def _show_legend(self, scale: Scale) -> None:

@@ -32,6 +32,9 @@ from textual.strip import Strip
 from .colour_scale import palette, text_colour_on, xterm
 
 CURSOR_COLOUR = 201  # magenta: on no scale, so the cursor never hides in the data
+# A marked cell (the Word pane's bigrams) shows a glyph, not a colour: it reads on every
+# scale, and without colour. The hollow one is a cell the data never shows.
+MARK_SEEN, MARK_UNSEEN = "●", "○"
 COMPACT_LABELS = {"<S>": "<", "<E>": ">"}
 COMPACT_CELL_MAX = 4  # wider colour cells read as blocks, not bars
 PLACEHOLDER = "?"  # ASCII: its width is one cell in every terminal
@@ -105,6 +108,7 @@ class Heatmap(ScrollView, can_focus=True):
         # Told when the grid's own size changes: whether the labelled grid fits depends on it,
         # and the pane's Resize can come before the grid's (a pane shown beside it in wide).
         self.resize_listener: Callable[[], None] | None = None
+        self.marks: frozenset[tuple[int, int]] = frozenset()  # (row, col) cells to mark
 
     # Geometry ------------------------------------------------------------------------
 
@@ -192,6 +196,13 @@ class Heatmap(ScrollView, can_focus=True):
         self._update_virtual_size()
         if self.resize_listener is not None:
             self.resize_listener()
+
+    def set_marks(self, marks: frozenset[tuple[int, int]]) -> None:
+        """Mark these cells with a glyph (the full-row and labelled layouts draw it)."""
+        if marks != self.marks:
+            self.marks = marks
+            self._lines.clear()
+            self.refresh()
 
     def move_cursor(self, row: int, col: int) -> None:
         if not self.data:
@@ -330,13 +341,26 @@ class Heatmap(ScrollView, can_focus=True):
         ]
         block = "█" * self.cell_width
         for col, b in enumerate(self.data.bins[row]):
-            if row == self.row and col == self.col:
+            if (row, col) in self.marks:
+                segments.append(self._marked_cell(b, cursor=row == self.row and col == self.col))
+            elif row == self.row and col == self.col:
                 segments.append(Segment(block, Style(color=xterm(CURSOR_COLOUR))))
             elif b < 0:
                 segments.append(Segment(" " * len(block), self.rich_style))
             else:
                 segments.append(Segment(block, Style(color=xterm(colours[b]))))
         return Strip(segments)
+
+    def _marked_cell(self, b: int, cursor: bool) -> Segment:
+        """The cell's colour with the mark on it: filled if the data has it, hollow if not."""
+        assert self.data is not None
+        glyph = fit_cells(MARK_UNSEEN if b < 0 else MARK_SEEN, self.cell_width)
+        if cursor:
+            return Segment(glyph, Style(color=xterm(231), bgcolor=xterm(CURSOR_COLOUR)))
+        if b < 0:
+            return Segment(glyph, self.rich_style + Style(bold=True))
+        name = self.data.palette
+        return Segment(glyph, Style(color=text_colour_on(name, b), bgcolor=xterm(palette(name)[b])))
 
     def _labelled_line(self, row: int, value_line: bool) -> Strip:
         assert self.data is not None
@@ -361,5 +385,11 @@ class Heatmap(ScrollView, can_focus=True):
                 style = Style(color=text_colour_on(name, b), bgcolor=xterm(colours[b]))
             if row == self.row and col == self.col:
                 style = Style(color=xterm(231), bgcolor=xterm(CURSOR_COLOUR), bold=True)
+            if (row, col) in self.marks:
+                # The glyph goes before the bigram, where it fits; both lines underlined.
+                marked = (MARK_UNSEEN if b < 0 else MARK_SEEN) + text
+                if not value_line and cell_len(marked) <= width - 1:
+                    text = marked
+                style += Style(bold=True, underline=True)
             segments.append(Segment(fit_cells(text, width - 1) + " ", style))
         return Strip(segments)

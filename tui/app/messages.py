@@ -57,6 +57,13 @@ class SeedFieldClosed(Message):
 
 
 @dataclass
+class WordChanged(Message):
+    """The Word pane's word changed: the grid beside it (wide layout) marks its n-grams."""
+
+    word: str
+
+
+@dataclass
 class SmoothingChosen(Message):
     """The user chose the smoothing k for the counts model; the app routes it to the panes."""
 

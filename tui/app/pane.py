@@ -78,6 +78,17 @@ class Pane(Vertical):
         """Whether `action` may run in the pane's current state (the model is attached)."""
         return True
 
+    def fit_to_size(self) -> None:
+        """The panes shown changed and have been laid out: fit the content to the new size.
+
+        Textual does not always send Resize here: on the first switch to a pane beside the
+        grid (the wide layout) the grid narrowed and heard nothing.
+        """
+
+    def grid_word(self) -> str:
+        """A word whose n-grams the grid marks while this pane is beside it ('' for none)."""
+        return ""
+
     def use_order(self, order: int) -> None:
         """The app's n-gram order changed (key o, the palette, --order); follow it."""
 

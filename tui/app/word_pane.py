@@ -18,6 +18,7 @@ from bigram_tui.core.defaults import DEFAULT_ORDER
 from bigram_tui.core.display import shown_text
 
 from .labels import weights_note
+from .messages import WordChanged
 from .ngram_view import ORDER_NAMES, source_for
 from .pane import Pane
 
@@ -153,8 +154,9 @@ class WordPane(Pane):
     def action_toggle_walkthrough(self) -> None:
         self.walkthrough = not self.walkthrough
 
-    def watch_word(self) -> None:
+    def watch_word(self, word: str) -> None:
         self.rescore()
+        self.post_message(WordChanged(word))
 
     def watch_k(self) -> None:
         self.rescore()
@@ -182,6 +184,9 @@ class WordPane(Pane):
             )
         else:
             self.app.call_from_thread(self.rescore)
+
+    def grid_word(self) -> str:
+        return self.word
 
     def copy_text(self) -> tuple[str, str] | None:
         if self._copy_rows is None:
