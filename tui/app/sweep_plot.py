@@ -9,9 +9,29 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 from textual.color import Color
 from textual_plotext import PlotextPlot
+
+PLOT_MARGIN = 9  # columns of the widget outside the plot area: the y labels and the frame
+
+
+def label_anchor(
+    x: float, x_range: tuple[float, float], length: int, columns: int
+) -> tuple[float, Literal["left", "right"]]:
+    """Where a label of `length` columns goes to sit under `x` and stay whole in the plot.
+
+    It starts at x when it fits to the right, ends at x when it fits to the left, and
+    otherwise starts at the plot's left edge (a narrow plot: 80×24 halves the width).
+    """
+    low, high = x_range
+    at = (x - low) / (high - low) * columns if high > low else 0.0
+    if at + length <= columns:
+        return x, "left"
+    if at - length >= 0:
+        return x, "right"
+    return low, "left"
 
 
 @dataclass(frozen=True)
@@ -126,11 +146,9 @@ class SweepPlot(PlotextPlot):
             best_x, best_y = math.log10(curve.best[0]), curve.best[1]
             colour = self._rgb("warning", "yellow")
             plt.scatter([best_x], [best_y], color=colour, marker="◆")
-            middle = (logs[0] + logs[-1]) / 2
+            x, alignment = label_anchor(
+                best_x, (logs[0], logs[-1]), len(curve.best_label), width - PLOT_MARGIN
+            )
             plt.text(
-                curve.best_label,
-                x=best_x,
-                y=best_y - 0.12 * span,
-                color=colour,
-                alignment="left" if best_x <= middle else "right",
+                curve.best_label, x=x, y=best_y - 0.12 * span, color=colour, alignment=alignment
             )
