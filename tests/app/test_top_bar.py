@@ -16,6 +16,7 @@ from .helpers import make_app, wait_until_loaded
     [
         ((80, 24), "32,033 words · bigram"),
         ((120, 40), "names.txt (built-in) · 32,033 words · 27 tokens · bigram"),
+        ((60, 16), "bigram"),  # the smallest size: every tab stays in view
     ],
 )
 def test_tabs_and_status_share_one_line(names_path, size, status) -> None:
@@ -30,6 +31,7 @@ def test_tabs_and_status_share_one_line(names_path, size, status) -> None:
             assert "\n" not in shown
             tabs = app.query_one("#tabs")
             assert tabs.size.width >= sum(len(f"{p.key} {p.title}") + 2 for p in PANES)
+            assert app.query_one("#status").size.width <= size[0] - tabs.size.width
             await pilot.press("o")
             await pilot.pause()
             assert str(app.query_one("#status").visual).endswith("trigram")

@@ -52,7 +52,8 @@ from .train_pane import TrainPane
 TYPED_IN_A_FIELD = frozenset({"next_order", "help", "quit", "copy"})
 MIN_SIZE = (60, 16)  # below this, a message instead of a squashed layout
 WIDE_SIZE = (160, 45)  # from here, the counts grid stays beside the other panes
-STATUS_FULL_WIDTH = 110  # below this the status bar names only the words and the order
+# The tab bar's width: each tab is its key and title with a margin either side.
+TABS_WIDTH = sum(len(f"{pane.key} {pane.title}") + 2 for pane in PANES)
 
 
 class BigramApp(CoalescingNotices[None]):
@@ -383,10 +384,16 @@ class BigramApp(CoalescingNotices[None]):
         width = self.size.width if width is None else width
         counts = self.session.counts
         name = dataset_label(self.session.data_path, short=True)
-        parts = [name, f"{counts.words:,} words", f"{counts.vocab.size} tokens"]
-        if width < STATUS_FULL_WIDTH:
-            parts = [f"{counts.words:,} words"]
-        parts.append(ORDER_NAMES[self.order])
+        order = ORDER_NAMES[self.order]
+        words = f"{counts.words:,} words"
+        # The longest that leaves every tab in view (the status is padded by a column each side).
+        room = width - TABS_WIDTH - 2
+        choices = [
+            (name, words, f"{counts.vocab.size} tokens", order),
+            (words, order),
+            (order,),
+        ]
+        parts = next((c for c in choices if len(" · ".join(c)) <= room), choices[-1])
         # Content, not markup: a file may be called [@click=app.quit]x.txt.
         self.query_one("#status", Static).update(Content(" · ".join(parts)))
 
