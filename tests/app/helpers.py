@@ -94,10 +94,15 @@ async def press_now(pilot: Pilot, *keys: str) -> None:
         await asyncio.sleep(0.05)
 
 
+async def set_train_field(pilot: Pilot, name: str, value: str) -> None:
+    """Type `value` into the Train pane's field `name` (lr, epochs, reg) and let it apply."""
+    pilot.app.query_one(f"#train-{name}", Input).value = value
+    await pilot.pause()
+
+
 async def start_long_run(pilot: Pilot) -> None:
     """On the Train pane: set the epochs field to its maximum, leave it, and start training."""
-    pilot.app.query_one("#train-epochs", Input).value = LONG_RUN_EPOCHS
-    await pilot.pause()
+    await set_train_field(pilot, "epochs", LONG_RUN_EPOCHS)
     await pilot.press("escape")
     await press_now(pilot, "space")
 

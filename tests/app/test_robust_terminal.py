@@ -25,18 +25,19 @@ from bigram_tui.tui.app.app import MIN_SIZE
 from bigram_tui.tui.app.loss_plot import LossPlot
 from bigram_tui.tui.app.train_pane import RUNNING, TrainPane
 
-from .helpers import PANE_IDS, make_app, text_of, until, wait_until_loaded
+from .helpers import (
+    PANE_IDS,
+    make_app,
+    press_now,
+    start_long_run,
+    text_of,
+    until,
+    wait_until_loaded,
+)
 
 ALT_SCREEN_ON = b"\x1b[?1049h"
 ALT_SCREEN_OFF = b"\x1b[?1049l"
 SIZES = [(20, 8), (40, 12), (200, 60)]
-
-
-async def press_now(pilot, *keys: str) -> None:
-    """Post key events without Pilot's wait for an idle CPU (training never idles)."""
-    for key in keys:
-        pilot.app.post_message(events.Key(key, None))
-        await asyncio.sleep(0.05)
 
 
 async def resize(pilot, width: int, height: int) -> None:
@@ -95,10 +96,7 @@ def test_resizing_during_training(names_path: Path) -> None:
             await wait_until_loaded(pilot)
             await pilot.press("3")
             pane = app.query_one(TrainPane)
-            pane.query_one("#train-epochs").value = "1000000"
-            await pilot.pause()
-            await pilot.press("escape")
-            await press_now(pilot, "space")
+            await start_long_run(pilot)
             for _ in range(3):
                 for width, height in SIZES:
                     await resize(pilot, width, height)
