@@ -5,6 +5,7 @@ on screen."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from textual.widgets import Footer, Input, RichLog
 
 from bigram_tui.core.rng import DEFAULT_SEED
 from bigram_tui.tui.app.app import BigramApp
+from bigram_tui.tui.app.ngram_view import NgramSource
 from bigram_tui.tui.app.pane import Pane
 from bigram_tui.tui.app.registry import PANES
 from bigram_tui.tui.app.sample_pane import SamplePane
@@ -105,6 +107,26 @@ async def start_long_run(pilot: Pilot) -> None:
     await set_train_field(pilot, "epochs", LONG_RUN_EPOCHS)
     await pilot.press("escape")
     await press_now(pilot, "space")
+
+
+def hold_counting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[threading.Event, list[threading.Thread]]:
+    """Make every n-gram count wait for the event returned, recording the thread it ran on.
+
+    While the event is unset a pane shows its "counting" note; set it to let counting finish.
+    """
+    release = threading.Event()
+    threads: list[threading.Thread] = []
+    original = NgramSource.counts
+
+    def held_counts(self, order):
+        threads.append(threading.current_thread())
+        release.wait(10)
+        return original(self, order)
+
+    monkeypatch.setattr(NgramSource, "counts", held_counts)
+    return release, threads
 
 
 def run_on_pane(names_path: Path, pane_key: str, scenario, size=(120, 36)):
