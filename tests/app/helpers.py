@@ -129,18 +129,26 @@ def hold_counting(
     return release, threads
 
 
-def run_on_pane(names_path: Path, pane_key: str, scenario, size=(120, 36)):
-    """Run `scenario(app, pilot, pane)` on a loaded app, with the pane of `pane_key` shown."""
+def run_loaded(names_path: Path, scenario, size=(120, 36)):
+    """Run `scenario(app, pilot)` on the deterministic app (make_app) once its model loaded."""
 
     async def main():
         app = make_app(names_path)
         async with app.run_test(size=size) as pilot:
             await wait_until_loaded(pilot)
-            await pilot.press(pane_key)
-            pane = app.query_one(f"#{PANE_IDS[pane_key]}")
-            return await scenario(app, pilot, pane)
+            return await scenario(app, pilot)
 
     return asyncio.run(main())
+
+
+def run_on_pane(names_path: Path, pane_key: str, scenario, size=(120, 36)):
+    """Run `scenario(app, pilot, pane)` on a loaded app, with the pane of `pane_key` shown."""
+
+    async def on_pane(app, pilot):
+        await pilot.press(pane_key)
+        return await scenario(app, pilot, app.query_one(f"#{PANE_IDS[pane_key]}"))
+
+    return run_loaded(names_path, on_pane, size)
 
 
 class SinglePaneApp(App):
