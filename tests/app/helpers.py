@@ -109,24 +109,30 @@ async def start_long_run(pilot: Pilot) -> None:
     await press_now(pilot, "space")
 
 
-def hold_counting(
-    monkeypatch: pytest.MonkeyPatch,
-) -> tuple[threading.Event, list[threading.Thread]]:
-    """Make every n-gram count wait for the event returned, recording the thread it ran on.
+class HeldCounting:
+    """Every n-gram count made to wait until released, recording the thread it ran on."""
 
-    While the event is unset a pane shows its "counting" note; set it to let counting finish.
-    """
-    release = threading.Event()
-    threads: list[threading.Thread] = []
-    original = NgramSource.counts
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.release = threading.Event()
+        self.threads: list[threading.Thread] = []
+        original = NgramSource.counts
 
-    def held_counts(self, order):
-        threads.append(threading.current_thread())
-        release.wait(10)
-        return original(self, order)
+        def held_counts(source, order):
+            self.threads.append(threading.current_thread())
+            self.release.wait(10)
+            return original(source, order)
 
-    monkeypatch.setattr(NgramSource, "counts", held_counts)
-    return release, threads
+        monkeypatch.setattr(NgramSource, "counts", held_counts)
+
+    async def switch_order(self, pilot: Pilot, pane: Pane, order: int, selector: str) -> None:
+        """Give `pane` the order; check that it counts off the UI thread and says so in the
+        widget at `selector`; then let the counting finish."""
+        pane.use_order(order)
+        await until(pilot, lambda: bool(self.threads))
+        await pilot.pause()
+        assert text_of(pane, selector) == f"counting order {order}…"
+        assert self.threads[0] is not threading.main_thread()
+        self.release.set()
 
 
 def run_loaded(names_path: Path, scenario, size=(120, 36)):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import threading
 
 import pytest
 
@@ -16,8 +15,8 @@ from bigram_tui.tui.app.heatmap import Heatmap
 
 from .helpers import (
     LECTURE_SEED,
+    HeldCounting,
     drive_pane,
-    hold_counting,
     run_on_pane,
     session_fixture,
     text_of,
@@ -139,15 +138,10 @@ def test_neural_view_and_layout_give_way_at_other_orders_and_return(session):
 
 
 def test_counting_runs_off_the_ui_thread_with_a_note(session, monkeypatch):
-    release, threads = hold_counting(monkeypatch)
+    counting = HeldCounting(monkeypatch)
 
     async def scenario(pilot, pane):
-        pane.use_order(4)
-        await until(pilot, lambda: bool(threads))
-        await pilot.pause()
-        assert text_of(pane, "#counts-title") == "counting order 4…"
-        assert threads[0] is not threading.main_thread()
-        release.set()
+        await counting.switch_order(pilot, pane, 4, "#counts-title")
         await until(pilot, lambda: pane._shown_order == 4)
         assert "4-grams" in text_of(pane, "#counts-title")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
 
 import pytest
 
@@ -11,7 +10,7 @@ from bigram_tui.core.ngram_counts import NgramCounts
 from bigram_tui.core.ngram_model import NgramModel, score_word
 from bigram_tui.tui.app.word_pane import WordPane
 
-from .helpers import LECTURE_SEED, drive_pane, hold_counting, session_fixture, text_of, until
+from .helpers import LECTURE_SEED, HeldCounting, drive_pane, session_fixture, text_of, until
 
 session = session_fixture(seed=LECTURE_SEED)
 
@@ -98,15 +97,10 @@ def test_the_bigram_net_at_another_order_says_what_to_do(session):
 
 
 def test_word_counts_off_the_ui_thread_with_a_note(session, monkeypatch):
-    release, threads = hold_counting(monkeypatch)
+    counting = HeldCounting(monkeypatch)
 
     async def scenario(pilot, pane):
-        pane.use_order(5)
-        await until(pilot, lambda: bool(threads))
-        await pilot.pause()
-        assert text_of(pane, "#word-table") == "counting order 5…"
-        assert threads[0] is not threading.main_thread()
-        release.set()
+        await counting.switch_order(pilot, pane, 5, "#word-table")
         await until(pilot, lambda: "rejq → ." in text_of(pane, "#word-table"))
 
     from bigram_tui.core.session import Session
