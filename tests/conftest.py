@@ -56,6 +56,14 @@ def name_counts(names: list[str]):
     return BigramCounts.from_words(names)
 
 
+@pytest.fixture
+def no_data_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """BIGRAM_TUI_DATA unset: the dataset is only what the test names, or the built-in one."""
+    from bigram_tui.core.dataset import DATA_ENV_VAR
+
+    monkeypatch.delenv(DATA_ENV_VAR, raising=False)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import threading
 
 import pytest
 
@@ -13,16 +12,19 @@ from bigram_tui.tui.app.app import BigramApp
 from bigram_tui.tui.app.counts_pane import CountsPane
 from bigram_tui.tui.app.footer import KeyFooter
 from bigram_tui.tui.app.heatmap import Heatmap
-from bigram_tui.tui.app.ngram_view import NgramSource
 
-from .helpers import drive_pane, run_on_pane, text_of, until, wait_until_loaded
+from .helpers import (
+    LECTURE_SEED,
+    HeldCounting,
+    drive_pane,
+    run_on_pane,
+    session_fixture,
+    text_of,
+    until,
+    wait_until_loaded,
+)
 
-
-@pytest.fixture(scope="module")
-def session(names_path):
-    from bigram_tui.core.session import Session
-
-    return Session.load(names_path, seed=2147483647)
+session = session_fixture(seed=LECTURE_SEED)
 
 
 @pytest.fixture(scope="module")
@@ -136,24 +138,10 @@ def test_neural_view_and_layout_give_way_at_other_orders_and_return(session):
 
 
 def test_counting_runs_off_the_ui_thread_with_a_note(session, monkeypatch):
-    release = threading.Event()
-    threads = []
-    original = NgramSource.counts
-
-    def slow_counts(self, order):
-        threads.append(threading.current_thread())
-        release.wait(10)
-        return original(self, order)
-
-    monkeypatch.setattr(NgramSource, "counts", slow_counts)
+    counting = HeldCounting(monkeypatch)
 
     async def scenario(pilot, pane):
-        pane.use_order(4)
-        await until(pilot, lambda: bool(threads))
-        await pilot.pause()
-        assert text_of(pane, "#counts-title") == "counting order 4…"
-        assert threads[0] is not threading.main_thread()
-        release.set()
+        await counting.switch_order(pilot, pane, 4, "#counts-title")
         await until(pilot, lambda: pane._shown_order == 4)
         assert "4-grams" in text_of(pane, "#counts-title")
 

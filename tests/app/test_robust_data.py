@@ -9,24 +9,19 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from bigram_tui.core import dataset
 from bigram_tui.tui.app.app import BigramApp
 from bigram_tui.tui.app.heatmap import Heatmap
 from bigram_tui.tui.app.screens import DataProblemScreen
 
-from ..core.test_robust_data import TOKENS, wide_words
+from ..core.helpers import TOKENS, write_wide_words
 from .helpers import text_of, wait_until_loaded
 
-
-@pytest.fixture(autouse=True)
-def _no_data_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(dataset.DATA_ENV_VAR, raising=False)
+pytestmark = pytest.mark.usefixtures("no_data_variable")
 
 
 def test_wide_vocabulary_in_the_app(tmp_path: Path) -> None:
     """The 90×90 grid scrolls to its last cell, and the other panes work with it."""
-    path = tmp_path / "wide.txt"
-    path.write_text("\n".join(wide_words()) + "\n", encoding="utf-8")
+    path = write_wide_words(tmp_path)
 
     async def scenario() -> None:
         app = BigramApp(data=str(path), seed=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 import unicodedata
 from pathlib import Path
@@ -15,7 +14,7 @@ from bigram_tui.tui.app.app import BigramApp
 from bigram_tui.tui.app.word_pane import MAX_WORD_LENGTH
 from bigram_tui.tui.cli import main as cli
 
-from .helpers import make_app, text_of, wait_until_loaded
+from .helpers import run_loaded, text_of
 
 CONTROL_WORDS = ["\x1b[2J", "a\x07b", "ab\x00", "\x1b]0;pwned\x07", "a\u009bb"]
 
@@ -37,14 +36,7 @@ async def word_pane(pilot, value: str) -> None:
     await pilot.pause()
 
 
-def run_app(names_path: Path, scenario, size=(100, 30)):
-    async def main():
-        app = make_app(names_path)
-        async with app.run_test(size=size) as pilot:
-            await wait_until_loaded(pilot)
-            return await scenario(app, pilot)
-
-    return asyncio.run(main())
+SIZE = (100, 30)
 
 
 # --- the word pane ----------------------------------------------------------------------------
@@ -61,7 +53,7 @@ def test_an_empty_word_asks_for_one(names_path: Path) -> None:
             assert "never contains" not in table
             assert "type a word" in table.lower()
 
-    run_app(names_path, scenario)
+    run_loaded(names_path, scenario, SIZE)
 
 
 OUTSIDE = [
@@ -96,7 +88,7 @@ def test_odd_words_in_the_word_pane(names_path: Path) -> None:
             first = next(ch for ch in value if not ch.isprintable())
             assert repr(first)[1:-1] in table
 
-    run_app(names_path, scenario)
+    run_loaded(names_path, scenario, SIZE)
 
 
 def test_pasted_control_characters_never_reach_the_terminal(names_path: Path) -> None:
@@ -111,7 +103,7 @@ def test_pasted_control_characters_never_reach_the_terminal(names_path: Path) ->
             await pilot.pause()
             assert raw_controls(screen_text(app)) == [], ascii(value)
 
-    run_app(names_path, scenario)
+    run_loaded(names_path, scenario, SIZE)
 
 
 def test_typing_and_pasting_past_the_limit(names_path: Path) -> None:
@@ -133,7 +125,7 @@ def test_typing_and_pasting_past_the_limit(names_path: Path) -> None:
         await pilot.press("escape", "1")
         assert app.query_one(Tabs).active == "tab-counts"
 
-    run_app(names_path, scenario)
+    run_loaded(names_path, scenario, SIZE)
 
 
 def test_a_long_paste_is_cut_with_a_notification(names_path: Path) -> None:
@@ -149,7 +141,7 @@ def test_a_long_paste_is_cut_with_a_notification(names_path: Path) -> None:
         messages = [n.message for n in app._notifications]
         assert any("100,000" in m and str(MAX_WORD_LENGTH) in m for m in messages)
 
-    run_app(names_path, scenario)
+    run_loaded(names_path, scenario, SIZE)
 
 
 # --- bigram-tui score ---------------------------------------------------------------------------

@@ -25,18 +25,18 @@ from bigram_tui.tui.app.app import MIN_SIZE
 from bigram_tui.tui.app.loss_plot import LossPlot
 from bigram_tui.tui.app.train_pane import RUNNING, TrainPane
 
-from .helpers import PANE_IDS, make_app, text_of, until, wait_until_loaded
+from .helpers import (
+    PANE_IDS,
+    press_now,
+    run_loaded,
+    start_long_run,
+    text_of,
+    until,
+)
 
 ALT_SCREEN_ON = b"\x1b[?1049h"
 ALT_SCREEN_OFF = b"\x1b[?1049l"
 SIZES = [(20, 8), (40, 12), (200, 60)]
-
-
-async def press_now(pilot, *keys: str) -> None:
-    """Post key events without Pilot's wait for an idle CPU (training never idles)."""
-    for key in keys:
-        pilot.app.post_message(events.Key(key, None))
-        await asyncio.sleep(0.05)
 
 
 async def resize(pilot, width: int, height: int) -> None:
@@ -66,74 +66,62 @@ def check_size(app, width: int, height: int) -> None:
 def test_resizing_through_every_pane_and_back(names_path: Path) -> None:
     """20×8, 40×12 and 200×60 in turn, on every pane: a message when small, panes when not."""
 
-    async def main() -> None:
-        app = make_app(names_path)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await wait_until_loaded(pilot)
-            for key, pane in PANE_IDS.items():
-                await pilot.press(key)
-                for width, height in SIZES:
-                    await resize(pilot, width, height)
-                    check_size(app, width, height)
-                assert app.query_one(Tabs).active == f"tab-{pane}"
-                assert app.query_one(f"#{pane}").display
-            for width, height in SIZES * 2:  # again and again on one pane
+    async def main(app, pilot) -> None:
+        for key, pane in PANE_IDS.items():
+            await pilot.press(key)
+            for width, height in SIZES:
                 await resize(pilot, width, height)
                 check_size(app, width, height)
-            await pilot.press("2")  # the app keys still work after all that
-            assert app.query_one(Tabs).active == "tab-word"
+            assert app.query_one(Tabs).active == f"tab-{pane}"
+            assert app.query_one(f"#{pane}").display
+        for width, height in SIZES * 2:  # again and again on one pane
+            await resize(pilot, width, height)
+            check_size(app, width, height)
+        await pilot.press("2")  # the app keys still work after all that
+        assert app.query_one(Tabs).active == "tab-word"
 
-    asyncio.run(main())
+    run_loaded(names_path, main, size=(100, 30))
 
 
 def test_resizing_during_training(names_path: Path) -> None:
     """Resizes while the worker trains: training goes on, the app keeps answering."""
 
-    async def main() -> None:
-        app = make_app(names_path)
-        async with app.run_test(size=(120, 36)) as pilot:
-            await wait_until_loaded(pilot)
-            await pilot.press("3")
-            pane = app.query_one(TrainPane)
-            pane.query_one("#train-epochs").value = "1000000"
-            await pilot.pause()
-            await pilot.press("escape")
-            await press_now(pilot, "space")
-            for _ in range(3):
-                for width, height in SIZES:
-                    await resize(pilot, width, height)
-                    check_size(app, width, height)
-            assert pane.state == RUNNING
-            reached = pane.run.epoch
-            await asyncio.sleep(0.2)
-            assert pane.run.epoch > reached > 0
-            # 1 then 3 gives the plot its focus back (see the focus test below); space pauses.
-            tabs = app.query_one(Tabs)
-            await press_now(pilot, "1")
-            await until(None, lambda: tabs.active == "tab-counts")
-            await press_now(pilot, "3")
-            await until(None, lambda: app.focused is pane.query_one(LossPlot))
-            await press_now(pilot, "space")
-            await until(None, lambda: pane.state != RUNNING)
+    async def main(app, pilot) -> None:
+        await pilot.press("3")
+        pane = app.query_one(TrainPane)
+        await start_long_run(pilot)
+        for _ in range(3):
+            for width, height in SIZES:
+                await resize(pilot, width, height)
+                check_size(app, width, height)
+        assert pane.state == RUNNING
+        reached = pane.run.epoch
+        await asyncio.sleep(0.2)
+        assert pane.run.epoch > reached > 0
+        # 1 then 3 gives the plot its focus back (see the focus test below); space pauses.
+        tabs = app.query_one(Tabs)
+        await press_now(pilot, "1")
+        await until(None, lambda: tabs.active == "tab-counts")
+        await press_now(pilot, "3")
+        await until(None, lambda: app.focused is pane.query_one(LossPlot))
+        await press_now(pilot, "space")
+        await until(None, lambda: pane.state != RUNNING)
 
-    asyncio.run(main())
+    run_loaded(names_path, main, size=(120, 36))
 
 
 def test_pane_keys_work_again_after_a_too_small_terminal(names_path: Path) -> None:
     """After shrinking below the minimum and growing back, the pane's keys answer again."""
 
-    async def main() -> None:
-        app = make_app(names_path)
-        async with app.run_test(size=(120, 36)) as pilot:
-            await wait_until_loaded(pilot)
-            await pilot.press("3")
-            pane = app.query_one(TrainPane)
-            await resize(pilot, 20, 8)
-            await resize(pilot, 120, 36)
-            await pilot.press("n")
-            assert pane.run.epoch == 1
+    async def main(app, pilot) -> None:
+        await pilot.press("3")
+        pane = app.query_one(TrainPane)
+        await resize(pilot, 20, 8)
+        await resize(pilot, 120, 36)
+        await pilot.press("n")
+        assert pane.run.epoch == 1
 
-    asyncio.run(main())
+    run_loaded(names_path, main, size=(120, 36))
 
 
 # --- the real binary under a pseudo-terminal ------------------------------------------------------

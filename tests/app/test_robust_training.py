@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from textual import events
 from textual.widgets import Input, Static
 
 from bigram_tui.core.neural import TrainingDiverged, TrainingRun, initial_weights
@@ -19,25 +18,18 @@ from bigram_tui.tui.app.loss_plot import LossPlot
 from bigram_tui.tui.app.train_fields import FIELDS
 from bigram_tui.tui.app.train_pane import DIVERGED, FINISHED, PAUSED, RUNNING, TrainPane
 
-from .helpers import make_app, run_on_pane, text_of, until, wait_until_loaded
+from .helpers import (
+    make_app,
+    press_now,
+    run_on_pane,
+    set_train_field,
+    start_long_run,
+    text_of,
+    until,
+    wait_until_loaded,
+)
 
 NOTEBOOK_LOSSES = [3.7590, 3.3711, 3.1540]
-
-
-async def press_now(pilot, *keys: str) -> None:
-    """Press keys as the terminal would, without Pilot's wait for an idle CPU.
-
-    Pilot.press waits until the process idles, up to a second per wait, and a running
-    training thread never idles: this posts the same key events and lets them land.
-    """
-    for key in keys:
-        pilot.app.post_message(events.Key(key, None))
-        await asyncio.sleep(0.05)
-
-
-async def set_field(pilot, name: str, value: str) -> None:
-    pilot.app.query_one(f"#train-{name}", Input).value = value
-    await pilot.pause()
 
 
 def reason(app, name: str) -> str:
@@ -51,7 +43,7 @@ def test_divergence_stops_keeps_the_plot_and_reset_recovers(names_path: Path) ->
         for lr in ("1e6", "1e308"):
             await pilot.press("n", "n")  # two good epochs first
             good = list(pane.run.losses)
-            await set_field(pilot, "lr", lr)
+            await set_train_field(pilot, "lr", lr)
             await pilot.press("escape")
             await press_now(pilot, "space")
             await until(pilot, lambda: pane.state != RUNNING)
@@ -66,7 +58,7 @@ def test_divergence_stops_keeps_the_plot_and_reset_recovers(names_path: Path) ->
             assert bool(torch.isfinite(pane.run.weights).all())
             await pilot.press("space")  # refused until reset
             assert pane.state == DIVERGED and pane.run.losses == losses
-            await set_field(pilot, "lr", "50")
+            await set_train_field(pilot, "lr", "50")
             await pilot.press("escape", "r")
             assert (pane.state, pane.run.epoch) == (PAUSED, 0)
             assert not app.query_one("#train-message").display
@@ -103,14 +95,14 @@ def test_fields_reject_bad_values_with_a_reason(names_path: Path) -> None:
             spec = next(spec for spec in FIELDS if spec.name == field)
             before = (pane.run.lr, pane.run.reg, pane.target_epochs)
             for value in values:
-                await set_field(pilot, field, value)
+                await set_train_field(pilot, field, value)
                 with pytest.raises(ParameterError) as error:
                     spec.parse(value)
                 # The app says what core.params says, as the CLI does.
                 assert reason(app, field) == str(error.value), value
                 assert reason(app, field).startswith(f"{spec.rule.label}: ")
                 assert (pane.run.lr, pane.run.reg, pane.target_epochs) == before
-            await set_field(pilot, field, good)
+            await set_train_field(pilot, field, good)
             assert reason(app, field) == spec.hint
             after = {"lr": pane.run.lr, "reg": pane.run.reg, "epochs": pane.target_epochs}
             assert after[field] == float(good)
@@ -122,9 +114,7 @@ def test_reset_and_changes_while_running(names_path: Path) -> None:
     """Reset mid-run stops the worker and restores W exactly; lr changes apply between epochs."""
 
     async def scenario(app, pilot, pane: TrainPane):
-        await set_field(pilot, "epochs", "1000000")
-        await pilot.press("escape")
-        await press_now(pilot, "space")
+        await start_long_run(pilot)
         await until(pilot, lambda: pane.run.epoch >= 5)
         app.query_one("#train-lr", Input).value = "10"
         app.query_one("#train-reg", Input).value = "0.01"
@@ -161,14 +151,14 @@ def test_a_finished_run_asks_for_more_epochs(names_path: Path) -> None:
         table = text_of(app, "#train-losses")
         assert all(f"{x:.4f}" in table for x in NOTEBOOK_LOSSES)
         await pilot.press("r")
-        await set_field(pilot, "epochs", "3")
+        await set_train_field(pilot, "epochs", "3")
         await pilot.press("escape", "space")
         await until(pilot, lambda: pane.state == FINISHED)
         assert pane.run.epoch == 3
         await pilot.press("space")
         assert pane.state == FINISHED and pane.run.epoch == 3
         assert any("Reached 3 epochs" in n.message for n in app._notifications)
-        await set_field(pilot, "epochs", "4")
+        await set_train_field(pilot, "epochs", "4")
         await pilot.press("escape", "n")
         assert pane.run.epoch == 4
 
@@ -186,9 +176,7 @@ def test_quitting_during_training_is_prompt_and_leaves_no_thread(names_path: Pat
             await wait_until_loaded(pilot)
             await pilot.press("3")
             pane = app.query_one(TrainPane)
-            await set_field(pilot, "epochs", "1000000")
-            await pilot.press("escape")
-            await press_now(pilot, "space")
+            await start_long_run(pilot)
             await until(pilot, lambda: pane.run.epoch >= 3)
             assert pane.state == RUNNING
             timing["quit"] = time.monotonic()

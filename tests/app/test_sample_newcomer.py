@@ -14,9 +14,7 @@ from bigram_tui.tui.app.prob_bars import PERCENT_UNIT, ProbBars
 from bigram_tui.tui.app.sample_pane import AUTO_SECONDS, SamplePane
 from bigram_tui.tui.app.screens import HelpScreen
 
-from .helpers import drive_pane, make_app, text_of, until, wait_until_loaded
-
-SEED = 2147483647
+from .helpers import LECTURE_SEED, drive_sample, make_app, text_of, until, wait_until_loaded
 
 
 @pytest.fixture
@@ -24,11 +22,7 @@ def session(names_path):
     """A session of its own: these tests train it."""
     from bigram_tui.core.session import Session
 
-    return Session.load(names_path, seed=SEED)
-
-
-def drive(session, scenario, size=(80, 24)):
-    drive_pane(SamplePane(id="sample"), session, scenario, size)
+    return Session.load(names_path, seed=LECTURE_SEED)
 
 
 def on_sample_pane(names_path, scenario, size=(80, 24)):
@@ -56,7 +50,7 @@ def test_the_neural_model_follows_the_training_run(session):
         await pilot.press("w")  # or at once, before any draw
         assert "neural (W after 1,203 epochs)" in text_of(pane, "#sample-header")
 
-    drive(session, scenario)
+    drive_sample(session, scenario)
 
 
 def test_auto_pauses_while_the_pane_is_hidden_and_has_a_speed(names_path):
@@ -91,7 +85,7 @@ def test_the_percentages_row_says_percent(session, size):
         assert percent_row.rstrip().endswith(PERCENT_UNIT)
         assert percent_row.split()[:2] == ["0", "14"]  # P(. | .) = 0, P(a | .) = 0.1377
 
-    drive(session, scenario, size)
+    drive_sample(session, scenario, size)
 
 
 def test_the_footer_fits_80_columns_with_the_apps_keys(names_path):

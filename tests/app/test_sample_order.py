@@ -5,24 +5,26 @@ from __future__ import annotations
 
 import pytest
 import torch
-from textual.widgets import RichLog
 
 from bigram_tui.core.model import BigramModel
 from bigram_tui.tui.app.sample_history import MARKS, NameHistory
 from bigram_tui.tui.app.sample_models import BigramRows
 from bigram_tui.tui.app.sample_pane import SamplePane
 
-from .helpers import drive_pane, make_app, text_of, until, wait_until_loaded
+from .helpers import (
+    LECTURE_NAMES,
+    LECTURE_SEED,
+    drive_sample,
+    history_lines,
+    history_names,
+    make_app,
+    session_fixture,
+    text_of,
+    until,
+    wait_until_loaded,
+)
 
-SEED = 2147483647
-LECTURE_NAMES = ["mor", "axx", "minaymoryles", "kondlaisah", "anchshizarie"]
-
-
-@pytest.fixture(scope="module")
-def session(names_path):
-    from bigram_tui.core.session import Session
-
-    return Session.load(names_path, seed=SEED)
+session = session_fixture(seed=LECTURE_SEED)
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +35,6 @@ def split(names_path):
     return split_words(read_words(names_path))
 
 
-def drive(session, scenario, size=(80, 24)):
-    drive_pane(SamplePane(id="sample"), session, scenario, size)
-
-
-def history_lines(pane: SamplePane) -> list[str]:
-    return [strip.text.rstrip() for strip in pane.query_one("#sample-history", RichLog).lines]
-
-
 def core_names(session, order: int, n: int, kind: str = "counts") -> list[str]:
     from bigram_tui.core.ngram_counts import NgramCounts
     from bigram_tui.core.ngram_model import NgramModel
@@ -48,7 +42,7 @@ def core_names(session, order: int, n: int, kind: str = "counts") -> list[str]:
 
     counts = NgramCounts.from_path(session.data_path, order, session.vocab)
     model = NgramModel(counts, 1.0 if kind == "smoothed" else 0.0)
-    return [name.text for name in sample_ngram_names(model, n, seed=SEED)]
+    return [name.text for name in sample_ngram_names(model, n, seed=LECTURE_SEED)]
 
 
 @pytest.mark.parametrize("order", [1, 3, 5])
@@ -69,9 +63,9 @@ def test_use_order_samples_the_order_n_counts_model(session, order):
         pane.use_order(2)  # back to the bigram: the lecture's names again
         await until(pilot, lambda: pane.order == 2)
         await pilot.press("r", "f", "f", "f", "f", "f")
-        assert [line.split()[-1] for line in history_lines(pane)] == LECTURE_NAMES
+        assert history_names(pane) == LECTURE_NAMES
 
-    drive(session, scenario)
+    drive_sample(session, scenario)
 
 
 def test_the_model_key_keeps_the_order(session):
@@ -82,9 +76,7 @@ def test_the_model_key_keeps_the_order(session):
         assert pane.model_kind == "smoothed" and pane.sampler.model.order == 3
         assert "3-gram smoothed (k=1)" in text_of(pane, "#sample-header")
         await pilot.press("r", "f", "f", "f")
-        assert [line.split()[-1] for line in history_lines(pane)] == core_names(
-            session, 3, 3, "smoothed"
-        )
+        assert history_names(pane) == core_names(session, 3, 3, "smoothed")
         await pilot.press("m")  # neural at order 3: a net of that order
         assert pane.sampler.model.order == 3
         assert "3-gram neural (W" in text_of(pane, "#sample-header")
@@ -92,7 +84,7 @@ def test_the_model_key_keeps_the_order(session):
         assert pane.sampler.model.order == 3 and "3-gram uniform" in text_of(pane, "#sample-header")
         await pilot.press("f")  # draws without error
 
-    drive(session, scenario)
+    drive_sample(session, scenario)
 
 
 def test_history_marks_train_dev_test_and_new(session, split):
@@ -112,7 +104,7 @@ def test_history_marks_train_dev_test_and_new(session, split):
         assert {"T", "N"} <= set(marks)
         assert "T train · D dev/test" in text_of(pane, "#sample-history-legend")
 
-    drive(session, scenario)
+    drive_sample(session, scenario)
 
 
 def test_a_context_with_no_distribution_is_said_and_the_pane_goes_on(session):
@@ -131,7 +123,7 @@ def test_a_context_with_no_distribution_is_said_and_the_pane_goes_on(session):
         await pilot.press("space")
         assert pane.last_draw is not None
 
-    drive(session, scenario)
+    drive_sample(session, scenario)
 
 
 def test_copy_text_is_the_names_one_a_line(session):
@@ -140,7 +132,7 @@ def test_copy_text_is_the_names_one_a_line(session):
         await pilot.press("r", "f", "f", "f", "f", "f")
         assert pane.copy_text() == ("sampled names", "\n".join(LECTURE_NAMES))
 
-    drive(session, scenario)
+    drive_sample(session, scenario)
 
 
 def test_the_apps_order_reaches_the_pane(names_path):
@@ -175,4 +167,4 @@ def test_a_split_that_cannot_be_read_leaves_the_names_unmarked(session, monkeypa
         await pilot.press("r", "f")
         assert history_lines(pane)[0].split()[1:] == ["·", "mor"]
 
-    drive(session, scenario)
+    drive_sample(session, scenario)

@@ -3,33 +3,24 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, RichLog
+from textual.widgets import Input
 
 from bigram_tui.tui.app.prob_bars import CumulativeBar, ProbBars, column_bar, percent_label
 from bigram_tui.tui.app.sample_history import HISTORY_LIMIT
 from bigram_tui.tui.app.sample_pane import SamplePane
 from bigram_tui.tui.app.sample_view import ordinal
 
-from .helpers import drive_pane, text_of
+from .helpers import (
+    LECTURE_NAMES,
+    LECTURE_SEED,
+    drive_sample,
+    history_lines,
+    history_names,
+    session_fixture,
+    text_of,
+)
 
-SEED = 2147483647
-LECTURE_NAMES = ["mor", "axx", "minaymoryles", "kondlaisah", "anchshizarie"]
-
-
-@pytest.fixture(scope="module")
-def session(names_path):
-    from bigram_tui.core.session import Session
-
-    return Session.load(names_path, seed=SEED)
-
-
-def drive(session, scenario, size=(80, 24)):
-    """Run `scenario(pilot, pane)` with the pane alone in a headless app."""
-    drive_pane(SamplePane(id="sample"), session, scenario, size)
-
-
-def history_lines(pane: SamplePane) -> list[str]:
-    return [strip.text.rstrip() for strip in pane.query_one("#sample-history", RichLog).lines]
+session = session_fixture(seed=LECTURE_SEED)
 
 
 def drawn_char(pane: SamplePane) -> str:
@@ -67,9 +58,9 @@ def test_stepping_spells_the_lecture_names(session, size):
         assert "axx" in text_of(pane, "#sample-name")
         await pilot.press("f")  # the rest of 'axx': just the '.'
         await pilot.press("f", "f", "f")
-        assert [line.split()[-1] for line in history_lines(pane)] == LECTURE_NAMES
+        assert history_names(pane) == LECTURE_NAMES
 
-    drive(session, scenario, size)
+    drive_sample(session, scenario, size)
 
 
 def test_classic_draw_shows_u_on_the_cumulative_bar(session):
@@ -88,7 +79,7 @@ def test_classic_draw_shows_u_on_the_cumulative_bar(session):
         bars = str(pane.query_one(ProbBars).render())
         assert ". a b c d e f g h i j k l m n o p q r s t u v w x y z" in bars
 
-    drive(session, scenario)
+    drive_sample(session, scenario)
 
 
 def test_torch_sampler_shows_the_race(session):
@@ -106,7 +97,7 @@ def test_torch_sampler_shows_the_race(session):
         await pilot.press("t")
         assert pane.sampler.algorithm == "classic"
 
-    drive(session, scenario)
+    drive_sample(session, scenario)
 
 
 def test_model_cycles_and_drops_the_name_in_progress(session):
@@ -126,7 +117,7 @@ def test_model_cycles_and_drops_the_name_in_progress(session):
             "neural (W after" in text_of(pane, "#sample-header")
         )
 
-    drive(session, scenario)
+    drive_sample(session, scenario)
 
 
 def test_seed_change_and_bad_seeds(session):
@@ -141,7 +132,7 @@ def test_seed_change_and_bad_seeds(session):
         field.value = "-3"
         await pilot.press("enter")
         assert "seed: must be between 0 and 2**64-1, got -3" in text_of(pane, "#sample-seed-reason")
-        assert pane.sampler.seed == SEED
+        assert pane.sampler.seed == LECTURE_SEED
         field.value = "42"
         await pilot.press("enter")
         assert pane.sampler.seed == 42
@@ -155,7 +146,7 @@ def test_seed_change_and_bad_seeds(session):
         assert pane.sampler.seed == 42
         await pilot.press("space")  # keys work again
 
-    drive(session, scenario)
+    drive_sample(session, scenario)
 
 
 def test_auto_runs_and_pauses(session):
@@ -169,7 +160,7 @@ def test_auto_runs_and_pauses(session):
         assert drawn > 0
         assert "auto" not in text_of(pane, "#sample-header")
 
-    drive(session, scenario)
+    drive_sample(session, scenario)
 
 
 def test_history_is_bounded(session):
@@ -181,7 +172,7 @@ def test_history_is_bounded(session):
         assert len(history_lines(pane)) == HISTORY_LIMIT
         assert history_lines(pane)[-1].startswith(f"{HISTORY_LIMIT + 20:>4}")
 
-    drive(session, scenario)
+    drive_sample(session, scenario)
 
 
 def test_cut_names_are_marked(session):
@@ -191,7 +182,7 @@ def test_cut_names_are_marked(session):
         # 'mor' is cut to 'mo'; the next name starts afresh at '.'
         assert history_lines(pane)[0].endswith("mo…(cut)")
 
-    drive(session, scenario)
+    drive_sample(session, scenario)
 
 
 def test_wide_vocabulary_shows_the_likeliest(session):
@@ -205,4 +196,4 @@ def test_wide_vocabulary_shows_the_likeliest(session):
         assert len(shown) == bars.size.width and 89 in shown
         assert str(bars.render())  # draws without error
 
-    drive(session, scenario)
+    drive_sample(session, scenario)

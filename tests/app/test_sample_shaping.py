@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import RichLog
 
 from bigram_tui.tui.app.prob_bars import ProbBars
 from bigram_tui.tui.app.sample_models import TEMPERATURES
-from bigram_tui.tui.app.sample_pane import SamplePane
 
-from .helpers import drive_pane, text_of
+from .helpers import (
+    LECTURE_NAMES,
+    LECTURE_SEED,
+    drive_sample,
+    history_names,
+    session_fixture,
+    text_of,
+)
 
-SEED = 2147483647
-LECTURE_NAMES = ["mor", "axx", "minaymoryles", "kondlaisah", "anchshizarie"]
-
-
-@pytest.fixture(scope="module")
-def session(names_path):
-    from bigram_tui.core.session import Session
-
-    return Session.load(names_path, seed=SEED)
-
-
-def drive(session, scenario, size=(80, 24)):
-    drive_pane(SamplePane(id="sample"), session, scenario, size)
-
-
-def history_names(pane: SamplePane) -> list[str]:
-    lines = pane.query_one("#sample-history", RichLog).lines
-    return [strip.text.split()[-1] for strip in lines]
+session = session_fixture(seed=LECTURE_SEED)
 
 
 def bar_columns(bars: ProbBars) -> int:
@@ -65,7 +53,7 @@ def test_keys_change_temperature_and_top_k_and_the_status_line_says_so(session):
         await pilot.press("k", "k", "k", "k", "k")  # 2 → 3 → 5 → 10 → off → 1
         assert pane.top_k == 1
 
-    drive(session, scenario)
+    drive_sample(session, scenario)
 
 
 def test_shaped_names_are_the_cores(session):
@@ -75,7 +63,9 @@ def test_shaped_names_are_the_cores(session):
     from bigram_tui.core.ngram_sampling import sample_ngram_names
 
     counts = NgramCounts.from_path(session.data_path, 2, session.vocab)
-    expected = sample_ngram_names(NgramModel(counts), 8, seed=SEED, temperature=0.5, top_k=3)
+    expected = sample_ngram_names(
+        NgramModel(counts), 8, seed=LECTURE_SEED, temperature=0.5, top_k=3
+    )
 
     async def scenario(pilot, pane):
         await pilot.press("left_square_bracket", "left_square_bracket", "k", "k", "k", "r")
@@ -89,7 +79,7 @@ def test_shaped_names_are_the_cores(session):
             await pilot.press("f")
         assert history_names(pane) == LECTURE_NAMES
 
-    drive(session, scenario)
+    drive_sample(session, scenario)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
@@ -118,7 +108,7 @@ def test_bars_show_the_row_as_drawn_with_the_models_beside(session, size):
         await pilot.press("v")
         assert bars.shows_original
 
-    drive(session, scenario, size)
+    drive_sample(session, scenario, size)
 
 
 def test_unshaped_rows_draw_no_second_distribution(session):
@@ -129,4 +119,4 @@ def test_unshaped_rows_draw_no_second_distribution(session):
         assert "at T" not in text_of(pane, "#sample-row-title")
         assert "P(next | '.')  tallest bar p = " in text_of(pane, "#sample-row-title")
 
-    drive(session, scenario)
+    drive_sample(session, scenario)

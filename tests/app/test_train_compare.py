@@ -3,25 +3,13 @@ loss history copies as CSV."""
 
 from __future__ import annotations
 
-import pytest
 from textual.widgets import Input
 
 from bigram_tui.tui.app.loss_plot import LossPlot
-from bigram_tui.tui.app.train_pane import TrainPane
 
-from .helpers import drive_pane, until
+from .helpers import drive_train, session_fixture, until
 
-
-@pytest.fixture(scope="module")
-def session(names_path):
-    from bigram_tui.core.session import Session
-
-    return Session.load(names_path, notebook_sum=False)
-
-
-def drive(session, scenario, size=(120, 40)):
-    session.run.reset()
-    drive_pane(TrainPane(id="train"), session, scenario, size)
+session = session_fixture(notebook_sum=False)
 
 
 async def plotted(pilot, pane) -> LossPlot:
@@ -49,7 +37,7 @@ def test_pinned_curve_and_the_next_run_are_two_labelled_series(session):
         await pilot.press("b")  # the same key unpins
         assert (await plotted(pilot, pane)).drawn_labels == ()
 
-    drive(session, scenario)
+    drive_train(session, scenario, (120, 40))
 
 
 def test_pinning_nothing_pins_nothing(session):
@@ -59,7 +47,7 @@ def test_pinning_nothing_pins_nothing(session):
         await pilot.press("n", "b")
         assert pane._baseline is not None
 
-    drive(session, scenario)
+    drive_train(session, scenario, (120, 40))
 
 
 def test_copy_text_is_the_loss_history_as_csv(session):
@@ -75,7 +63,7 @@ def test_copy_text_is_the_loss_history_as_csv(session):
         assert [float(loss) for _, loss in rows] == session.run.losses  # exact, not rounded
         assert [f"{float(loss):.4f}" for _, loss in rows] == ["3.7590", "3.3711", "3.1540"]
 
-    drive(session, scenario)
+    drive_train(session, scenario, (120, 40))
 
 
 def test_the_plot_follows_a_run_while_pinned(session):
@@ -88,4 +76,4 @@ def test_the_plot_follows_a_run_while_pinned(session):
         plot = await plotted(pilot, pane)
         assert len(plot._losses) == 30 and len(plot._extra[0].losses) == 2
 
-    drive(session, scenario)
+    drive_train(session, scenario, (120, 40))

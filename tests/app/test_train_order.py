@@ -7,23 +7,13 @@ import pytest
 
 from bigram_tui.tui.app.loss_plot import LossPlot
 from bigram_tui.tui.app.train_models import RunSetup, TrainModels
-from bigram_tui.tui.app.train_pane import TrainPane
 
-from .helpers import drive_pane, text_of, until
+from .helpers import drive_train, session_fixture, text_of, until
 
 LECTURE_LOSSES = ["3.7590", "3.3711", "3.1540"]
 
 
-@pytest.fixture(scope="module")
-def session(names_path):
-    from bigram_tui.core.session import Session
-
-    return Session.load(names_path, notebook_sum=False)
-
-
-def drive(session, scenario, size=(120, 40)):
-    session.run.reset()
-    drive_pane(TrainPane(id="train"), session, scenario, size)
+session = session_fixture(notebook_sum=False)
 
 
 async def settled(pilot, pane) -> None:
@@ -43,7 +33,7 @@ def test_order_2_table_without_split_is_the_sessions_run(session):
         await pilot.press("n", "n", "n")
         assert shown(session.run.losses) == LECTURE_LOSSES
 
-    drive(session, scenario)
+    drive_train(session, scenario, (120, 40))
 
 
 def test_order_3_trains_its_own_net_and_order_2_comes_back(session):
@@ -62,7 +52,7 @@ def test_order_3_trains_its_own_net_and_order_2_comes_back(session):
         await pilot.press("n", "n", "n")
         assert shown(session.run.losses) == LECTURE_LOSSES
 
-    drive(session, scenario)
+    drive_train(session, scenario, (120, 40))
 
 
 def test_t_cycles_table_and_linear_and_shows_their_weights(session):
@@ -77,7 +67,7 @@ def test_t_cycles_table_and_linear_and_shows_their_weights(session):
         await settled(pilot, pane)
         assert pane.setup.kind == "table"
 
-    drive(session, scenario)
+    drive_train(session, scenario, (120, 40))
 
 
 def test_order_1_has_no_linear_net(session):
@@ -88,7 +78,7 @@ def test_order_1_has_no_linear_net(session):
         await settled(pilot, pane)
         assert pane.setup == RunSetup(1, "table", False)
 
-    drive(session, scenario)
+    drive_train(session, scenario, (120, 40))
 
 
 def test_the_split_plots_train_and_dev_loss(session):
@@ -113,7 +103,7 @@ def test_the_split_plots_train_and_dev_loss(session):
         assert pane.run is session.run
         assert plot.drawn_labels == ()
 
-    drive(session, scenario)
+    drive_train(session, scenario, (120, 40))
 
 
 def test_lr_and_lambda_carry_over_to_the_new_net(session):
@@ -128,7 +118,7 @@ def test_lr_and_lambda_carry_over_to_the_new_net(session):
         await pilot.press("n")
         await until(pilot, lambda: pane.run.epoch == 1)
 
-    drive(session, scenario)
+    drive_train(session, scenario, (120, 40))
 
 
 def test_floor_is_the_counts_nll_on_what_training_reads(session):
@@ -153,4 +143,4 @@ def test_a_net_that_cannot_be_built_is_one_line_and_the_pane_goes_on(session, mo
         assert pane.run is session.run  # the last run it had
         assert pane.setup == RunSetup()  # and says so
 
-    drive(session, scenario)
+    drive_train(session, scenario, (120, 40))

@@ -12,25 +12,19 @@ from bigram_tui.tui.app.train_pane import (
     FINISHED,
     PAUSED,
     RUNNING,
-    TrainPane,
 )
 
-from .helpers import drive_pane, text_of, until
+from .helpers import LECTURE_SEED, drive_train, session_fixture, text_of, until
 
-SEED = 2147483647
-
-
-@pytest.fixture(scope="module")
-def session(names_path):
-    from bigram_tui.core.session import Session
-
-    return Session.load(names_path, seed=SEED)
+session = session_fixture(seed=LECTURE_SEED)
 
 
-def drive(session, scenario, size=(80, 24)):
-    """Run `scenario(pilot, pane)` with the pane alone in a headless app."""
-    session.run.reset()
-    drive_pane(TrainPane(id="train"), session, scenario, size)
+async def train_to_the_end(pilot, pane, epochs: str = "20") -> None:
+    """Set the epochs field, start, and wait until the run has finished."""
+    pane.query_one("#train-epochs", Input).value = epochs
+    await pilot.pause()
+    await pilot.press("space")
+    await until(pilot, lambda: pane.state == FINISHED)
 
 
 def test_fields_start_at_the_core_defaults_and_parse_by_its_rules():
@@ -64,7 +58,7 @@ def test_three_single_steps_show_the_lecture_losses(session, size):
         assert "loss 3.154043" in status
         assert pane.state == PAUSED
 
-    drive(session, scenario, size)
+    drive_train(session, scenario, size)
 
 
 def test_start_pause_and_reset(session):
@@ -87,7 +81,7 @@ def test_start_pause_and_reset(session):
         await pilot.press("n")
         assert session.run.losses == pytest.approx([3.7589535584350453])
 
-    drive(session, scenario)
+    drive_train(session, scenario)
 
 
 def test_run_stops_at_the_epochs_field(session):
@@ -101,7 +95,7 @@ def test_run_stops_at_the_epochs_field(session):
         assert session.run.epoch == 20
         assert "epoch 20/20" in text_of(pane, "#train-status")
 
-    drive(session, scenario)
+    drive_train(session, scenario)
 
 
 def test_bad_lr_is_rejected_with_a_reason(session):
@@ -117,7 +111,7 @@ def test_bad_lr_is_rejected_with_a_reason(session):
         await pilot.press("n")  # the pane's keys work again
         assert session.run.epoch == 1
 
-    drive(session, scenario)
+    drive_train(session, scenario)
 
 
 def test_huge_lr_diverges_and_reset_recovers(session):
@@ -139,7 +133,7 @@ def test_huge_lr_diverges_and_reset_recovers(session):
         assert pane.state == PAUSED
         assert session.run.losses == pytest.approx([3.7589535584350453])
 
-    drive(session, scenario)
+    drive_train(session, scenario)
 
 
 def test_epochs_field_rejects_out_of_range(session):
@@ -156,7 +150,7 @@ def test_epochs_field_rejects_out_of_range(session):
         assert text_of(pane, "#train-reg-reason").startswith("λ: ")
         assert session.run.reg == 0.0
 
-    drive(session, scenario)
+    drive_train(session, scenario)
 
 
 # ----- issue 10: what the status says, the field keys, and the speed ------------------------
@@ -167,10 +161,7 @@ def test_the_status_says_which_epoch_the_loss_is_of(session):
         await pilot.press("n", "n", "n")
         # Three epochs run; the loss shown is of the weights epoch 2 started from.
         assert "loss 3.154043 at epoch 2" in text_of(pane, "#train-status")
-        pane.query_one("#train-epochs", Input).value = "20"
-        await pilot.pause()
-        await pilot.press("space")
-        await until(pilot, lambda: pane.state == FINISHED)
+        await train_to_the_end(pilot, pane)
         await pilot.pause()
         status = text_of(pane, "#train-status")
         assert "at epoch 19" in status
@@ -178,20 +169,17 @@ def test_the_status_says_which_epoch_the_loss_is_of(session):
         notes = [n.message for n in pane.app._notifications]
         assert any("loss at epoch 19" in n and "loss of the final weights" in n for n in notes)
 
-    drive(session, scenario)
+    drive_train(session, scenario)
 
 
 def test_a_run_that_ended_shows_no_rate_not_zero(session):
     async def scenario(pilot, pane):
-        pane.query_one("#train-epochs", Input).value = "20"
-        await pilot.pause()
-        await pilot.press("space")
-        await until(pilot, lambda: pane.state == FINISHED)
+        await train_to_the_end(pilot, pane)
         pane._on_tick()  # a tick that lands after the run ended
         status = text_of(pane, "#train-status")
         assert "— epochs/s" in status and " 0 epochs/s" not in status
 
-    drive(session, scenario)
+    drive_train(session, scenario)
 
 
 def shown_keys(app) -> dict[str, str]:
@@ -216,7 +204,7 @@ def test_the_footer_shows_a_key_for_the_fields_and_their_keys_in_them(session):
         await pilot.press("escape")
         assert pane.app.focused is pane.query_one("#train-plot")
 
-    drive(session, scenario)
+    drive_train(session, scenario)
 
 
 def test_v_paces_training_so_it_can_be_watched(session):
@@ -239,15 +227,12 @@ def test_v_paces_training_so_it_can_be_watched(session):
         await pilot.press("v", "v")  # 10×, then back to full speed
         assert pane.driver.pace is None
 
-    drive(session, scenario)
+    drive_train(session, scenario)
 
 
 def test_the_final_weights_loss_is_of_this_run_after_a_reset(session):
     async def scenario(pilot, pane):
-        pane.query_one("#train-epochs", Input).value = "20"
-        await pilot.pause()
-        await pilot.press("space")
-        await until(pilot, lambda: pane.state == FINISHED)
+        await train_to_the_end(pilot, pane)
         first = session.run.final_loss()
         pane.query_one("#train-lr", Input).value = "10"
         await pilot.pause()
@@ -258,4 +243,4 @@ def test_the_final_weights_loss_is_of_this_run_after_a_reset(session):
         assert f"{first:.6f}" != f"{second:.6f}"
         assert f"final weights {second:.6f}" in text_of(pane, "#train-status")
 
-    drive(session, scenario)
+    drive_train(session, scenario)

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import math
-import threading
 
 import pytest
 
 from bigram_tui.core.ngram_counts import NgramCounts
 from bigram_tui.core.ngram_model import NgramModel, score_word
-from bigram_tui.tui.app.ngram_view import NgramSource
 from bigram_tui.tui.app.word_pane import WordPane
 
-from .helpers import drive_pane, text_of, until
+from .helpers import LECTURE_SEED, HeldCounting, drive_pane, session_fixture, text_of, until
 
-
-@pytest.fixture(scope="module")
-def session(names_path):
-    from bigram_tui.core.session import Session
-
-    return Session.load(names_path, seed=2147483647)
+session = session_fixture(seed=LECTURE_SEED)
 
 
 async def at_order(pilot, pane: WordPane, order: int) -> None:
@@ -104,24 +97,10 @@ def test_the_bigram_net_at_another_order_says_what_to_do(session):
 
 
 def test_word_counts_off_the_ui_thread_with_a_note(session, monkeypatch):
-    release = threading.Event()
-    threads = []
-    original = NgramSource.counts
-
-    def slow_counts(self, order):
-        threads.append(threading.current_thread())
-        release.wait(10)
-        return original(self, order)
-
-    monkeypatch.setattr(NgramSource, "counts", slow_counts)
+    counting = HeldCounting(monkeypatch)
 
     async def scenario(pilot, pane):
-        pane.use_order(5)
-        await until(pilot, lambda: bool(threads))
-        await pilot.pause()
-        assert text_of(pane, "#word-table") == "counting order 5…"
-        assert threads[0] is not threading.main_thread()
-        release.set()
+        await counting.switch_order(pilot, pane, 5, "#word-table")
         await until(pilot, lambda: "rejq → ." in text_of(pane, "#word-table"))
 
     from bigram_tui.core.session import Session

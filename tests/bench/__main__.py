@@ -13,10 +13,11 @@ import platform
 import sys
 import tempfile
 import time
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 
-from .results import Row, failed, log
+from .results import Row, run_figure
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "names.txt"
@@ -154,13 +155,7 @@ def main(argv: list[str] | None = None) -> int:
 
         settings = core_figures.Settings(data=data, quick=args.quick, workdir=Path(workdir))
         for name in (n for n in names if n in CORE_NAMES):
-            log(f"core figure: {name}")
-            began = time.perf_counter()
-            try:
-                rows += core_figures.FIGURES[name](settings)
-            except Exception as error:  # one broken figure must not cost the whole table
-                rows.append(failed(name, "—", error))
-            log(f"  {name}: {time.perf_counter() - began:.1f} s")
+            rows += run_figure("core figure", name, partial(core_figures.FIGURES[name], settings))
         app_names = [n for n in names if n in APP_NAMES]
         if app_names:
             rows += _app_rows(app_names, data, args.quick)
@@ -177,13 +172,7 @@ def _ngram_rows(names: list[str], data: Path, quick: bool, workdir: str) -> list
     settings = ngram_figures.Settings(data=data, quick=quick, workdir=Path(workdir))
     rows: list[Row] = []
     for name in names:
-        log(f"n-gram figure: {name}")
-        began = time.perf_counter()
-        try:
-            rows += ngram_figures.FIGURES[name](settings)
-        except Exception as error:  # one broken figure must not cost the whole table
-            rows.append(failed(name, "—", error))
-        log(f"  {name}: {time.perf_counter() - began:.1f} s")
+        rows += run_figure("n-gram figure", name, partial(ngram_figures.FIGURES[name], settings))
     return rows
 
 

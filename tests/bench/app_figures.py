@@ -27,12 +27,13 @@ from pathlib import Path
 from .pty_terminal import PtyTerminal
 from .results import (
     Row,
-    failed,
     log,
     median,
     not_measured,
     percentile,
+    run_figure,
     seconds,
+    time_once,
     yes_no,
 )
 
@@ -117,9 +118,8 @@ class Unmeasurable(Exception):
 
 
 def _torch_import_time() -> float:
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import torch"], check=True)
-    return time.perf_counter() - start
+    command = [sys.executable, "-c", "import torch"]
+    return time_once(lambda: subprocess.run(command, check=True))[0]
 
 
 def launch_bare(labels: tuple[str, ...] = ()) -> PtyTerminal:
@@ -159,46 +159,59 @@ def measure_startup_references(settings: AppSettings, startups: Startups, launch
                 start_app(settings, startups).close()
 
 
+def _startup_row(
+    figure: str,
+    ours: list[float],
+    reference: list[float],
+    reference_name: str,
+    limit: float,
+    notes: list[str],
+    missing: str,
+) -> Row:
+    """Our median startup time against the reference's: met when it is at most `limit` s more."""
+    goal = f"≤ +{limit:g} s"
+    if not (ours and reference):
+        return not_measured(figure, goal, missing)
+    gap = median(ours) - median(reference)
+    return Row(
+        figure,
+        seconds(median(reference)) + f" ({reference_name})",
+        seconds(median(ours)),
+        f"{gap:+.2f} s",
+        goal,
+        yes_no(gap <= limit),
+        notes,
+    )
+
+
 def startup_figures(settings: AppSettings, startups: Startups) -> list[Row]:
-    paint_goal, ready_goal = "≤ +0.3 s", "≤ +0.7 s"
-    rows = []
-    if startups.paint and startups.bare_paint:
-        gap = median(startups.paint) - median(startups.bare_paint)
-        rows.append(
-            Row(
-                "app: first frame painted",
-                seconds(median(startups.bare_paint)) + " (bare app)",
-                seconds(median(startups.paint)),
-                f"{gap:+.2f} s",
-                paint_goal,
-                yes_no(gap <= 0.3),
-                [
-                    f"startup: medians of {len(startups.paint)} app launches (every launch in the "
-                    f"run), {len(startups.bare_paint)} bare-app launches and "
-                    f"{len(startups.torch_import)} torch imports, alternating, at {COLS}×{ROWS}; "
-                    "first frame = first non-blank screen (pyte)"
-                ],
-            )
-        )
-    else:
-        rows.append(not_measured("app: first frame painted", paint_goal, "the app painted nothing"))
-    if startups.ready and startups.torch_import:
-        gap = median(startups.ready) - median(startups.torch_import)
-        rows.append(
-            Row(
-                "app: model ready (grid filled)",
-                seconds(median(startups.torch_import)) + " (import torch)",
-                seconds(median(startups.ready)),
-                f"{gap:+.2f} s",
-                ready_goal,
-                yes_no(gap <= 0.7),
-                [f"ready: until the top bar shows {settings.ready_marker!r}"],
-            )
-        )
-    else:
-        reason = f"{settings.ready_marker!r} never appeared"
-        rows.append(not_measured("app: model ready (grid filled)", ready_goal, reason))
-    return rows
+    paint_note = (
+        f"startup: medians of {len(startups.paint)} app launches (every launch in the "
+        f"run), {len(startups.bare_paint)} bare-app launches and "
+        f"{len(startups.torch_import)} torch imports, alternating, at {COLS}×{ROWS}; "
+        "first frame = first non-blank screen (pyte)"
+    )
+    ready_note = f"ready: until the top bar shows {settings.ready_marker!r}"
+    return [
+        _startup_row(
+            "app: first frame painted",
+            startups.paint,
+            startups.bare_paint,
+            "bare app",
+            0.3,
+            [paint_note],
+            "the app painted nothing",
+        ),
+        _startup_row(
+            "app: model ready (grid filled)",
+            startups.ready,
+            startups.torch_import,
+            "import torch",
+            0.7,
+            [ready_note],
+            f"{settings.ready_marker!r} never appeared",
+        ),
+    ]
 
 
 # --- driving the Train pane ------------------------------------------------------------
@@ -574,16 +587,11 @@ def run_app_figures(names: list[str], settings: AppSettings, counts) -> list[Row
     if "rss" in names and not shared:
         steps.append(("rss", lambda: rss_figure(settings, startups)))
     for name, step in steps:
-        log(f"app figure: {name}")
-        began = time.perf_counter()
         if not startups.app_paints:
+            log(f"app figure: {name}")
             rows.append(not_measured(f"app: {name}", "—", "the app painted nothing earlier"))
             continue
-        try:
-            rows += step()
-        except Exception as error:  # a broken app must not cost the rest of the table
-            rows.append(failed(f"app: {name}", "—", error))
-        log(f"  {name}: {time.perf_counter() - began:.1f} s")
+        rows += run_figure("app figure", name, step, row_name=f"app: {name}")
     if "startup" in names:
         rows = startup_figures(settings, startups) + rows
     return rows

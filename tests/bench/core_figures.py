@@ -8,9 +8,6 @@ agree, because a fast wrong answer is not a speed-up.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +22,10 @@ from bigram_tui.core.sampling import NameSampler, sample_names
 from bigram_tui.core.scoring import score_dataset
 
 from . import reference
+from .fresh_process import run_child, worst_growth_mib
 from .results import (
     Row,
-    log,
+    alternate,
     median,
     seconds,
     speedup,
@@ -35,7 +33,7 @@ from .results import (
     time_once,
     yes_no,
 )
-from .wordlist import BIG_FILE_BYTES, write_word_list
+from .wordlist import big_word_list
 
 LOSS_TOLERANCE = 1e-4  # float32 one-hot loop vs float64 counts path, per epoch
 OPENMP_SETTLE = 0.25  # s between a multi-threaded reference call and a timed call of ours
@@ -76,15 +74,17 @@ def _inputs(data: Path) -> tuple[list[str], BigramCounts, reference.NotebookCoun
 def counts_figure(settings: Settings) -> list[Row]:
     words = read_words(settings.data)
     BigramCounts.from_words(words)  # warm-up: first calls load kernels and allocators
-    ref_times, our_times = [], []
-    for _ in range(settings.rounds):
-        ref_time, notebook = time_once(lambda: reference.count_bigrams(words))
-        ref_times.append(ref_time)
-        our_times.append(time_fast(lambda: BigramCounts.from_words(words), budget=0.5))
+    timing = alternate(
+        settings.rounds,
+        lambda: reference.count_bigrams(words),
+        lambda: BigramCounts.from_words(words),
+        budget=0.5,
+    )
+    notebook = timing.reference_result
     ours = BigramCounts.from_words(words)
     _INPUTS[settings.data] = (words, ours, notebook)
     same = torch.equal(notebook.co_occurrence_matrix.long(), ours.counts)
-    ratio = speedup(median(ref_times), median(our_times))
+    ratio = timing.ratio
     notes = [
         f"counts: {len(words):,} words, matrix equal to the notebook's: {yes_no(same)}; "
         f"{settings.rounds} alternations, ours = median of repeated calls",
@@ -95,8 +95,8 @@ def counts_figure(settings: Settings) -> list[Row]:
     return [
         Row(
             f"build the count matrix ({settings.data.name})",
-            seconds(median(ref_times)),
-            seconds(median(our_times)),
+            seconds(timing.reference),
+            seconds(timing.ours),
             f"{ratio:,.0f}×",
             "≥ 100× (aim 300×)",
             yes_no(ratio >= 100 and same) + (" (300× too)" if ratio >= 300 and same else ""),
@@ -116,21 +116,21 @@ def nll_figure(settings: Settings) -> list[Row]:
         # The model is rebuilt each time: normalising the counts is part of the job.
         return score_dataset(counts_model(counts), counts).mean_nll
 
-    ref_times, our_times = [], []
-    for _ in range(settings.rounds):
-        ref_time, (nll, n) = time_once(
-            lambda: reference.dataset_nll(words, probability_matrix, notebook.string_to_integer)
-        )
-        ref_times.append(ref_time)
-        our_times.append(time_fast(ours, budget=0.3))
+    timing = alternate(
+        settings.rounds,
+        lambda: reference.dataset_nll(words, probability_matrix, notebook.string_to_integer),
+        ours,
+        budget=0.3,
+    )
+    nll, n = timing.reference_result
     ref_mean, our_mean = nll / n, ours()
     agree = abs(ref_mean - our_mean) <= NLL_TOLERANCE
-    ratio = speedup(median(ref_times), median(our_times))
+    ratio = timing.ratio
     return [
         Row(
             "dataset NLL",
-            seconds(median(ref_times)),
-            seconds(median(our_times)),
+            seconds(timing.reference),
+            seconds(timing.ours),
             f"{ratio:,.0f}×",
             "≥ 100×",
             yes_no(ratio >= 100 and agree),
@@ -222,26 +222,27 @@ def sampling_figure(settings: Settings) -> list[Row]:
         return [name.text for name in sample_names(model, n, algorithm=algorithm)]
 
     ours()  # warm-up
-    ref_times, our_times = [], []
-    for _ in range(settings.rounds):
-        ref_time, ref_names = time_once(
-            lambda: reference.sample_names(
-                notebook.co_occurrence_matrix, notebook.integer_to_string, n
-            )
-        )
-        ref_times.append(ref_time)
-        our_times.append(time_fast(ours, budget=0.5, max_calls=5))
+    timing = alternate(
+        settings.rounds,
+        lambda: reference.sample_names(
+            notebook.co_occurrence_matrix, notebook.integer_to_string, n
+        ),
+        ours,
+        budget=0.5,
+        max_calls=5,
+    )
+    ref_names = timing.reference_result
     batch = ours()
     sampler = NameSampler(model, algorithm=algorithm)
     step_time, stepwise = time_once(lambda: [sampler.finish_name()[1].text for _ in range(n)])
     identical = batch == stepwise
     as_notebook = sum(a == b for a, b in zip(batch, ref_names))
-    ratio = speedup(median(ref_times), median(our_times))
+    ratio = timing.ratio
     return [
         Row(
             f"sample {n:,} names",
-            seconds(median(ref_times)),
-            seconds(median(our_times)),
+            seconds(timing.reference),
+            seconds(timing.ours),
             f"{ratio:,.1f}×",
             "≥ 10×",
             yes_no(ratio >= 10 and identical),
@@ -257,30 +258,16 @@ def sampling_figure(settings: Settings) -> list[Row]:
 
 # --- a 50 MB word list -----------------------------------------------------------------
 
-# Run in a fresh interpreter so that the peak RSS is the counting's and nothing else's.
-# clear_refs "5" resets VmHWM to the current RSS (Linux ≥ 4.0), so the peak read after
-# counting is the counting's own; where that fails, the growth is measured from VmRSS.
+# Counting in a fresh interpreter (fresh_process.py): the peak RSS is the counting's own.
 _COUNT_IN_CHILD = r"""
-import json, sys, time
 from bigram_tui.core.counts import BigramCounts
 from bigram_tui.core.data import iter_word_chunks
-
-def status(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
 
 import torch
 torch.set_num_threads(int(sys.argv[2]))  # the bench's thread count (--threads)
 BigramCounts.from_words(["warm", "up"])
 before = status("VmRSS")
-try:
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    reset = True
-except OSError:
-    reset = False
+reset = reset_peak()
 start = time.perf_counter()
 counts = BigramCounts.from_word_chunks(iter_word_chunks(sys.argv[1]))
 elapsed = time.perf_counter() - start
@@ -291,21 +278,13 @@ print(json.dumps({"seconds": elapsed, "rss_before_kib": before, "hwm_after_kib":
 
 
 def big_file_figure(settings: Settings) -> list[Row]:
-    path = settings.workdir / "words-50MB.txt"
-    if not path.exists():
-        log(f"  generating {BIG_FILE_BYTES / 1e6:.0f} MB word list in {settings.workdir}")
-        write_word_list(path, settings.data, BIG_FILE_BYTES)
-    runs = []
-    for _ in range(1 if settings.quick else 2):
-        done = subprocess.run(
-            [sys.executable, "-c", _COUNT_IN_CHILD, str(path), str(torch.get_num_threads())],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        runs.append(json.loads(done.stdout))
+    path = big_word_list(settings.workdir, settings.data)
+    runs = [
+        run_child(_COUNT_IN_CHILD, path, torch.get_num_threads())
+        for _ in range(1 if settings.quick else 2)
+    ]
     elapsed = median([r["seconds"] for r in runs])
-    growth_mib = max((r["hwm_after_kib"] - r["rss_before_kib"]) / 1024 for r in runs)
+    growth_mib = worst_growth_mib(runs)
     last = runs[-1]
     size = path.stat().st_size
     # Every word adds len(word) + 1 bigrams, exactly its line's bytes (ASCII) with the "\n".

@@ -10,12 +10,10 @@ ngram-rss      the app's peak RSS at order 5 under the bench's pty, and the 5-gr
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
-import sys
-import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -27,9 +25,10 @@ from bigram_tui.core.split import split_words
 from bigram_tui.core.sweeps import k_grid, k_sweep, lambda_grid, lambda_sweep, mean_nll_for_ks
 
 from .app_figures import COLS, LOAD_TIMEOUT, PAINT_TIMEOUT, ROWS, app_command
+from .fresh_process import run_child, worst_growth_mib
 from .pty_terminal import PtyTerminal
-from .results import Row, log, median, not_measured, seconds, time_fast, time_once, yes_no
-from .wordlist import BIG_FILE_BYTES, write_word_list
+from .results import Row, median, not_measured, seconds, time_fast, time_once, yes_no
+from .wordlist import BIG_FILE_BYTES, big_word_list
 
 HIGH_ORDER, BIGRAM = 5, 2
 EVALUATE_TIMEOUT = 120.0  # the Evaluate pane counts orders 1–5 on the split, then sweeps k
@@ -58,9 +57,7 @@ def counts_figure(settings: Settings) -> list[Row]:
     for round_ in range(settings.repeats):
         # Which order goes first swaps each round, so neither always follows the other.
         for order in (BIGRAM, HIGH_ORDER) if round_ % 2 == 0 else (HIGH_ORDER, BIGRAM):
-            started = time.perf_counter()
-            counts = NgramCounts.from_path(settings.data, order)
-            took = time.perf_counter() - started
+            took, counts = time_once(partial(NgramCounts.from_path, settings.data, order))
             if order == BIGRAM:
                 bigram_times.append(took)
                 bigram = counts
@@ -90,28 +87,16 @@ def counts_figure(settings: Settings) -> list[Row]:
 
 # --- the 50 MB word list at order 5 ------------------------------------------------------
 
-# A fresh interpreter per run, so the peak is the counting's own (see core_figures.py).
+# A fresh interpreter per run (fresh_process.py), so the peak is the counting's own.
 _COUNT_IN_CHILD = r"""
-import json, sys, time
 from bigram_tui.core.ngram_counts import NgramCounts
-
-def status(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
 
 import torch
 torch.set_num_threads(int(sys.argv[3]))
 order = int(sys.argv[2])
 NgramCounts.from_words(["warm", "up"], order)
 before = status("VmRSS")
-try:
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    reset = True
-except OSError:
-    reset = False
+reset = reset_peak()
 start = time.perf_counter()
 counts = NgramCounts.from_path(sys.argv[1], order)
 elapsed = time.perf_counter() - start
@@ -122,26 +107,20 @@ print(json.dumps({"seconds": elapsed, "rss_before_kib": before, "hwm_after_kib":
 
 
 def _count_in_child(path: Path, order: int) -> dict:
-    argv = [sys.executable, "-c", _COUNT_IN_CHILD, str(path), str(order)]
-    argv.append(str(torch.get_num_threads()))
-    done = subprocess.run(argv, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
+    return run_child(_COUNT_IN_CHILD, path, order, torch.get_num_threads())
 
 
 def big_file_figure(settings: Settings) -> list[Row]:
-    # The name core_figures uses: both figures count the same file in one run.
-    path = settings.workdir / f"words-{settings.big_file_bytes / 1e6:g}MB.txt"
-    if not path.exists():
-        log(f"  generating {settings.big_file_bytes / 1e6:.1f} MB word list in {settings.workdir}")
-        write_word_list(path, settings.data, settings.big_file_bytes)
+    # The file core_figures counts: both figures count the same one in a run.
+    path = big_word_list(settings.workdir, settings.data, settings.big_file_bytes)
     bigram_runs, high_runs = [], []
     for _ in range(1 if settings.quick else 2):
         bigram_runs.append(_count_in_child(path, BIGRAM))
         high_runs.append(_count_in_child(path, HIGH_ORDER))
     elapsed = median([r["seconds"] for r in high_runs])
-    growth_mib = max((r["hwm_after_kib"] - r["rss_before_kib"]) / 1024 for r in high_runs)
+    growth_mib = worst_growth_mib(high_runs)
     growth_mb = growth_mib * 1024 * 1024 / 1e6
-    bigram_growth = max((r["hwm_after_kib"] - r["rss_before_kib"]) / 1024 for r in bigram_runs)
+    bigram_growth = worst_growth_mib(bigram_runs)
     last = high_runs[-1]
     size = path.stat().st_size
     # Every word predicts len(word) + 1 tokens at every order: its line's bytes with the "\n".
@@ -173,9 +152,7 @@ def big_file_figure(settings: Settings) -> list[Row]:
 
 def k_sweep_figure(settings: Settings) -> list[Row]:
     split = split_words(read_words(settings.data))
-    started = time.perf_counter()
-    train, dev, test = count_split(split, 3)
-    count_time = time.perf_counter() - started
+    count_time, (train, dev, test) = time_once(lambda: count_split(split, 3))
     grid = k_grid()
     sweep = k_sweep(train, dev, test)  # warm-up, and the result the note reports
     budget = 0.3 if settings.quick else 1.0
@@ -220,9 +197,8 @@ def lambda_sweep_figure(settings: Settings) -> list[Row]:
     one_net_times, sweep_times = [], []
     for _ in range(1 if settings.quick else 3):
         one_net_times.append(time_once(lambda: train_to_convergence(objective, grid[0]))[0])
-        started = time.perf_counter()
-        sweep = lambda_sweep(train, dev, test)
-        sweep_times.append(time.perf_counter() - started)
+        sweep_time, sweep = time_once(lambda: lambda_sweep(train, dev, test))
+        sweep_times.append(sweep_time)
     ours, one_net = median(sweep_times), median(one_net_times)
     converged = sum(sweep.converged)
     return [
@@ -253,15 +229,8 @@ MODULES_RSS_FIGURE = "app modules + 5-gram counts (no UI)"
 
 # The app's modules and a 5-gram count of the whole file, in a fresh interpreter.
 _APP_MODULES_IN_CHILD = r"""
-import json, sys
 import bigram_tui.tui.app.app  # everything the app imports, Textual included
 from bigram_tui.core.ngram_counts import NgramCounts
-
-def status(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
 
 before = status("VmHWM")
 counts = NgramCounts.from_path(sys.argv[1], 5)
@@ -350,8 +319,7 @@ def rss_figure(settings: Settings) -> list[Row]:
         )
     except Unmeasurable as reason:
         rows.append(not_measured(APP_RSS_FIGURE, RSS_GOAL, str(reason)))
-    argv = [sys.executable, "-c", _APP_MODULES_IN_CHILD, str(settings.data)]
-    child = json.loads(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
+    child = run_child(_APP_MODULES_IN_CHILD, settings.data)
     mb = child["hwm_after_kib"] * 1024 / 1e6
     rows.append(
         Row(

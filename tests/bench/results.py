@@ -7,6 +7,9 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -57,7 +60,7 @@ def yes_no(condition: bool) -> str:
     return "yes" if condition else "no"
 
 
-def time_once(fn: Callable[[], object]) -> tuple[float, object]:
+def time_once(fn: Callable[[], T]) -> tuple[float, T]:
     start = time.perf_counter()
     result = fn()
     return time.perf_counter() - start, result
@@ -74,6 +77,60 @@ def time_fast(fn: Callable[[], object], budget: float = 0.2, max_calls: int = 10
     while len(times) < 3 or (time.perf_counter() < deadline and len(times) < max_calls):
         times.append(time_once(fn)[0])
     return median(times)
+
+
+@dataclass
+class Alternation(Generic[T]):
+    """Reference and our times, taken in turns, and what the last reference call returned."""
+
+    reference_times: list[float]
+    our_times: list[float]
+    reference_result: T
+
+    @property
+    def reference(self) -> float:
+        return median(self.reference_times)
+
+    @property
+    def ours(self) -> float:
+        return median(self.our_times)
+
+    @property
+    def ratio(self) -> float:
+        return speedup(self.reference, self.ours)
+
+
+def alternate(
+    rounds: int,
+    reference: Callable[[], T],
+    ours: Callable[[], object],
+    budget: float,
+    max_calls: int = 1000,
+) -> Alternation[T]:
+    """`rounds` turns of one timed reference call, then our median (time_fast), so that a
+    burst of load from another process lands on both."""
+    reference_times: list[float] = []
+    our_times: list[float] = []
+    for _ in range(rounds):
+        reference_time, result = time_once(reference)
+        reference_times.append(reference_time)
+        our_times.append(time_fast(ours, budget=budget, max_calls=max_calls))
+    return Alternation(reference_times, our_times, result)
+
+
+def run_figure(
+    label: str, name: str, figure: Callable[[], list[Row]], row_name: str | None = None
+) -> list[Row]:
+    """The rows of `figure()`, between two progress lines; one that raises becomes an error
+    row named `row_name` (default `name`), so that it does not cost the whole table."""
+    log(f"{label}: {name}")
+    began = time.perf_counter()
+    try:
+        rows = figure()
+    except Exception as error:
+        rows = [failed(row_name or name, "—", error)]
+    log(f"  {name}: {time.perf_counter() - began:.1f} s")
+    return rows
 
 
 def log(message: str) -> None:

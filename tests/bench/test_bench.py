@@ -17,7 +17,8 @@ from bigram_tui.core.neural import TrainingRun
 from bigram_tui.core.sampling import NameSampler, sample_names
 from bigram_tui.core.scoring import score_dataset
 from tests.bench import ngram_figures, reference
-from tests.bench.results import percentile, speedup
+from tests.bench.fresh_process import run_child, worst_growth_mib
+from tests.bench.results import alternate, percentile, speedup
 from tests.bench.wordlist import write_word_list
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "ab"]
@@ -72,6 +73,37 @@ def test_statistics_helpers() -> None:
     assert percentile([float(i) for i in range(1, 21)], 90) == 18.0
     assert percentile([5.0], 90) == 5.0
     assert speedup(2.0, 0.5) == 4.0
+
+
+def test_alternate_takes_turns_and_keeps_the_last_reference_result() -> None:
+    calls: list[str] = []
+
+    def reference_call() -> int:
+        calls.append("reference")
+        return len(calls)
+
+    timing = alternate(3, reference_call, lambda: calls.append("ours"), budget=0.0)
+    assert len(timing.reference_times) == len(timing.our_times) == 3
+    assert calls[0] == "reference" and calls.count("reference") == 3
+    assert calls[calls.index("reference", 1) - 1] == "ours"  # ours ran between the two
+    assert timing.reference_result == len(calls) - 3  # the third call, before three of ours
+    assert timing.ratio == speedup(timing.reference, timing.ours)
+
+
+def test_a_fresh_process_reports_its_memory() -> None:
+    child = run_child(
+        'print(json.dumps({"rss_before_kib": status("VmRSS"), "hwm_after_kib": status("VmHWM"), '
+        '"reset": reset_peak(), "argv": sys.argv[1:]}))',
+        "a",
+        2,
+    )
+    assert child["argv"] == ["a", "2"] and isinstance(child["reset"], bool)
+    assert child["hwm_after_kib"] >= child["rss_before_kib"] > 0
+    runs = [
+        {"rss_before_kib": 1024, "hwm_after_kib": 3072},
+        {"rss_before_kib": 0, "hwm_after_kib": 1024},
+    ]
+    assert worst_growth_mib(runs) == 2.0
 
 
 def test_bare_app_shows_what_the_key_cycle_waits_for() -> None:

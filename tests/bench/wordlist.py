@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .results import log
+
 BIG_FILE_BYTES = 50_000_000
 SEED = 2147483647
 MIN_LENGTH, MAX_LENGTH = 2, 15  # names.txt's shortest and longest word
@@ -41,3 +43,12 @@ def write_word_list(path: Path, source: Path, size: int = BIG_FILE_BYTES, seed: 
     buffer[ends[:words] - 1] = ord("\n")
     path.write_bytes(buffer.tobytes())
     return words
+
+
+def big_word_list(workdir: Path, source: Path, size: int = BIG_FILE_BYTES) -> Path:
+    """The word list of about `size` bytes in `workdir`, written on first use in a run."""
+    path = workdir / f"words-{size / 1e6:g}MB.txt"
+    if not path.exists():
+        log(f"  generating {size / 1e6:g} MB word list in {workdir}")
+        write_word_list(path, source, size)
+    return path

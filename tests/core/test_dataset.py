@@ -25,10 +25,7 @@ from bigram_tui.core.dataset import (
 
 from ..cli.helpers import one_line_error, run_cli
 
-
-@pytest.fixture(autouse=True)
-def _no_data_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(DATA_ENV_VAR, raising=False)
+pytestmark = pytest.mark.usefixtures("no_data_variable")
 
 
 @pytest.fixture

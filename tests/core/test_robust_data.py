@@ -14,43 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from bigram_tui.core import dataset
 from bigram_tui.core.counts import BigramCounts
 from bigram_tui.core.data import read_words
 from bigram_tui.core.model import counts_model
 from bigram_tui.core.sampling import sample_names
 
-from ..cli.helpers import run_cli
+from ..cli.helpers import one_line_error, run_cli
+from .helpers import TOKENS, WIDE_CHARS, write_wide_words
 
-# 89 characters: upper and lower case, digits, accented letters, a space, an emoji and a
-# combining acute accent (which follows a letter, so it never starts a word).
-WIDE_CHARS = (
-    "abcdefghijklmnopqrstuvwxyz"
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    "0123456789"
-    "àáâäçèéêëìíîïñòóôöùúûüÿß"
-    " 😀\u0301"
-)
-TOKENS = len(WIDE_CHARS) + 1  # with '.'
-
-
-def wide_words() -> list[str]:
-    """Words that use every one of WIDE_CHARS, each at least twice."""
-    base = [c for c in WIDE_CHARS if c not in " \u0301"]
-    words = [f"{base[i]}{base[(i * 7 + 3) % len(base)]}e\u0301" for i in range(len(base))]
-    words += [f"{c}a {c}b" for c in base]  # inner spaces are characters
-    return words
-
-
-def usage_error(code: int, err: str) -> str:
-    assert code == 2, err
-    assert err.count("\n") == 1 and "Traceback" not in err
-    return err.strip()
-
-
-@pytest.fixture(autouse=True)
-def _no_data_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(dataset.DATA_ENV_VAR, raising=False)
+pytestmark = pytest.mark.usefixtures("no_data_variable")
 
 
 # --- a vocabulary of 89 characters --------------------------------------------------------
@@ -58,8 +30,7 @@ def _no_data_variable(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_wide_vocabulary_counts_and_samples(tmp_path: Path) -> None:
     """Every character becomes a token, and sampling walks among all of them."""
-    path = tmp_path / "wide.txt"
-    path.write_text("\n".join(wide_words()) + "\n", encoding="utf-8")
+    path = write_wide_words(tmp_path)
     counts = BigramCounts.from_words(read_words(path))
     assert counts.vocab.size == TOKENS > 80
     names = sample_names(counts_model(counts, 0.0), 2000, seed=0)
@@ -71,8 +42,7 @@ def test_wide_vocabulary_counts_and_samples(tmp_path: Path) -> None:
 
 def test_wide_vocabulary_through_the_cli(capsys, tmp_path: Path) -> None:
     """stats abbreviates the 89 characters on one line; sample and score accept them."""
-    path = tmp_path / "wide.txt"
-    path.write_text("\n".join(wide_words()) + "\n", encoding="utf-8")
+    path = write_wide_words(tmp_path)
     code, out, err = run_cli(capsys, "stats", "--data", path)
     assert (code, err) == (0, "")
     vocabulary = next(line for line in out.splitlines() if line.startswith("vocabulary"))
@@ -130,7 +100,7 @@ def test_a_100_megabyte_line_is_refused_in_bounded_memory(tmp_path: Path) -> Non
 def test_a_long_line_through_the_cli(capsys, tmp_path: Path) -> None:
     path = tmp_path / "long.txt"
     path.write_text(f"emma\n{'ab' * (5 << 19)}\nava\n", encoding="utf-8")
-    line = usage_error(*run_cli(capsys, "stats", "--data", path)[::2])
+    line = one_line_error(*run_cli(capsys, "stats", "--data", path)[::2])
     assert line == (
         f"bigram-tui: {path}, line 2: is longer than 1,000 characters, the limit for one word; "
         "put one word on each line"
@@ -143,7 +113,7 @@ def test_16000_distinct_characters_are_refused_at_once(capsys, tmp_path: Path) -
     path.write_text("\n".join(chr(0x4E00 + i) for i in range(16_000)), encoding="utf-8")
     outcome, grown_mb = growth_of_counting(path)
     assert outcome == "uses None" and grown_mb < 30
-    line = usage_error(*run_cli(capsys, "stats", "--data", path)[::2])
+    line = one_line_error(*run_cli(capsys, "stats", "--data", path)[::2])
     assert line == (
         f"bigram-tui: {path}: uses 16,000 distinct characters by line 16,000, over the limit "
         "of 1,000 (the count table grows with their square); "
