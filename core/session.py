@@ -5,6 +5,7 @@ from a file), trains, scores, samples and saves. It also knows an n-gram order (
 and an optional train/dev/test split: the n-gram counts, models, nets, samplers and sweeps
 of that order are fitted on train (the whole data without a split) and cached. The bigram
 methods (`model`, `dataset_score`, `sample`, ...) are the lecture's, whatever the order.
+`word_split` is the one split every pane evaluates, trains and marks names on.
 No Textual here, and no torch at import:
 the app imports this module before torch loads, so every torch-using import is inside a
 method (`load` runs on the app's worker thread).
@@ -31,6 +32,7 @@ from .params import (
 
 if TYPE_CHECKING:
     from .counts import BigramCounts
+    from .evaluation import Evaluation
     from .model import BigramModel
     from .neural import Epoch, TrainingRun
     from .ngram_counts import NgramCounts
@@ -69,6 +71,9 @@ class Session:
     _part_counts: dict[int, dict[str, NgramCounts]] = field(default_factory=dict, repr=False)
     _ngram_models: dict[tuple[int, float], NgramModel] = field(default_factory=dict, repr=False)
     _words: frozenset[str] | None = field(default=None, repr=False)
+    # The split every pane uses and its counts per order, made once for all their workers.
+    _evaluation: Evaluation | None = field(default=None, repr=False)
+    _split_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def load(
@@ -265,16 +270,36 @@ class Session:
                 self._ngram_counts[order] = counts
             return self._ngram_counts[order]
 
+    def word_split(self) -> WordSplit:
+        """The split the app uses: the session's own, else the lectures' default split
+        (core.split's SPLIT_FRACTIONS and SPLIT_SEED) of all the words, read once on first use.
+        """
+        return self.evaluation().split
+
+    def evaluation(self) -> Evaluation:
+        """`word_split` with its train, dev and test counts per order, each counted once."""
+        from .evaluation import Evaluation
+
+        with self._split_lock:
+            if self._evaluation is None:
+                split = self.split if self.split is not None else self._default_split()
+                self._evaluation = Evaluation(split)
+            return self._evaluation
+
+    def _default_split(self) -> WordSplit:
+        from .data import read_words
+        from .split import SPLIT_FRACTIONS, SPLIT_SEED, split_words
+
+        return split_words(read_words(self.data_path), SPLIT_FRACTIONS, SPLIT_SEED)
+
     def part_counts(self, order: int | None = None) -> dict[str, NgramCounts]:
         """The counts of each part, by name: train, dev and test, or WHOLE without a split."""
-        from .ngram_counts import count_split
-
         order = self._order(order)
         if order not in self._part_counts:
             if self.split is None:
                 self._part_counts[order] = {WHOLE: self.ngram_counts(order)}
             else:
-                train, dev, test = count_split(self.split, order)
+                train, dev, test = self.evaluation().counts(order)
                 self._part_counts[order] = {"train": train, "dev": dev, "test": test}
         return self._part_counts[order]
 

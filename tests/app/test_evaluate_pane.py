@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from types import SimpleNamespace
 
 import pytest
 from textual.widgets import Static
@@ -198,7 +197,12 @@ def test_keys_wait_for_the_session():
 
 
 def test_unreadable_data_is_one_line_not_a_crash(tmp_path):
-    missing = SimpleNamespace(data_path=tmp_path / "gone.txt")
+    from bigram_tui.core.session import Session
+
+    path = tmp_path / "gone.txt"
+    path.write_text("emma\nolivia\nava\n", encoding="utf-8")
+    missing = Session.load(path)
+    path.unlink()  # gone after the app loaded it: the split is read when Evaluate asks
 
     async def scenario(pilot, pane):
         await wait_until(pilot, lambda: "gone.txt" in text_of(pane, "#eval-status"))

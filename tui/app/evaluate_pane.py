@@ -7,7 +7,6 @@ a generation number, so the results of a sweep cancelled or overtaken are ignore
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -69,7 +68,6 @@ class EvaluatePane(Pane):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._evaluation: Evaluation | None = None
-        self._evaluation_lock = threading.Lock()
         self._rows: dict[float, list[OrderRow]] = {}
         self._k_sweeps: dict[int, KSweep] = {}
         self._lambda_sweeps: dict[int, LambdaSweep] = {}
@@ -205,13 +203,10 @@ class EvaluatePane(Pane):
     # ----- workers ----------------------------------------------------------------------
 
     def _evaluation_in_worker(self) -> Evaluation:
-        from bigram_tui.core.evaluation import Evaluation
-
         assert self.ready
-        with self._evaluation_lock:
-            if self._evaluation is None:
-                self._evaluation = Evaluation.from_path(self.session.data_path)
-            return self._evaluation
+        # The session's split, the one Sample and Train use too; read and split once.
+        self._evaluation = self.session.evaluation()
+        return self._evaluation
 
     @work(thread=True, exclusive=True, group="evaluate-table")
     def _score_table(self, k: float) -> None:

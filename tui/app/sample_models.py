@@ -107,13 +107,10 @@ class OrderModels:
         self.session = session
         self._counts: dict[int, NgramCounts] = {}
         self._runs: dict[int, NgramTrainingRun] = {}
-        self._split: WordSplit | None = None
 
     def split(self) -> WordSplit:
-        """The split that marks sampled names, read once (blocking: call it in a worker)."""
-        if self._split is None:
-            self._split = load_split(self.session)
-        return self._split
+        """The session's split, which marks sampled names (blocking: call it in a worker)."""
+        return self.session.word_split()
 
     @staticmethod
     def row(model: NextTokenModel, context: tuple[int, ...]) -> torch.Tensor:
@@ -189,14 +186,3 @@ def shaped_row(probs: torch.Tensor, temperature: float, top_k: int | None) -> to
     from bigram_tui.core.shaping import shape_probs
 
     return shape_probs(probs.unsqueeze(0), temperature, top_k)[0]
-
-
-def load_split(session: Session) -> WordSplit:
-    """The lectures' 80/10/10 split of the session's words (blocking: run it in a worker)."""
-    from bigram_tui.core.data import read_words
-    from bigram_tui.core.split import split_words
-
-    session_split = getattr(session, "split", None)
-    if session_split is not None:
-        return session_split
-    return split_words(read_words(session.data_path))

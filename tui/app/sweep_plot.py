@@ -121,6 +121,9 @@ class SweepPlot(PlotextPlot):
             plt.yticks([], [])
             return
         plt.title(curve.title)
+        # No y labels, as on the empty axes: plotext keeps cleared ticks, so a curve drawn
+        # after them had none while one drawn first had some, by which came first.
+        plt.yticks([], [])
         width = max(self.size.width, 10)
         logs = [math.log10(x) for x in curve.xs]
         ticks, labels = decade_ticks(min(curve.xs), max(curve.xs), width)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -60,37 +59,20 @@ def weight_count(counts: NgramCounts, kind: str) -> int:
 
 
 class TrainModels:
-    """Builds the pane's runs and floors from a session; counts each order once (thread-safe)."""
+    """Builds the pane's runs and floors from a session, on the counts the session keeps."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._lock = threading.Lock()
-        self._whole: dict[int, NgramCounts] = {}
-        self._parts: dict[int, tuple[NgramCounts, NgramCounts]] = {}
-        self._split = None
 
     def counts(self, setup: RunSetup) -> tuple[NgramCounts, NgramCounts | None]:
-        """The counts training reads, and the dev counts it is scored on (with a split)."""
-        from bigram_tui.core.ngram_counts import count_split
+        """The counts training reads, and the dev counts it is scored on (with a split).
 
-        with self._lock:
-            if not setup.split:
-                if setup.order not in self._whole:
-                    # The session's counts: the other panes' too, counted once.
-                    self._whole[setup.order] = self.session.ngram_counts(setup.order)
-                return self._whole[setup.order], None
-            if setup.order not in self._parts:
-                train, dev, _ = count_split(self._word_split(), setup.order)
-                self._parts[setup.order] = (train, dev)
-            return self._parts[setup.order]
-
-    def _word_split(self):
-        from bigram_tui.core.data import read_words
-        from bigram_tui.core.split import split_words
-
-        if self._split is None:
-            self._split = split_words(read_words(self.session.data_path))
-        return self._split
+        Both are the session's, counted once for every pane (and thread-safe there).
+        """
+        if setup.split:
+            train, dev, _ = self.session.evaluation().counts(setup.order)
+            return train, dev
+        return self.session.ngram_counts(setup.order), None
 
     def check(self, setup: RunSetup) -> None:
         """Raises core's NgramError (one line) for a net that cannot be built."""

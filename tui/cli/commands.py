@@ -4,6 +4,7 @@
 `main` parses the arguments and turns errors into one line on stderr; each function here
 takes the parsed arguments, asks a `core.session.Session` for the work and prints the
 report (text, or JSON with --json). Bad input found after parsing raises `UsageError`.
+`score --load` and `sample --load` without --data need no session: the model file alone.
 
 Neither torch nor textual is imported at module level: the session imports the core
 inside its methods, so `bigram-tui --help` answers at once.
@@ -29,7 +30,10 @@ from . import output as cli_output
 from .errors import EXIT_INTERRUPTED, EXIT_OK, SaveStopped, UsageError, fail, write_output
 
 if TYPE_CHECKING:
+    from bigram_tui.core.model import BigramModel
     from bigram_tui.core.neural import Epoch, TrainingDiverged
+    from bigram_tui.core.persist import SavedModel
+    from bigram_tui.core.vocab import Vocab
 
 MAX_TRACED_NAMES = 10_000  # a trace keeps a record of every draw of every name
 # Numbers a trace may hold before it is printed: a torch draw records one uniform per token,
@@ -122,9 +126,7 @@ def _prepare_model(args: argparse.Namespace, kind: str, session: Session) -> dic
     if kind == "uniform":
         return {"kind": "uniform"}
     if args.load is not None:
-        saved = session.restore(args.load)
-        trained = {"epochs": saved.epoch, "lr": saved.lr, "reg": saved.reg, "seed": saved.seed}
-        return {"kind": "neural", "file": args.load, **trained}
+        return _loaded_info(args, session.restore(args.load))
     epochs = _first_given(args.epochs, DEFAULT_EPOCHS)
     try:
         run = session.train(epochs)
@@ -132,6 +134,44 @@ def _prepare_model(args: argparse.Namespace, kind: str, session: Session) -> dic
         raise _diverged(exc) from None
     settings = {"epochs": epochs, "lr": run.lr, "reg": run.reg, "seed": run.seed}
     return {"kind": "neural", "file": None, **settings}
+
+
+def _loaded_info(args: argparse.Namespace, saved: SavedModel) -> dict[str, Any]:
+    trained = {"epochs": saved.epoch, "lr": saved.lr, "reg": saved.reg, "seed": saved.seed}
+    return {"kind": "neural", "file": args.load, **trained}
+
+
+def _from_model_file(args: argparse.Namespace) -> bool:
+    """--load without --data: the file carries its vocabulary, so no data is read or counted.
+
+    A --data given is read, to refuse a model saved for other characters than it has.
+    """
+    from . import ngram_commands
+
+    named_data = args.data is not None or args.app_data is not None
+    # Any n-gram option, or a --split-seed without --split, takes the session's way to its error.
+    session_options = ngram_commands.wanted(args) or getattr(args, "split_seed", None) is not None
+    return args.load is not None and not named_data and not session_options
+
+
+def _load_model_file(args: argparse.Namespace) -> SavedModel:
+    from bigram_tui.core.persist import load_model
+
+    return load_model(args.load)
+
+
+def _check_words(words: list[str], vocab: Vocab) -> None:
+    """Every word against `vocab`, before a neural model spends time training."""
+    from bigram_tui.core.scoring import OutOfVocabulary
+
+    for word in words:
+        if unknown := vocab.unknown_chars(word):
+            chars = abbreviated("".join(vocab.chars))
+            raise UsageError(
+                f"cannot score {abbreviated(repr(word))}: "
+                f"{OutOfVocabulary(word, unknown)}; "
+                f"use words made of the data's characters {chars!r}"
+            )
 
 
 def _smoothing(args: argparse.Namespace) -> float:
@@ -160,8 +200,6 @@ def stats(args: argparse.Namespace) -> int:
 
 
 def score(args: argparse.Namespace) -> int:
-    from bigram_tui.core.scoring import OutOfVocabulary
-
     kind = _model_kind(args)  # before reading the data: a bad combination fails at once
     for word in args.words:
         if not word.strip():
@@ -170,22 +208,22 @@ def score(args: argparse.Namespace) -> int:
                 f"cannot score {word!r}: a word needs at least one character other than "
                 "white space; drop it or quote a real word"
             )
-    session = _session(args)
-    vocab = session.vocab
-    for word in args.words:  # checked before a neural model spends time training
-        if unknown := vocab.unknown_chars(word):
-            chars = abbreviated("".join(vocab.chars))
-            raise UsageError(
-                f"cannot score {abbreviated(repr(word))}: "
-                f"{OutOfVocabulary(word, unknown)}; "
-                f"use words made of the data's characters {chars!r}"
-            )
-    from . import ngram_commands
+    if _from_model_file(args):
+        from bigram_tui.core.scoring import score_word
 
-    if ngram_commands.wanted(args):
-        return ngram_commands.score(args, kind, session)
-    model_info = _prepare_model(args, kind, session)
-    scores = session.score_words(args.words, kind, _smoothing(args))
+        saved = _load_model_file(args)
+        _check_words(args.words, saved.vocab)
+        model, model_info = saved.model(), _loaded_info(args, saved)
+        scores = [score_word(model, word) for word in args.words]
+    else:
+        session = _session(args)
+        _check_words(args.words, session.vocab)
+        from . import ngram_commands
+
+        if ngram_commands.wanted(args):
+            return ngram_commands.score(args, kind, session)
+        model_info = _prepare_model(args, kind, session)
+        scores = session.score_words(args.words, kind, _smoothing(args))
     _emit(args, cli_output.score_report(model_info, scores), cli_output.score_lines)
     return EXIT_OK
 
@@ -197,26 +235,40 @@ def sample(args: argparse.Namespace) -> int:
             f"--trace records every draw: at most {MAX_TRACED_NAMES:,} names, "
             f"not {args.count:,}; lower -n or drop --trace"
         )
-    session = _session(args)
-    from . import ngram_commands
-
-    if ngram_commands.wanted(args):
-        return ngram_commands.sample(args, kind, session)
-    model_info = _prepare_model(args, kind, session)
     seed = _first_given(args.seed, args.app_seed, DEFAULT_SEED)
     settings = {"algorithm": args.sampler, "seed": seed, "max_length": args.max_length}
-    k = _smoothing(args)
-    if args.trace:
-        # Step by step, to see each draw; bit-identical to the batch path below.
-        sampler = session.sampler(kind, k, **settings)
-        itos = session.vocab.itos
-        names = traced_names(sampler, args.count, lambda d: cli_output.draw_record(d, itos))
+    if _from_model_file(args):
+        saved = _load_model_file(args)
+        model_info, model = _loaded_info(args, saved), saved.model()
     else:
-        names = [cli_output.name_record(n) for n in session.sample(args.count, kind, k, **settings)]
+        session = _session(args)
+        from . import ngram_commands
+
+        if ngram_commands.wanted(args):
+            return ngram_commands.sample(args, kind, session)
+        model_info = _prepare_model(args, kind, session)
+        model = session.model(kind, _smoothing(args))
+    names = _sampled_records(args, model, settings)
     report = {"model": model_info, "sampler": args.sampler, "seed": seed,
               "max_length": args.max_length, "trace": args.trace, "names": names}  # fmt: skip
     _emit(args, report, cli_output.sample_lines)
     return EXIT_OK
+
+
+def _sampled_records(
+    args: argparse.Namespace, model: BigramModel, settings: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """`args.count` names of `model`, each with a record of its draws with --trace."""
+    from bigram_tui.core.params import check_name_count
+    from bigram_tui.core.sampling import NameSampler, sample_names
+
+    if args.trace:
+        # Step by step, to see each draw; bit-identical to the batch path below.
+        sampler = NameSampler(model, **settings)
+        itos = model.vocab.itos
+        return traced_names(sampler, args.count, lambda d: cli_output.draw_record(d, itos))
+    names = sample_names(model, check_name_count(args.count), **settings)
+    return [cli_output.name_record(name) for name in names]
 
 
 @contextlib.contextmanager

@@ -1,0 +1,92 @@
+"""`score --load` and `sample --load` work from the model file alone: it carries its vocabulary,
+so without --data no data is read; a --data given is read, to refuse a model of other data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bigram_tui.core.dataset import DATA_ENV_VAR
+from bigram_tui.core.session import Session
+
+from .helpers import one_line_error
+from .helpers import run_cli as run
+
+COMMANDS = [
+    ("sample", "-n", 8),
+    ("sample", "-n", 3, "--trace", "--json"),
+    ("sample", "-n", 4, "--sampler", "torch", "--seed", 7, "--max-length", 4),
+    ("score", "ava", "andrejq", "--json"),
+    ("score", "emma", "zq"),
+]
+
+
+@pytest.fixture(scope="module")
+def model(names_path: Path, tmp_path_factory) -> Path:
+    from bigram_tui.tui.cli import main as cli
+
+    path = tmp_path_factory.mktemp("model") / "model.pt"
+    argv = ["train", "--data", str(names_path), "--epochs", "20", "--save", str(path)]
+    assert cli.main(argv) == 0
+    return path
+
+
+@pytest.fixture
+def no_data(tmp_path: Path, monkeypatch) -> None:
+    """The default data is a missing file, and loading any data fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the data was read")
+
+    monkeypatch.setenv(DATA_ENV_VAR, str(tmp_path / "missing.txt"))
+    monkeypatch.setattr(Session, "load", refuse)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(map(str, c)))
+def test_the_same_output_without_reading_the_data(
+    capsys, names_path: Path, model: Path, monkeypatch, tmp_path: Path, command
+) -> None:
+    with_data = run(capsys, command[0], "--data", names_path, "--load", model, *command[1:])
+    assert with_data[0] == 0 and with_data[2] == ""
+    monkeypatch.setenv(DATA_ENV_VAR, str(tmp_path / "missing.txt"))
+    monkeypatch.setattr(Session, "load", lambda *a, **k: pytest.fail("the data was read"))
+    alone = run(capsys, command[0], "--load", model, *command[1:])
+    assert alone == with_data
+
+
+def test_the_scores_are_the_loaded_nets(capsys, model: Path, no_data) -> None:
+    code, out, _ = run(capsys, "score", "--load", model, "--json", "ava")
+    report = json.loads(out)
+    assert code == 0 and report["model"]["epochs"] == 20 and report["model"]["file"] == str(model)
+    assert 0 < report["words"][0]["mean_nll"] < 4
+
+
+def test_a_word_of_other_characters_is_still_one_line(capsys, model: Path, no_data) -> None:
+    line = one_line_error(*run(capsys, "score", "--load", model, "ava!")[::2])
+    assert "use words made of the data's characters" in line
+
+
+def test_a_file_that_is_not_a_model_is_still_one_line(capsys, tmp_path: Path, no_data) -> None:
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_text("not a model\n")
+    line = one_line_error(*run(capsys, "sample", "--load", garbage)[::2])
+    assert line.startswith(f"bigram-tui: {garbage} is not a bigram-tui model file")
+
+
+def test_a_data_file_given_is_still_read(capsys, model: Path, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "sample", "--data", tmp_path / "missing.txt", "--load", model)
+    assert code != 0 and "missing.txt" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        (("--split-seed", 3), "--split-seed shuffles a split"),
+        (("--order", 3), "--load reads a bigram net trained on all the words"),
+    ],
+)
+def test_options_the_file_cannot_answer_keep_their_error(capsys, model: Path, options, error):
+    line = one_line_error(*run(capsys, "sample", "--load", model, *options)[::2])
+    assert error in line
