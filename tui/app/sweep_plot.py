@@ -14,6 +14,14 @@ from typing import Literal
 from textual.color import Color
 from textual_plotext import PlotextPlot
 
+
+def value_ticks(low: float, high: float, count: int) -> tuple[list[float], list[str]]:
+    """`count` evenly spaced y ticks from low to high, labelled to 4 decimals (NLLs)."""
+    step = (high - low) / (count - 1)
+    ticks = [low + i * step for i in range(count)]
+    return ticks, [f"{tick:.4f}" for tick in ticks]
+
+
 PLOT_MARGIN = 9  # columns of the widget outside the plot area: the y labels and the frame
 
 
@@ -121,9 +129,8 @@ class SweepPlot(PlotextPlot):
             plt.yticks([], [])
             return
         plt.title(curve.title)
-        # No y labels, as on the empty axes: plotext keeps cleared ticks, so a curve drawn
-        # after them had none while one drawn first had some, by which came first.
-        plt.yticks([], [])
+        # Ticks of our own: plotext keeps the empty axes' cleared ticks, so automatic ones
+        # showed only when the curve came before the first frame.
         width = max(self.size.width, 10)
         logs = [math.log10(x) for x in curve.xs]
         ticks, labels = decade_ticks(min(curve.xs), max(curve.xs), width)
@@ -132,7 +139,9 @@ class SweepPlot(PlotextPlot):
         bottom, top = y_range(curve)
         span = max(top - bottom, 1e-3)
         # Room under the curve for the label of the best point.
-        plt.ylim(bottom - 0.2 * span, top + 0.05 * span)
+        low, high = bottom - 0.2 * span, top + 0.05 * span
+        plt.ylim(low, high)
+        plt.yticks(*value_ticks(low, high, max(2, min(6, self.size.height // 3))))
         if curve.reference is not None:
             level, label = curve.reference
             colour = self._rgb("success", "green")
