@@ -27,6 +27,7 @@ SHOTS = [
     ("train", (120, 40), ["3", *["n"] * 3, "space"]),
     ("sample", (120, 40), ["4", "n", "n", "n", "n", "f", "n", "n"]),
     ("wide", (200, 60), ["3", *["n"] * 3]),
+    ("wide-word", (200, 60), ["2"]),  # the grid marks the word's bigrams beside it
     ("compare", (120, 40), []),  # see compare_runs
 ]
 TRAINING_SECONDS = 1.5  # for the shot that lets training run a while before pausing
