@@ -315,3 +315,13 @@ def test_a_split_that_leaves_a_part_empty_is_refused(capsys, tmp_path: Path):
     code, out, err = run(capsys, "stats", "--data", data, "--split", "20/40/40", "--json")
     assert code == 0, err
     assert [p["words"] for p in strict_json(out)["parts"]] == [1, 2, 2]  # type: ignore[index]
+
+
+def test_the_unigram_trains_at_its_own_default_lr(capsys, names_path) -> None:
+    """At the lecture's lr 50 the unigram's one row diverges; its default is 10."""
+    code, out, _ = run(capsys, "train", "--data", names_path, "--order", 1, "--epochs", 100)
+    assert code == 0
+    assert "(lr 10, reg 0, seed 2147483647)" in out
+    assert "train loss of the final weights: 2.8227" in out
+    code, _, err = run(capsys, "train", "--data", names_path, "--order", 1, "--lr", 50)
+    assert code == 2 and "training diverged" in err and "with lr=50" in err

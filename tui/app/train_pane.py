@@ -23,11 +23,12 @@ from textual.widget import Widget
 from textual.widgets import Label, Static
 from textual.worker import Worker, WorkerState
 
-from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_REG
+from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_REG, default_lr
 from bigram_tui.core.errors import BigramTuiError
 
 from .loss_plot import Curve, LossPlot
 from .messages import TrainingSettingChanged
+from .ngram_view import ORDER_NAMES
 from .pane import Pane
 from .train_driver import DIVERGED, FINISHED, PAUSED, RUNNING, Stop, TrainingDriver
 from .train_fields import DEFAULT_MODEL_PATH, ModelPathScreen, TrainingFields
@@ -245,7 +246,7 @@ class TrainPane(Pane):
         """Counts and a fresh run for `setup`, built on a thread: counting order 5 takes a while."""
         self._setup_generation += 1
         generation = self._setup_generation
-        lr, reg = self.run.lr, self.run.reg
+        lr, reg = self._lr_for(setup), self.run.reg
         self._set_preparing(True)
         self._refresh_view(force=True)
 
@@ -263,6 +264,12 @@ class TrainPane(Pane):
             build, thread=True, exclusive=True, group="train-setup", exit_on_error=False
         )
 
+    def _lr_for(self, setup: RunSetup) -> float:
+        """The lr in hand, or the new order's default while it is the old order's default:
+        the unigram's lr is smaller (core.defaults.default_lr)."""
+        lr = self.run.lr
+        return default_lr(setup.order) if lr == default_lr(self._run_setup.order) else lr
+
     def _from_thread(self, callback, *args) -> None:
         with contextlib.suppress(RuntimeError):  # the app is closing: nothing to show it in
             self.app.call_from_thread(callback, *args)
@@ -277,8 +284,11 @@ class TrainPane(Pane):
     ) -> None:
         if generation != self._setup_generation:
             return  # the user moved on to another setup meanwhile
+        lr, reg = self._lr_for(setup), self.run.reg
+        if lr != self.run.lr:
+            self.query_one(TrainingFields).show_values(lr, reg)
+            self.notify(f"lr {lr:g}, the {ORDER_NAMES[setup.order]}'s default", timeout=3)
         self._run_setup = setup
-        lr, reg = self.run.lr, self.run.reg
         self._run = run
         self.driver.replace(run)
         self.driver.set("lr", lr)

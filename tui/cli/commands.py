@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 # core.defaults and core.session import no torch, so --help stays instant.
-from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_REG, DEFAULT_SEED
+from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_REG, DEFAULT_SEED, default_lr
 from bigram_tui.core.display import abbreviated, shown_path
 from bigram_tui.core.params import DEFAULT_ORDER, DEFAULT_SPLIT_SEED
 from bigram_tui.core.session import Session
@@ -105,14 +105,15 @@ def _session(args: argparse.Namespace) -> Session:
     """The data of `args`, counted, with training set up from the options (or the defaults)."""
     # The global --seed is the app's one seed; the CLI's training uses it the same way.
     seed = _first_given(getattr(args, "train_seed", None), args.app_seed, DEFAULT_SEED)
-    lr = _first_given(getattr(args, "lr", None), DEFAULT_LR)
+    order = _first_given(getattr(args, "order", None), DEFAULT_ORDER)
+    lr = _first_given(getattr(args, "lr", None), default_lr(order))
     reg = _first_given(getattr(args, "reg", None), DEFAULT_REG)
     split, split_seed = getattr(args, "split", None), getattr(args, "split_seed", None)
     if split_seed is not None and split is None:
         raise UsageError("--split-seed shuffles a split; add --split, e.g. --split 80/10/10")
     return Session.load(
         _data_path(args), seed, lr=lr, reg=reg, notebook_sum=False,
-        order=_first_given(getattr(args, "order", None), DEFAULT_ORDER), split=split,
+        order=order, split=split,
         split_seed=_first_given(split_seed, DEFAULT_SPLIT_SEED),
     )  # fmt: skip
 

@@ -13,7 +13,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from bigram_tui.core import params
-from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_MAX_LENGTH, DEFAULT_SEED
+from bigram_tui.core.defaults import (
+    DEFAULT_EPOCHS,
+    DEFAULT_LR,
+    DEFAULT_MAX_LENGTH,
+    DEFAULT_SEED,
+    UNIGRAM_LR,
+)
 from bigram_tui.core.params import ParameterError
 
 from . import output as cli_output
@@ -252,7 +258,9 @@ def _add_train(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--epochs", type=_epochs, default=DEFAULT_EPOCHS, help="default %(default)s"
     )
-    parser.add_argument("--lr", type=_lr, default=DEFAULT_LR, help="default %(default)g")
+    parser.add_argument(
+        "--lr", type=_lr, help=f"default {DEFAULT_LR:g} ({UNIGRAM_LR:g} at --order 1)"
+    )
     parser.add_argument("--reg", type=_reg, default=0.0, help="λ, default %(default)g")
     parser.add_argument(
         "--seed", dest="train_seed", type=_seed, metavar="N", help=f"default {DEFAULT_SEED}"
