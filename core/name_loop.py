@@ -59,8 +59,9 @@ Record = TypeVar("Record", bound=_Chosen)  # what a draw leaves behind: Draw, Ng
 class StepSampler(Generic[Context, Record]):
     """Draws one token per `step()`; a finished name goes to `history`.
 
-    The dataclass built on it holds the fields and says where a name starts (`start`), how a
-    draw is made and recorded (`_draw`), and where the context moves after it (`_advance`).
+    The dataclass built on it holds the fields and says where a name starts (`start`), the
+    row a context draws from (`_row`), how a draw is made and recorded from it (`_draw`), and
+    where the context moves after it (`_advance`).
     """
 
     model: _HasVocab
@@ -76,6 +77,9 @@ class StepSampler(Generic[Context, Record]):
 
     @property
     def start(self) -> Context:
+        raise NotImplementedError
+
+    def _row(self, context: Context) -> torch.Tensor:
         raise NotImplementedError
 
     def _draw(self) -> Record:
@@ -140,22 +144,16 @@ class _RaceChooser:
         return int(torch.argmax(self.row / q))
 
 
-def draw_names(
-    n: int,
-    row_of: Callable[[Context], torch.Tensor],
-    start: Context,
-    advance: Callable[[Context, int], Context],
-    *,
-    itos: Sequence[str],
-    algorithm: str,
-    generator: torch.Generator,
-    max_length: int,
-) -> list[SampledName]:
-    """`n` names drawn as `StepSampler` draws them, the random numbers a block at a time.
+def draw_names(sampler: StepSampler[Context, Any], n: int) -> list[SampledName]:
+    """The `n` names `sampler` steps to from its seed, the random numbers drawn a block at a time.
 
     The random numbers of a draw do not depend on its context, so a block of them is drawn
     at once; each context met gets a chooser that turns one draw's numbers into a token.
+    The sampler itself is left as it was.
     """
+    generator = make_generator(sampler.seed)
+    itos, max_length, start = sampler.model.vocab.itos, sampler.max_length, sampler.start
+    algorithm, advance = sampler.algorithm, sampler._advance
     size = len(itos)
     new_chooser: Callable[[torch.Tensor], Callable[[Any], int]] = (
         _ClassicChooser if algorithm == "classic" else _RaceChooser
@@ -174,7 +172,7 @@ def draw_names(
         for randoms in block:
             choose = choosers.get(context)
             if choose is None:
-                choose = choosers[context] = new_chooser(row_of(context))
+                choose = choosers[context] = new_chooser(sampler._row(context))
             chosen = choose(randoms)
             finished = extend_name(tokens, chosen, itos, max_length)
             if finished is None:

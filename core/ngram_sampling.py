@@ -20,8 +20,8 @@ from .defaults import DEFAULT_MAX_LENGTH
 from .name_loop import SampledName, StepSampler, draw_names
 from .ngram_counts import NgramError
 from .ngram_model import NextTokenModel
-from .params import check_max_length, check_sampler, check_temperature, check_top_k
-from .rng import DEFAULT_SEED, make_generator
+from .params import check_temperature, check_top_k
+from .rng import DEFAULT_SEED
 from .sampling import DRAWERS, Draw
 from .shaping import shape_probs
 
@@ -75,10 +75,6 @@ class _Rows:
         return self._cache[key]
 
 
-def _advance(context: tuple[int, ...], chosen: int) -> tuple[int, ...]:
-    return (*context[1:], chosen) if context else ()
-
-
 @dataclass
 class NgramSampler(StepSampler[tuple[int, ...], NgramDraw]):
     """The sampler of a model of order n: the context is the last n−1 tokens."""
@@ -92,8 +88,8 @@ class NgramSampler(StepSampler[tuple[int, ...], NgramDraw]):
     history: list[SampledName] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._rows = _Rows(self.model, self.temperature, self.top_k)
         super().__post_init__()
+        self._rows = _Rows(self.model, self.temperature, self.top_k)
 
     @property
     def start(self) -> tuple[int, ...]:
@@ -104,13 +100,16 @@ class NgramSampler(StepSampler[tuple[int, ...], NgramDraw]):
         self._rows = _Rows(self.model, temperature, top_k)
         self.temperature, self.top_k = self._rows.temperature, self._rows.top_k
 
+    def _row(self, context: tuple[int, ...]) -> torch.Tensor:
+        return self._rows.get(context)[1]
+
     def _draw(self) -> NgramDraw:
         original, shaped = self._rows.get(self.context)
         draw = DRAWERS[self.algorithm](shaped.unsqueeze(0), 0, self.generator)
         return NgramDraw.of(self.context, original, draw)
 
     def _advance(self, context: tuple[int, ...], chosen: int) -> tuple[int, ...]:
-        return _advance(context, chosen)
+        return (*context[1:], chosen) if context else ()
 
 
 def sample_ngram_names(
@@ -124,16 +123,5 @@ def sample_ngram_names(
     top_k: int | None = None,
 ) -> list[SampledName]:
     """`n` names, the same as `n` × NgramSampler.finish_name(), drawn a block at a time."""
-    check_sampler(algorithm)
-    check_max_length(max_length)
-    rows = _Rows(model, temperature, top_k)
-    return draw_names(
-        n,
-        lambda context: rows.get(context)[1],
-        (0,) * (model.order - 1),
-        _advance,
-        itos=model.vocab.itos,
-        algorithm=algorithm,
-        generator=make_generator(seed),
-        max_length=max_length,
-    )
+    sampler = NgramSampler(model, algorithm, seed, max_length, temperature, top_k)
+    return draw_names(sampler, n)

@@ -22,8 +22,7 @@ import torch
 from .defaults import DEFAULT_MAX_LENGTH
 from .model import BigramModel
 from .name_loop import SampledName, StepSampler, draw_names
-from .params import check_max_length, check_sampler
-from .rng import DEFAULT_SEED, make_generator
+from .rng import DEFAULT_SEED
 
 
 @dataclass(frozen=True)
@@ -72,11 +71,6 @@ def draw_torch(probs: torch.Tensor, context: int, generator: torch.Generator) ->
 DRAWERS = {"classic": draw_classic, "torch": draw_torch}
 
 
-def _follow(context: int, chosen: int) -> int:
-    """A bigram's next context is the token just drawn."""
-    return chosen
-
-
 @dataclass
 class NameSampler(StepSampler[int, Draw]):
     """The bigram model's sampler: the context is the last token, '.' (0) at the start."""
@@ -91,11 +85,14 @@ class NameSampler(StepSampler[int, Draw]):
     def start(self) -> int:
         return 0
 
+    def _row(self, context: int) -> torch.Tensor:
+        return self.model.probs[context]
+
     def _draw(self) -> Draw:
         return DRAWERS[self.algorithm](self.model.probs, self.context, self.generator)
 
     def _advance(self, context: int, chosen: int) -> int:
-        return _follow(context, chosen)
+        return chosen  # a bigram's context is the token just drawn
 
 
 def sample_names(
@@ -107,16 +104,4 @@ def sample_names(
     max_length: int = DEFAULT_MAX_LENGTH,
 ) -> list[SampledName]:
     """`n` names, the same as `n` × NameSampler.finish_name(), computed a block at a time."""
-    check_sampler(algorithm)
-    check_max_length(max_length)
-    probs = model.probs
-    return draw_names(
-        n,
-        lambda context: probs[context],
-        0,
-        _follow,
-        itos=model.vocab.itos,
-        algorithm=algorithm,
-        generator=make_generator(seed),
-        max_length=max_length,
-    )
+    return draw_names(NameSampler(model, algorithm, seed, max_length), n)
