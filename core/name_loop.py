@@ -22,6 +22,7 @@ from .rng import make_generator
 from .vocab import Vocab
 
 _BLOCK = 1024  # draws per block of random numbers on the batch path
+_TABLE_NUMBERS = 1 << 20  # ratios p / q raced at once on the batch path: 8 MB of float64
 
 
 @dataclass(frozen=True)
@@ -121,59 +122,94 @@ class StepSampler(Generic[Context, Record]):
                 return draws, finished
 
 
-class _ClassicChooser:
-    """sampling.draw_classic's choice without tensors: bisect_left is searchsorted's left side."""
+class _ClassicChoices(Generic[Context]):
+    """sampling.draw_classic's choices, a block of uniforms u at a time, without tensors.
 
-    def __init__(self, row: torch.Tensor) -> None:
-        self.cumulative = row.cumsum(0).tolist()
-        self.possible = [p > 0 for p in row.tolist()]
-        self.last_possible = max(i for i, ok in enumerate(self.possible) if ok)
+    bisect_left on a row's cumulative sums is searchsorted's left side.
+    """
 
-    def __call__(self, u: float) -> int:
-        chosen = min(bisect.bisect_left(self.cumulative, u), len(self.cumulative) - 1)
-        return chosen if self.possible[chosen] else self.last_possible
+    def __init__(self, row_of: Callable[[Context], torch.Tensor], size: int) -> None:
+        self.row_of = row_of
+        self.rows: dict[Context, tuple[list[float], list[bool], int]] = {}
+        self.u: list[float] = []
+
+    def draw_block(self, generator: torch.Generator) -> dict[Context, list[int]]:
+        """Draws the block's uniforms; a bisect is cheap, so no choice is worked out ahead."""
+        self.u = torch.rand(_BLOCK, dtype=torch.float64, generator=generator).tolist()
+        return {}
+
+    def choose(self, context: Context, step: int) -> int:
+        known = self.rows.get(context)
+        if known is None:
+            row = self.row_of(context)
+            possible = [p > 0 for p in row.tolist()]
+            last_possible = max(i for i, ok in enumerate(possible) if ok)
+            known = self.rows[context] = (row.cumsum(0).tolist(), possible, last_possible)
+        cumulative, possible, last_possible = known
+        chosen = min(bisect.bisect_left(cumulative, self.u[step]), len(cumulative) - 1)
+        return chosen if possible[chosen] else last_possible
 
 
-class _RaceChooser:
-    """sampling.draw_torch's choice, given one draw's race q."""
+class _RaceChoices(Generic[Context]):
+    """sampling.draw_torch's choices, a block of races q (a row of V per draw) at a time.
 
-    def __init__(self, row: torch.Tensor) -> None:
-        self.row = row
+    Racing one draw at a time costs a tensor operation a draw, so the first contexts met (all
+    of a bigram model's) are raced for a whole block at once, together at each block's start;
+    once that table is full, a new context races on its own.
+    """
 
-    def __call__(self, q: torch.Tensor) -> int:
-        return int(torch.argmax(self.row / q))
+    def __init__(self, row_of: Callable[[Context], torch.Tensor], size: int) -> None:
+        self.row_of, self.size = row_of, size
+        self.table_rows: dict[Context, torch.Tensor] = {}
+        self.lone_rows: dict[Context, torch.Tensor] = {}
+        self.table_size = max(1, _TABLE_NUMBERS // (_BLOCK * size))
+        self.q = torch.empty(0)
+        self.known: dict[Context, list[int]] = {}  # the table: a context's winner per draw
+
+    def draw_block(self, generator: torch.Generator) -> dict[Context, list[int]]:
+        """Draws the block's races; returns the winner of every draw for the table's contexts."""
+        u = torch.rand(_BLOCK * self.size, dtype=torch.float64, generator=generator)
+        self.q = -torch.log1p(-u.view(_BLOCK, self.size))
+        self.known = {}
+        if self.table_rows:
+            rows = torch.stack(list(self.table_rows.values()))
+            winners = torch.argmax(rows.unsqueeze(1) / self.q.unsqueeze(0), dim=-1).tolist()
+            self.known = dict(zip(self.table_rows, winners, strict=True))
+        return self.known
+
+    def choose(self, context: Context, step: int) -> int:
+        row = self.lone_rows.get(context)
+        if row is None:
+            row = self.row_of(context)
+            if len(self.table_rows) < self.table_size:
+                self.table_rows[context] = row
+                winners = self.known[context] = torch.argmax(row / self.q, dim=-1).tolist()
+                return winners[step]
+            self.lone_rows[context] = row
+        return int(torch.argmax(row / self.q[step]))
 
 
 def draw_names(sampler: StepSampler[Context, Any], n: int) -> list[SampledName]:
     """The `n` names `sampler` steps to from its seed, the random numbers drawn a block at a time.
 
     The random numbers of a draw do not depend on its context, so a block of them is drawn
-    at once; each context met gets a chooser that turns one draw's numbers into a token.
-    The sampler itself is left as it was.
+    at once; the choices (classic or torch) say the winner of a draw, some of them for a whole
+    block ahead. The sampler itself is left as it was.
     """
     generator = make_generator(sampler.seed)
     itos, max_length, start = sampler.model.vocab.itos, sampler.max_length, sampler.start
-    algorithm, advance = sampler.algorithm, sampler._advance
-    size = len(itos)
-    new_chooser: Callable[[torch.Tensor], Callable[[Any], int]] = (
-        _ClassicChooser if algorithm == "classic" else _RaceChooser
-    )
-    choosers: dict[Context, Callable[[Any], int]] = {}
+    advance = sampler._advance
+    choices_of = _ClassicChoices if sampler.algorithm == "classic" else _RaceChoices
+    choices = choices_of(sampler._row, len(itos))
+    choose = choices.choose
     names: list[SampledName] = []
     tokens: list[str] = []
     context = start
     while len(names) < n:
-        block: list[float] | torch.Tensor  # per draw: classic's u, or torch's race q
-        if algorithm == "classic":
-            block = torch.rand(_BLOCK, dtype=torch.float64, generator=generator).tolist()
-        else:
-            u = torch.rand(_BLOCK * size, dtype=torch.float64, generator=generator)
-            block = -torch.log1p(-u.view(_BLOCK, size))
-        for randoms in block:
-            choose = choosers.get(context)
-            if choose is None:
-                choose = choosers[context] = new_chooser(sampler._row(context))
-            chosen = choose(randoms)
+        known = choices.draw_block(generator)  # the winner of each draw, for some contexts
+        for step in range(_BLOCK):
+            winners = known.get(context)
+            chosen = choose(context, step) if winners is None else winners[step]
             finished = extend_name(tokens, chosen, itos, max_length)
             if finished is None:
                 context = advance(context, chosen)
