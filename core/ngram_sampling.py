@@ -6,26 +6,24 @@ as core.sampling, consuming the generator the same way. So at order 2 with T = 1
 top-k the names are bit for bit those of `NameSampler` and `sample_names`.
 
 `NgramSampler` steps for the app and records each draw; `sample_ngram_names` is the batch
-path, drawing the random numbers a block at a time, and gives the same names.
+path, drawing the random numbers a block at a time, and gives the same names. Both are the
+n-gram model on core.name_loop, the loop the bigram samplers share.
 """
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass, field
 
 import torch
 
 from .defaults import DEFAULT_MAX_LENGTH
+from .name_loop import SampledName, StepSampler, draw_names
 from .ngram_counts import NgramError
 from .ngram_model import NextTokenModel
-from .params import SAMPLERS as ALGORITHMS
 from .params import check_temperature, check_top_k
-from .rng import DEFAULT_SEED, make_generator
-from .sampling import Draw, SampledName, draw_classic, draw_torch
+from .rng import DEFAULT_SEED
+from .sampling import DRAWERS, Draw
 from .shaping import shape_probs
-
-_BLOCK = 1024  # draws per block of random numbers on the batch path
 
 
 @dataclass(frozen=True)
@@ -45,18 +43,6 @@ class NgramDraw:
         return cls(
             context, original, draw.probs, draw.uniforms, draw.chosen, draw.cumulative, draw.race
         )
-
-
-def _check_algorithm(algorithm: str) -> str:
-    if algorithm not in ALGORITHMS:
-        raise ValueError(f"unknown sampler {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
-    return algorithm
-
-
-def _check_max_length(max_length: int) -> int:
-    if max_length < 1:
-        raise ValueError(f"max length must be at least 1, got {max_length}")
-    return max_length
 
 
 class _Rows:
@@ -89,13 +75,9 @@ class _Rows:
         return self._cache[key]
 
 
-def _advance(context: tuple[int, ...], chosen: int) -> tuple[int, ...]:
-    return (*context[1:], chosen) if context else ()
-
-
 @dataclass
-class NgramSampler:
-    """Draws one token per `step()`; a finished name goes to `history`."""
+class NgramSampler(StepSampler[tuple[int, ...], NgramDraw]):
+    """The sampler of a model of order n: the context is the last n−1 tokens."""
 
     model: NextTokenModel
     algorithm: str = "classic"
@@ -106,72 +88,28 @@ class NgramSampler:
     history: list[SampledName] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        _check_algorithm(self.algorithm)
-        _check_max_length(self.max_length)
+        super().__post_init__()
         self._rows = _Rows(self.model, self.temperature, self.top_k)
-        self.reset()
 
     @property
     def start(self) -> tuple[int, ...]:
         return (0,) * (self.model.order - 1)
-
-    def reset(self, seed: int | None = None) -> None:
-        # Build the generator first: a rejected seed leaves the sampler as it was.
-        generator = make_generator(self.seed if seed is None else seed)
-        if seed is not None:
-            self.seed = seed
-        self.generator = generator
-        self.context = self.start
-        self.current: list[str] = []
-        self.history.clear()
-
-    def set_algorithm(self, algorithm: str) -> None:
-        self.algorithm = _check_algorithm(algorithm)
 
     def set_shaping(self, temperature: float = 1.0, top_k: int | None = None) -> None:
         """Takes effect from the next draw; the name in progress carries on."""
         self._rows = _Rows(self.model, temperature, top_k)
         self.temperature, self.top_k = self._rows.temperature, self._rows.top_k
 
-    def step(self) -> tuple[NgramDraw, SampledName | None]:
-        """One draw. Returns it, and the name it finished, if it finished one."""
+    def _row(self, context: tuple[int, ...]) -> torch.Tensor:
+        return self._rows.get(context)[1]
+
+    def _draw(self) -> NgramDraw:
         original, shaped = self._rows.get(self.context)
-        drawer = draw_classic if self.algorithm == "classic" else draw_torch
-        draw = NgramDraw.of(self.context, original, drawer(shaped.unsqueeze(0), 0, self.generator))
-        finished = None
-        if draw.chosen == 0:
-            finished = SampledName("".join(self.current))
-        else:
-            self.current.append(self.model.vocab.itos[draw.chosen])
-            if len(self.current) >= self.max_length:
-                finished = SampledName("".join(self.current), cut=True)
-        if finished is None:
-            self.context = _advance(self.context, draw.chosen)
-        else:
-            self.history.append(finished)
-            self.context, self.current = self.start, []
-        return draw, finished
+        draw = DRAWERS[self.algorithm](shaped.unsqueeze(0), 0, self.generator)
+        return NgramDraw.of(self.context, original, draw)
 
-    def finish_name(self) -> tuple[list[NgramDraw], SampledName]:
-        draws = []
-        while True:
-            draw, finished = self.step()
-            draws.append(draw)
-            if finished is not None:
-                return draws, finished
-
-
-class _ClassicChooser:
-    """draw_classic's choice without tensors: bisect_left is searchsorted's left side."""
-
-    def __init__(self, shaped: torch.Tensor) -> None:
-        self.cumulative = shaped.cumsum(0).tolist()
-        self.possible = [p > 0 for p in shaped.tolist()]
-        self.last_possible = max(i for i, ok in enumerate(self.possible) if ok)
-
-    def choose(self, u: float) -> int:
-        chosen = min(bisect.bisect_left(self.cumulative, u), len(self.cumulative) - 1)
-        return chosen if self.possible[chosen] else self.last_possible
+    def _advance(self, context: tuple[int, ...], chosen: int) -> tuple[int, ...]:
+        return (*context[1:], chosen) if context else ()
 
 
 def sample_ngram_names(
@@ -185,39 +123,5 @@ def sample_ngram_names(
     top_k: int | None = None,
 ) -> list[SampledName]:
     """`n` names, the same as `n` × NgramSampler.finish_name(), drawn a block at a time."""
-    _check_algorithm(algorithm)
-    _check_max_length(max_length)
-    rows = _Rows(model, temperature, top_k)
-    generator = make_generator(seed)
-    itos, size = model.vocab.itos, model.vocab.size
-    start = (0,) * (model.order - 1)
-    choosers: dict[tuple[int, ...], _ClassicChooser] = {}
-    names: list[SampledName] = []
-    current: list[str] = []
-    context = start
-    while len(names) < n:
-        if algorithm == "classic":
-            uniforms = torch.rand(_BLOCK, dtype=torch.float64, generator=generator).tolist()
-        else:
-            u = torch.rand(_BLOCK * size, dtype=torch.float64, generator=generator)
-            races = -torch.log1p(-u.view(_BLOCK, size))
-        for step in range(_BLOCK):
-            if algorithm == "classic":
-                if context not in choosers:
-                    choosers[context] = _ClassicChooser(rows.get(context)[1])
-                chosen = choosers[context].choose(uniforms[step])
-            else:
-                shaped = rows.get(context)[1]
-                chosen = int(torch.argmax(shaped / races[step]))
-            if chosen == 0:
-                names.append(SampledName("".join(current)))
-            else:
-                current.append(itos[chosen])
-                if len(current) < max_length:
-                    context = _advance(context, chosen)
-                    continue
-                names.append(SampledName("".join(current), cut=True))
-            context, current = start, []
-            if len(names) == n:
-                break
-    return names
+    sampler = NgramSampler(model, algorithm, seed, max_length, temperature, top_k)
+    return draw_names(sampler, n)
