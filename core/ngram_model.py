@@ -17,7 +17,7 @@ from typing import Protocol
 
 import torch
 
-from .model import check_smoothing, smoothed_probs
+from .model import BigramModel, check_smoothing, smoothed_probs
 from .ngram_counts import NgramCounts, NgramError, digits_of
 from .scoring import OutOfVocabulary
 from .vocab import Vocab
@@ -242,3 +242,37 @@ def context_tokens(model: NextTokenModel, context_id: int) -> tuple[str, ...]:
     """The context id as tokens, '.' for the boundary."""
     digits = digits_of(torch.tensor([context_id]), model.vocab.size, model.order - 1)
     return tuple(model.vocab.itos[i] for i in digits[0].tolist())
+
+
+@dataclass(frozen=True)
+class BigramRows:
+    """Any bigram model (counts, smoothed, neural, uniform) read as a model of order 2, so
+    the n-gram sampler and scoring take the lecture's models as they are."""
+
+    bigram: BigramModel
+
+    @property
+    def name(self) -> str:
+        return self.bigram.name
+
+    @property
+    def vocab(self) -> Vocab:
+        return self.bigram.vocab
+
+    @property
+    def order(self) -> int:
+        return 2
+
+    @property
+    def probs(self) -> torch.Tensor:
+        return self.bigram.probs
+
+    def next_probs(self, context_ids: torch.Tensor) -> torch.Tensor:
+        return self.bigram.probs[context_ids.long()]
+
+    def log_probs(
+        self, context_ids: torch.Tensor, nexts: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        log_probs = self.bigram.log_probs[context_ids.long(), nexts.long()]
+        reasons = torch.where(torch.isneginf(log_probs), NEXT_NEVER_SEEN, SEEN)
+        return log_probs, reasons

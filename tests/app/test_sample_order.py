@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from bigram_tui.core.model import BigramModel
+from bigram_tui.core.ngram_model import BigramRows
 from bigram_tui.tui.app.sample_history import MARKS, NameHistory
-from bigram_tui.tui.app.sample_models import BigramRows
 from bigram_tui.tui.app.sample_pane import SamplePane
 
 from .helpers import (

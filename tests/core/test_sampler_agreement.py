@@ -6,15 +6,13 @@ cuts or resets differently from the other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 import torch
 
 from bigram_tui.core.counts import BigramCounts
 from bigram_tui.core.model import BigramModel, counts_model, uniform_model
 from bigram_tui.core.neural import TrainingRun
-from bigram_tui.core.ngram_model import NgramModel
+from bigram_tui.core.ngram_model import BigramRows, NgramModel
 from bigram_tui.core.ngram_sampling import NgramDraw, NgramSampler, sample_ngram_names
 from bigram_tui.core.params import MAX_SEED, SAMPLERS
 from bigram_tui.core.rng import DEFAULT_SEED
@@ -24,25 +22,6 @@ from bigram_tui.core.vocab import Vocab
 SEEDS = [0, 1, DEFAULT_SEED, MAX_SEED]
 MAX_LENGTHS = [1, 2, 5, DEFAULT_MAX_LENGTH]
 CORPUS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "zoe", "quinn", "jax"]
-
-
-@dataclass(frozen=True)
-class Order2:
-    """Any bigram model read as a model of order 2: a context's id is its one token."""
-
-    bigram: BigramModel
-    order: int = 2
-
-    @property
-    def name(self) -> str:
-        return self.bigram.name
-
-    @property
-    def vocab(self) -> Vocab:
-        return self.bigram.vocab
-
-    def next_probs(self, context_ids: torch.Tensor) -> torch.Tensor:
-        return self.bigram.probs[context_ids]
 
 
 def same_tensor(a: torch.Tensor | None, b: torch.Tensor | None) -> bool:
@@ -133,14 +112,16 @@ def test_any_bigram_model_draws_the_same_through_the_ngram_sampler(
 ):
     model = small_models[name]
     theirs = NameSampler(model, algorithm, 7, max_length)
-    ours = NgramSampler(Order2(model), algorithm, 7, max_length)
+    ours = NgramSampler(BigramRows(model), algorithm, 7, max_length)
     names = assert_step_for_step(ours, theirs, 200)
     if name == "endless":
         assert all(n.cut and len(n.text) == max_length for n in theirs.history)
     batch = sample_names(model, names, algorithm=algorithm, seed=7, max_length=max_length)
     assert batch == theirs.history
     assert (
-        sample_ngram_names(Order2(model), names, algorithm=algorithm, seed=7, max_length=max_length)
+        sample_ngram_names(
+            BigramRows(model), names, algorithm=algorithm, seed=7, max_length=max_length
+        )
         == batch
     )
 

@@ -18,7 +18,6 @@ from .labels import weights_note
 if TYPE_CHECKING:
     import torch
 
-    from bigram_tui.core.model import BigramModel
     from bigram_tui.core.neural import TrainingRun
     from bigram_tui.core.ngram_counts import NgramCounts
     from bigram_tui.core.ngram_model import NextTokenModel
@@ -33,43 +32,6 @@ BIGRAM = 2  # the lecture's order: the session's own models, bit for bit
 TEMPERATURES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 # Top-k values the k and K keys step through; None keeps every token.
 TOP_KS: tuple[int | None, ...] = (None, 1, 2, 3, 5, 10)
-
-
-@dataclass(frozen=True)
-class BigramRows:
-    """A session bigram model seen as an order-2 next-token model (core.ngram_model)."""
-
-    bigram: BigramModel
-
-    @property
-    def name(self) -> str:
-        return self.bigram.name
-
-    @property
-    def vocab(self) -> Vocab:
-        return self.bigram.vocab
-
-    @property
-    def order(self) -> int:
-        return BIGRAM
-
-    @property
-    def probs(self) -> torch.Tensor:
-        return self.bigram.probs
-
-    def next_probs(self, context_ids: torch.Tensor) -> torch.Tensor:
-        return self.bigram.probs[context_ids.long()]
-
-    def log_probs(
-        self, context_ids: torch.Tensor, nexts: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        import torch
-
-        from bigram_tui.core.ngram_model import NEXT_NEVER_SEEN, SEEN
-
-        log_probs = self.bigram.log_probs[context_ids.long(), nexts.long()]
-        reasons = torch.where(torch.isneginf(log_probs), NEXT_NEVER_SEEN, SEEN)
-        return log_probs, reasons
 
 
 @dataclass(frozen=True)
@@ -141,7 +103,7 @@ class OrderModels:
 
     def model(self, kind: str, order: int) -> NextTokenModel:
         """`kind` is one of MODEL_KINDS; at order 2 the session's own bigram models."""
-        from bigram_tui.core.ngram_model import NgramModel
+        from bigram_tui.core.ngram_model import BigramRows, NgramModel
 
         if order == BIGRAM:
             return BigramRows(self.session.model(kind))
