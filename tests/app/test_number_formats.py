@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bigram_tui.tui.app.counts_pane import CountsPane
-from bigram_tui.tui.app.labels import weights_note
+from bigram_tui.tui.app.weights_note import weights_note
 from bigram_tui.tui.app.word_pane import WordPane
 
 from .helpers import drive_pane, text_of

@@ -26,9 +26,9 @@ from bigram_tui.core.vocab import BOUNDARY, END_TOKEN, START_TOKEN
 
 from .colour_scale import Scale, palette, xterm
 from .heatmap import MARK_SEEN, Heatmap, HeatmapData, fit_cells, grid_label, readout_label
-from .labels import weights_note
 from .ngram_view import ORDER_NAMES, source_for
 from .pane import Pane
+from .weights_note import weights_note
 from .word_marks import marked_cells, word_ngrams
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from bigram_tui.core.defaults import DEFAULT_MAX_LENGTH
 from bigram_tui.core.session import SMOOTHED_K
 
-from .labels import weights_note
+from .weights_note import weights_note
 
 if TYPE_CHECKING:
     import torch

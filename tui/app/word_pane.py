@@ -17,10 +17,10 @@ from textual.widgets import Input, Static
 from bigram_tui.core.defaults import DEFAULT_ORDER
 from bigram_tui.core.display import shown_text
 
-from .labels import weights_note
 from .messages import WordChanged
 from .ngram_view import ORDER_NAMES, source_for
 from .pane import Pane
+from .weights_note import weights_note
 
 if TYPE_CHECKING:
     from bigram_tui.core.ngram_model import NgramWordScore
