@@ -1,82 +1,67 @@
-"""The bigram count matrix, built without a Python loop per bigram."""
+"""Counts of character n-grams of any order, kept sparse: only the n-grams that occur.
+
+The lecture's bigram count matrix is order 2 (core.notebook lays it out as the notebook does).
+
+A word is padded as makemore pads it: n−1 '.' before it and one '.' after, so every order
+predicts len(word)+1 tokens per word. An n-gram is one integer in base V, the oldest token
+most significant:
+
+    ngram id  = c_0·V^(n−1) + … + c_(n−2)·V + next
+    context id = ngram id // V,   next = ngram id % V
+
+so sorting n-gram ids groups them by context, and within a context by the next token, and
+all contexts that share their earlier tokens form one contiguous range. Lookups are
+`searchsorted` over the sorted ids; memory grows with the n-grams that occur, never with
+V^(n−1).
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 
-from .vocab import BOUNDARY, END_TOKEN, START_TOKEN, Vocab
+from . import count_runs
+from .data import iter_word_chunks
+from .errors import BigramTuiError
+from .params import check_order
+from .vocab import BOUNDARY, Vocab
 
-LAYOUTS = ("dot", "start_end")
+if TYPE_CHECKING:
+    from .split import WordSplit
 
-
-def _code_points(words: Sequence[str]) -> torch.Tensor:
-    """Code points of '.w1.w2.….wn.': consecutive pairs are exactly the dataset's bigrams.
-
-    One '.' between two words is both the end of one and the start of the next, so the
-    stream yields sum(len(w) + 1) bigrams.
-    """
-    text = BOUNDARY + BOUNDARY.join(words) + BOUNDARY
-    # UTF-32 gives one fixed-width integer per code point, so torch can do the lookup.
-    # int32 throughout (code points end at 0x10FFFF): counting a chunk needs half the
-    # memory that int64 tensors would, which is what bounds the memory of a huge file.
-    return torch.frombuffer(bytearray(text.encode("utf-32-le")), dtype=torch.int32)
+_INT64_MAX = 2**63 - 1
 
 
-def _index_stream(code_points: torch.Tensor, vocab: Vocab) -> torch.Tensor:
-    vocab_code_points = torch.tensor([ord(ch) for ch in vocab.itos], dtype=torch.long)
-    table_size = max(int(code_points.max()), int(vocab_code_points.max())) + 1
-    lookup = torch.full((table_size,), -1, dtype=torch.int32)
-    lookup[vocab_code_points] = torch.arange(vocab.size, dtype=torch.int32)
-    indices = lookup[code_points]
-    if bool((indices < 0).any()):
-        unknown = sorted({chr(c) for c in code_points[indices < 0].unique().tolist()})
-        raise KeyError(f"characters outside the vocabulary: {unknown!r}")
-    return indices
+class NgramError(BigramTuiError, ValueError):
+    """A model that cannot be built; the message is one line: why, and what to do."""
 
 
-def encode_words(words: Sequence[str], vocab: Vocab) -> torch.Tensor:
-    """The index stream of '.w1.w2.….wn.' (see `_code_points`), as int64."""
-    return _index_stream(_code_points(words), vocab).long()
+def max_order_for(vocab_size: int) -> int:
+    """The highest order whose n-gram ids (up to V^n) fit a 64-bit integer."""
+    order = 0
+    while vocab_size ** (order + 1) <= _INT64_MAX:
+        order += 1
+    return order
 
 
-def training_examples(words: Sequence[str], vocab: Vocab) -> tuple[torch.Tensor, torch.Tensor]:
-    """The notebook's (xs, ys): input and label index of every bigram, in data order."""
-    stream = encode_words(words, vocab)
-    return stream[:-1], stream[1:]
+def _check_fits(vocab_size: int, order: int) -> None:
+    if vocab_size**order > _INT64_MAX:
+        highest = max_order_for(vocab_size)
+        raise NgramError(
+            f"order {order} with {vocab_size:,} characters needs n-gram ids up to "
+            f"{vocab_size}^{order}, beyond 64-bit integers; lower --order to {highest} or less"
+        )
 
 
-# The first-seen position of a bigram that never occurs: after every real position.
-NEVER_SEEN = torch.iinfo(torch.int64).max
-
-
-def _pair_ids(stream: torch.Tensor, size: int) -> torch.Tensor:
-    if size * size >= 2**31:  # pair ids would overflow int32
-        stream = stream.long()
-    return stream[:-1] * size + stream[1:]
-
-
-def _count_stream(stream: torch.Tensor, size: int) -> torch.Tensor:
-    return torch.bincount(_pair_ids(stream, size), minlength=size * size).reshape(size, size)
-
-
-def _first_positions(stream: torch.Tensor, size: int, offset: int) -> torch.Tensor:
-    """Where each of the stream's bigrams first occurs (NEVER_SEEN if not), from `offset`."""
-    pair_ids = _pair_ids(stream, size).long()
-    positions = torch.arange(offset, offset + len(pair_ids), dtype=torch.int64)
-    first_seen = torch.full((size * size,), NEVER_SEEN, dtype=torch.int64)
-    first_seen.scatter_reduce_(0, pair_ids, positions, reduce="amin")
-    return first_seen.reshape(size, size)
-
-
-def _embed(table: torch.Tensor, source: Vocab, target: Vocab, fill: int = 0) -> torch.Tensor:
-    """The same table, with rows and columns placed by a larger vocabulary."""
-    where = torch.tensor([target.stoi[ch] for ch in source.itos])
-    embedded = torch.full((target.size, target.size), fill, dtype=table.dtype)
-    embedded[where.unsqueeze(1), where.unsqueeze(0)] = table
-    return embedded
+def _id_dtype(vocab_size: int, order: int) -> torch.dtype:
+    # int32 ids halve the memory of a big model whenever V^n allows it.
+    return torch.int32 if vocab_size**order < 2**31 else torch.int64
 
 
 def ranked_by_count(counts: torch.Tensor, first_seen: torch.Tensor) -> torch.Tensor:
@@ -89,125 +74,258 @@ def ranked_by_count(counts: torch.Tensor, first_seen: torch.Tensor) -> torch.Ten
     return by_first[torch.sort(counts[by_first], descending=True, stable=True).indices]
 
 
-@dataclass(frozen=True)
-class CountTable:
-    """A square table of counts with a label per row/column, ready to draw."""
+def ngram_ids(words: Sequence[str], vocab: Vocab, order: int) -> torch.Tensor:
+    """The id of every example's n-gram, in data order (see the module docstring), int64."""
+    return torch.from_numpy(count_runs.ngram_ids(words, vocab, order).astype(np.int64))
 
+
+@dataclass(frozen=True)
+class CountSlice:
+    """counts[last context token, next token] for contexts sharing fixed earlier tokens."""
+
+    prefix: tuple[str, ...]
     labels: tuple[str, ...]
-    counts: torch.Tensor
+    counts: torch.Tensor  # int64, V × V
+    contexts: int  # how many observed contexts (rows with any count) the slice covers
 
 
 @dataclass(frozen=True)
-class BigramCounts:
-    """counts[i, j]: how often character j follows character i ('.' is start and end)."""
+class NgramCounts:
+    """The observed n-grams of one order, sorted by id, with their counts."""
 
     vocab: Vocab
-    counts: torch.Tensor  # int64, vocab.size × vocab.size
+    order: int
+    ids: torch.Tensor  # sorted unique n-gram ids, int32 or int64
+    counts: torch.Tensor  # int64, how often each occurs
+    first_seen: torch.Tensor  # int64, the index of the example where each first occurs
     words: int
-    min_length: int
-    max_length: int
-    # first_seen[i, j]: the position of the first ij bigram in the data (NEVER_SEEN if
-    # none). Counts made without data have no such order: ties then keep the table's.
-    first_seen: torch.Tensor = field(default=None, repr=False)  # type: ignore[assignment]
-
-    def __post_init__(self) -> None:
-        if self.first_seen is None:
-            table_order = torch.arange(self.counts.numel()).reshape(self.counts.shape)
-            object.__setattr__(self, "first_seen", table_order)
+    min_length: int = 0  # of the words counted
+    max_length: int = 0
 
     @classmethod
-    def from_words(cls, words: Sequence[str]) -> BigramCounts:
-        return cls.from_word_chunks([words])
+    def from_words(
+        cls, words: Sequence[str], order: int, vocab: Vocab | None = None
+    ) -> NgramCounts:
+        return cls.from_word_chunks([words], order, vocab)
 
     @classmethod
-    def from_word_chunks(cls, chunks: Iterable[Sequence[str]]) -> BigramCounts:
-        """Stream chunks of words: memory stays bounded by one chunk and one V×V matrix."""
-        vocab: Vocab | None = None
-        counts = torch.zeros(0, 0, dtype=torch.long)
-        first_seen = torch.zeros(0, 0, dtype=torch.long)
-        n_words, min_len, max_len, n_bigrams = 0, 0, 0, 0
+    def from_path(
+        cls,
+        path: str | os.PathLike[str],
+        order: int,
+        vocab: Vocab | None = None,
+        chunk_bytes: int = 1 << 20,
+    ) -> NgramCounts:
+        """Stream a word list from disk (errors as core.data.DataError, one line each)."""
+        return cls.from_word_chunks(iter_word_chunks(path, chunk_bytes), order, vocab)
+
+    @classmethod
+    def from_word_chunks(
+        cls, chunks: Iterable[Sequence[str]], order: int, vocab: Vocab | None = None
+    ) -> NgramCounts:
+        """Count chunk by chunk. With `vocab` given, a character outside it is an error;
+        without, the vocabulary grows as chunks bring new characters."""
+        order = check_order(order)
+        fixed = vocab is not None
+        if vocab is not None:
+            _check_fits(vocab.size, order)
+        runs: count_runs.RunStack | None = None
+        if vocab is not None:
+            runs = count_runs.RunStack(vocab.size, order)
+        examples = n_words = min_len = max_len = 0
         for chunk in chunks:
             if not chunk:
                 continue
-            code_points = _code_points(chunk)
-            present = torch.bincount(code_points).nonzero().flatten().tolist()
-            chunk_vocab = Vocab(tuple(chr(c) for c in present if chr(c) != BOUNDARY))
-            stream = _index_stream(code_points, chunk_vocab)
-            chunk_counts = _count_stream(stream, chunk_vocab.size)
             if vocab is None:
-                vocab, counts = chunk_vocab, chunk_counts
-                first_seen = _first_positions(stream, vocab.size, 0)
-            else:
-                if not set(chunk_vocab.chars) <= set(vocab.chars):
-                    merged = Vocab(tuple(sorted(set(vocab.chars) | set(chunk_vocab.chars))))
-                    counts = _embed(counts, vocab, merged)
-                    first_seen = _embed(first_seen, vocab, merged, NEVER_SEEN)
-                    vocab = merged
-                placed = _embed(chunk_counts, chunk_vocab, vocab)
-                # Only a bigram new to the data needs its position; after the first chunks
-                # there are none, and the scan is skipped.
-                if bool(((placed > 0) & (first_seen == NEVER_SEEN)).any()):
-                    chunk_first = _first_positions(stream, chunk_vocab.size, n_bigrams)
-                    chunk_first = _embed(chunk_first, chunk_vocab, vocab, NEVER_SEEN)
-                    first_seen = torch.minimum(first_seen, chunk_first)
-                counts += placed
-            shortest, longest = min(map(len, chunk)), max(map(len, chunk))
+                vocab = Vocab(tuple(sorted(set("".join(chunk)) - {BOUNDARY})))
+                _check_fits(vocab.size, order)
+            if runs is None:
+                runs = count_runs.RunStack(vocab.size, order)
+            while True:
+                try:
+                    ids = count_runs.ngram_ids(chunk, vocab, order)
+                    break
+                except count_runs.UnknownCharacters as exc:
+                    if fixed:
+                        raise NgramError(
+                            f"{exc.args[0]}; build the vocabulary from all the data first"
+                        ) from None
+                    # Found by the encoding itself, so a chunk costs no pass of its own.
+                    grown = Vocab(tuple(sorted({*vocab.chars, *exc.chars})))
+                    _check_fits(grown.size, order)
+                    runs.regrow(vocab, grown, order, examples)
+                    vocab = grown
+            if runs.packed and not count_runs.can_pack(vocab.size, order, examples + len(ids)):
+                runs.unpack_all()
+            runs.push(count_runs.chunk_run(ids, examples, runs.packed))
+            examples += len(ids)
+            lengths = list(map(len, chunk))
+            shortest = min(lengths)
             min_len = shortest if n_words == 0 else min(min_len, shortest)
-            max_len = max(max_len, longest)
+            max_len = max(max_len, *lengths)
             n_words += len(chunk)
-            n_bigrams += len(stream) - 1
-        if vocab is None:
-            raise ValueError("no words to count")
-        return cls(vocab, counts, n_words, min_len, max_len, first_seen)
+        run = None if runs is None else runs.result()
+        if vocab is None or run is None:
+            raise NgramError("no words to count; pass --data PATH to a word list")
+        ids_tensor = torch.from_numpy(run.ids).to(_id_dtype(vocab.size, order))
+        counts = torch.from_numpy(run.counts.astype(np.int64))
+        first = torch.from_numpy(run.first_seen)
+        return cls(vocab, order, ids_tensor, counts, first, n_words, min_len, max_len)
+
+    # --- sizes -----------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        return self.vocab.size
 
     @property
     def total(self) -> int:
+        """The number of examples: sum of len(word)+1 over the words, at every order."""
         return int(self.counts.sum())
 
-    def count(self, first: str, second: str) -> int:
-        return int(self.counts[self.vocab.stoi[first], self.vocab.stoi[second]])
+    @property
+    def entries(self) -> int:
+        """How many distinct n-grams occur."""
+        return len(self.ids)
 
-    def table(self, layout: str = "dot") -> CountTable:
-        """'dot': one '.' token, V×V. 'start_end': separate <S> and <E>, (V+1)×(V+1).
+    # --- the contexts ----------------------------------------------------------------------
 
-        In the second layout the <E> row and the <S> column are all zeros: nothing
-        follows the end and nothing precedes the start.
+    @cached_property
+    def entry_context(self) -> torch.Tensor:
+        """For each n-gram, the index of its context in `contexts`."""
+        context_ids = self.ids.long() // self.size
+        new = torch.ones(len(context_ids), dtype=torch.bool)
+        new[1:] = context_ids[1:] != context_ids[:-1]
+        return torch.cumsum(new, 0) - 1
+
+    @cached_property
+    def contexts(self) -> torch.Tensor:
+        """The observed context ids, sorted, int64."""
+        context_ids = self.ids.long() // self.size
+        return torch.unique_consecutive(context_ids)
+
+    @cached_property
+    def context_totals(self) -> torch.Tensor:
+        """How many examples have each observed context, int64."""
+        totals = torch.zeros(len(self.contexts), dtype=torch.long)
+        return totals.index_add_(0, self.entry_context, self.counts)
+
+    @cached_property
+    def nexts(self) -> torch.Tensor:
+        """The next token of each n-gram, int64."""
+        return self.ids.long() % self.size
+
+    def context_rows(self, context_ids: torch.Tensor) -> torch.Tensor:
+        """The row of each context in `contexts`, or −1 where the context never occurs."""
+        context_ids = context_ids.long()
+        rows = torch.searchsorted(self.contexts, context_ids)
+        found = rows < len(self.contexts)
+        found &= self.contexts[rows.clamp_max(len(self.contexts) - 1)] == context_ids
+        return torch.where(found, rows, -1)
+
+    def lookup(self, ids: torch.Tensor) -> torch.Tensor:
+        """The count of each n-gram id (0 for one never seen)."""
+        ids = ids.to(self.ids.dtype)
+        where = torch.searchsorted(self.ids, ids).clamp_max(len(self.ids) - 1)
+        return torch.where(self.ids[where] == ids, self.counts[where], 0)
+
+    @cached_property
+    def context_starts(self) -> torch.Tensor:
+        """Where each context's entries begin in `ids`, and len(ids) at the end."""
+        bounds = torch.arange(len(self.contexts) + 1)
+        return torch.searchsorted(self.entry_context, bounds)
+
+    def dense_rows(self, rows: torch.Tensor) -> torch.Tensor:
+        """Counts of the observed contexts at `rows` (indices into `contexts`), len × V."""
+        rows = rows.long()
+        starts = self.context_starts[rows]
+        lengths = self.context_starts[rows + 1] - starts
+        # Each context's entries are one contiguous range of ids: gather just those.
+        slot = torch.repeat_interleave(torch.arange(len(rows)), lengths)
+        offsets = torch.repeat_interleave(starts - (torch.cumsum(lengths, 0) - lengths), lengths)
+        entry = offsets + torch.arange(len(slot))
+        dense = torch.zeros(len(rows), self.size, dtype=torch.long)
+        dense[slot, self.nexts[entry]] = self.counts[entry]
+        return dense
+
+    # --- tokens ----------------------------------------------------------------------------
+
+    def encode_tokens(self, tokens: Sequence[str]) -> int:
+        """The base-V number of a sequence of tokens ('.' is the boundary)."""
+        value = 0
+        for token in tokens:
+            if token not in self.vocab.stoi:
+                raise KeyError(token)
+            value = value * self.size + self.vocab.stoi[token]
+        return value
+
+    def decode_tokens(self, value: int, length: int) -> tuple[str, ...]:
+        itos = self.vocab.itos
+        digits = []
+        for _ in range(length):
+            value, digit = divmod(value, self.size)
+            digits.append(itos[digit])
+        return tuple(reversed(digits))
+
+    def _check_length(self, tokens: Sequence[str], length: int, what: str) -> None:
+        if len(tokens) != length:
+            raise NgramError(
+                f"a {what} at order {self.order} has {length} tokens, not {len(tokens)}"
+            )
+
+    def count(self, ngram: Sequence[str]) -> int:
+        """How often the n tokens occur in this order (as a string or a token sequence)."""
+        self._check_length(ngram, self.order, "n-gram")
+        return int(self.lookup(torch.tensor([self.encode_tokens(ngram)])))
+
+    def context_total(self, context: Sequence[str]) -> int:
+        self._check_length(context, self.order - 1, "context")
+        row = int(self.context_rows(torch.tensor([self.encode_tokens(context)])))
+        return 0 if row < 0 else int(self.context_totals[row])
+
+    def count_slice(self, prefix: Sequence[str] = ()) -> CountSlice:
+        """Rows = the last context token, columns = the next token, earlier tokens fixed.
+
+        At order 2 the prefix is empty and this is the bigram count matrix itself.
         """
-        return CountTable(self._labels(layout), self._laid_out(self.counts, layout, 0))
+        if self.order < 2:
+            raise NgramError("the unigram has no context to slice by; use --order 2 or more")
+        self._check_length(prefix, self.order - 2, "context prefix")
+        size = self.size
+        low = self.encode_tokens(prefix) * size * size
+        ids = self.ids.long()
+        start = int(torch.searchsorted(ids, torch.tensor(low)))
+        end = int(torch.searchsorted(ids, torch.tensor(low + size * size)))
+        table = torch.zeros(size * size, dtype=torch.long)
+        table[ids[start:end] - low] = self.counts[start:end]
+        table = table.reshape(size, size)
+        covered = int((table.sum(dim=1) > 0).sum())
+        return CountSlice(tuple(prefix), self.vocab.itos, table, covered)
 
-    def _labels(self, layout: str) -> tuple[str, ...]:
-        if layout == "dot":
-            return self.vocab.itos
-        if layout != "start_end":
-            raise ValueError(f"unknown layout {layout!r}; choose one of {LAYOUTS}")
-        return (*self.vocab.chars, START_TOKEN, END_TOKEN)
+    def most_common(self, n: int | None = None) -> list[tuple[tuple[str, ...], int]]:
+        """N-grams by count, largest first; ties in the order the data first shows them,
+        as the notebook's dict sorted by count keeps them."""
+        order = ranked_by_count(self.counts, self.first_seen)
+        if n is not None:
+            order = order[:n]
+        ids, counts = self.ids[order].tolist(), self.counts[order].tolist()
+        return [(self.decode_tokens(i, self.order), c) for i, c in zip(ids, counts)]
 
-    def _laid_out(self, matrix: torch.Tensor, layout: str, fill: int) -> torch.Tensor:
-        """A V×V matrix of the dot layout, placed as `layout` places the counts."""
-        if layout == "dot":
-            return matrix
-        n_chars = len(self.vocab.chars)
-        start, end = n_chars, n_chars + 1
-        table = torch.full((n_chars + 2, n_chars + 2), fill, dtype=matrix.dtype)
-        table[:n_chars, :n_chars] = matrix[1:, 1:]
-        table[start, :n_chars] = matrix[0, 1:]
-        table[:n_chars, end] = matrix[1:, 0]
-        table[start, end] = matrix[0, 0]
-        return table
 
-    def most_common(
-        self, n: int | None = None, layout: str = "start_end"
-    ) -> list[tuple[str, str, int]]:
-        """Bigrams by count, largest first; ties in the order the data first shows them
-        (the notebook's In[7]). Zero counts are left out."""
-        labels = self._labels(layout)
-        flat = self._laid_out(self.counts, layout, 0).flatten()
-        seen = self._laid_out(self.first_seen, layout, NEVER_SEEN).flatten()
-        order = ranked_by_count(flat, seen)
-        size = len(labels)
-        result: list[tuple[str, str, int]] = []
-        for pair_id, count in zip(order.tolist(), flat[order].tolist()):
-            if count == 0 or (n is not None and len(result) >= n):
-                break
-            result.append((labels[pair_id // size], labels[pair_id % size], count))
-        return result
+def digits_of(ids: torch.Tensor, size: int, length: int) -> torch.Tensor:
+    """The tokens of base-`size` ids, oldest first: len(ids) × length, int64."""
+    remaining = ids.long()
+    columns = []
+    for _ in range(length):
+        columns.append(remaining % size)
+        remaining = remaining // size
+    if not columns:
+        return torch.zeros(len(ids), 0, dtype=torch.long)
+    return torch.stack(columns[::-1], dim=1)
+
+
+def count_split(split: WordSplit, order: int) -> tuple[NgramCounts, NgramCounts, NgramCounts]:
+    """Train, dev and test counted at `order`, all with the whole file's vocabulary."""
+    parts = (split.train, split.dev, split.test)
+    train, dev, test = (NgramCounts.from_words(p, order, vocab=split.vocab) for p in parts)
+    return train, dev, test

@@ -302,6 +302,18 @@ def _problem_in_line(line: str) -> str | None:
     return _problem_in_word(line.strip())
 
 
+def vocabulary_problem(chars: str) -> str | None:
+    """What makes a vocabulary from outside (a model file's) unusable by the rules a word
+    list follows, or None: the same characters refused, the same limit on how many."""
+    if len(chars) > MAX_VOCABULARY:
+        return f"it has {len(chars):,} characters, more than the {MAX_VOCABULARY:,} allowed"
+    # A line's rules, not a word's: a word list may hold inner spaces, which sort first.
+    invisible = _INVISIBLE.search(chars)
+    if invisible is not None:
+        return f"contains {_invisible(invisible.group())}, which is invisible"
+    return _problem_in_word(chars)
+
+
 def _raise_first_bad_line(name: str, lines: list[str], first_line: int) -> None:
     """Raise a DataError for the first of `lines` that is unusable, if any."""
     for offset, line in enumerate(lines):

@@ -12,11 +12,13 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .convergence import Cancel
+from .counts import NgramCounts, count_split
 from .data import read_words
-from .ngram_counts import NgramCounts, count_split
-from .ngram_model import NgramModel, NgramScore, score_counts
-from .ngram_neural import TABLE, Cancel
+from .model import NgramModel
+from .neural import TABLE
 from .params import MAX_ORDER, MIN_ORDER, check_order
+from .scoring import DatasetScore, Unseen, score_counts, unseen_in
 from .split import SPLIT_FRACTIONS, SPLIT_SEED, WordSplit, split_words
 from .sweeps import KSweep, LambdaSweep, Progress, SweepCancelled, k_sweep, lambda_sweep
 
@@ -29,9 +31,8 @@ class PartScore:
     """One part of the split scored by the counts model of train, and what train never shows."""
 
     part: str  # "train", "dev" or "test"
-    score: NgramScore
-    unseen_ngrams: int  # distinct n-grams of this part that train never shows
-    unseen_contexts: int  # distinct contexts of this part that train never shows
+    score: DatasetScore
+    unseen: Unseen  # what of this part train never shows
 
     @property
     def mean_nll(self) -> float:
@@ -45,12 +46,7 @@ class PartScore:
         """Why the mean NLL is inf, in words, or None when it is finite."""
         if not self.score.infinite:
             return None
-        ngrams = "n-gram" if self.unseen_ngrams == 1 else "n-grams"
-        reason = f"{self.unseen_ngrams:,} {self.part} {ngrams} never seen in train"
-        if self.unseen_contexts:
-            contexts = "context" if self.unseen_contexts == 1 else "contexts"
-            reason += f" ({self.unseen_contexts:,} {contexts} never seen)"
-        return reason
+        return self.unseen.describe(self.part)
 
 
 @dataclass(frozen=True)
@@ -68,17 +64,8 @@ class OrderRow:
         return self.train, self.dev, self.test
 
 
-def unseen_in(train: NgramCounts, data: NgramCounts) -> tuple[int, int]:
-    """How many distinct n-grams, and distinct contexts, of `data` train never shows."""
-    unseen_ngrams = int((train.lookup(data.ids) == 0).sum())
-    unseen_contexts = int((train.context_rows(data.contexts) < 0).sum())
-    return unseen_ngrams, unseen_contexts
-
-
 def score_part(part: str, train: NgramCounts, data: NgramCounts, k: float) -> PartScore:
-    score = score_counts(NgramModel(train, k), data)
-    ngrams, contexts = unseen_in(train, data)
-    return PartScore(part, score, ngrams, contexts)
+    return PartScore(part, score_counts(NgramModel(train, k), data), unseen_in(train, data))
 
 
 class Evaluation:

@@ -1,7 +1,9 @@
-"""Saving and loading a trained neural bigram model.
+"""Saving and loading a trained net of any order: table or linear.
 
 A model file is `torch.save` of a plain dict (see `save_model`): strings, numbers,
-lists and one float64 tensor. Loading uses `torch.load(weights_only=True)`, whose
+lists and two tensors, the float64 weights and the table net's context ids. It says its
+order, its kind of net and its vocabulary; format 1 (the lecture's bigram, before orders)
+is read as the order-2 table net it is. Loading uses `torch.load(weights_only=True)`, whose
 unpickler only rebuilds those plain types, so a crafted file cannot run code; every
 field is then checked, so a file that is not ours fails with one clear line rather
 than with a confusing error later on.
@@ -23,32 +25,37 @@ from pathlib import Path
 
 import torch
 
-from .counts import BigramCounts
-from .display import abbreviated
+from .counts import NgramCounts, NgramError
+from .data import vocabulary_problem
+from .display import abbreviated, shown_text
 from .display import shown_path as _shown
 from .errors import BigramTuiError
 from .files import WriteRefused, atomic_write, check_target, describe_os_error, special_kind
-from .model import BigramModel
-from .neural import TrainingRun, neural_model
-from .params import ParameterError, check_lr, check_reg, check_seed
+from .neural import TABLE, NeuralNgramModel, TrainingRun, check_kind
+from .params import ParameterError, check_lr, check_order, check_reg, check_seed
 from .vocab import Vocab
 
 __all__ = [
     "FORMAT",
     "ModelFileError",
     "SavedModel",
+    "check_fits",
     "load_model",
     "restore_run",
     "save_model",
 ]
 
-FORMAT = "bigram-tui/neural/1"
+FORMAT = "bigram-tui/neural/2"
 _FORMAT_FAMILY = "bigram-tui/neural/"
-_KEYS = frozenset({"format", "chars", "weights", "epoch", "lr", "reg", "seed", "losses"})
+_BIGRAM_FORMAT = "bigram-tui/neural/1"  # V×V weights of the order-2 table net, no order
+_BIGRAM_KEYS = frozenset({"format", "chars", "weights", "epoch", "lr", "reg", "seed", "losses"})
+_KEYS = _BIGRAM_KEYS | {"order", "kind", "contexts"}
 _RETRAIN = "train again with `bigram-tui train --save PATH`"
-# W of the largest vocabulary the reader takes (1,000 tokens) is 8 MB of float64, and a
-# million epochs of losses 8 MB more: nothing of ours comes near this.
-MAX_MODEL_BYTES = 64 << 20
+# The largest net (core.neural.MAX_PARAMETERS) is 400 MB of float64, and a million epochs
+# of losses 8 MB more: nothing of ours comes past this.
+MAX_MODEL_BYTES = 512 << 20
+# Quoted file content in a message is cut to this many characters.
+_QUOTED = 60
 
 
 class ModelFileError(BigramTuiError, ValueError):
@@ -57,18 +64,24 @@ class ModelFileError(BigramTuiError, ValueError):
 
 @dataclass(frozen=True)
 class SavedModel:
-    """What a model file holds, checked: `weights` is float64 vocab.size × vocab.size."""
+    """What a model file holds, checked: `weights` is float64 rows × vocab.size."""
 
     vocab: Vocab
+    order: int
+    kind: str
     weights: torch.Tensor
+    contexts: torch.Tensor  # table: the context id of each row, sorted; linear: empty
     epoch: int  # epochs trained; equals len(losses)
     lr: float
     reg: float
     seed: int
     losses: tuple[float, ...]
 
-    def model(self) -> BigramModel:
-        return neural_model(self.vocab, self.weights)
+    def model(self) -> NeuralNgramModel:
+        return NeuralNgramModel(self.kind, self.vocab, self.order, self.weights, self.contexts)
+
+    def describe(self) -> str:
+        return f"a {self.kind} net of order {self.order}"
 
 
 def _payload(run: TrainingRun) -> dict[str, object]:
@@ -77,10 +90,14 @@ def _payload(run: TrainingRun) -> dict[str, object]:
     # pause training (the CLI saves after the last step) before saving.
     weights = run.weights.detach().to(torch.float64).clone().contiguous()
     losses = [float(loss) for loss in run.losses]
+    contexts = run.counts.contexts if run.kind == TABLE else torch.zeros(0, dtype=torch.long)
     return {
         "format": FORMAT,
+        "order": run.order,
+        "kind": run.kind,
         "chars": list(run.vocab.chars),
         "weights": weights,
+        "contexts": contexts.long().clone(),
         "epoch": len(losses),
         "lr": float(run.lr),
         "reg": float(run.reg),
@@ -204,10 +221,24 @@ def _as_float(value: object) -> float | None:
         return math.inf
 
 
+def _quoted(value: object) -> str:
+    """What a file holds, for a message: escaped as any outside text, and cut short."""
+    if isinstance(value, int) and not -(10**30) < value < 10**30:
+        return "a number of over 30 digits"  # repr of a huge int is slow, or refused
+    text = value if isinstance(value, str) else repr(value)
+    return shown_text(
+        repr(abbreviated(text, _QUOTED)) if isinstance(value, str) else text[:_QUOTED]
+    )
+
+
 def _check_vocab(payload: dict[str, object], path: str | os.PathLike[str]) -> Vocab:
     chars = payload["chars"]
     if not (isinstance(chars, list) and all(isinstance(ch, str) and len(ch) == 1 for ch in chars)):
         raise _not_ours(path, "'chars' is not a list of single characters")
+    # The rules of a word list, so that a file cannot put what data may not on the screen.
+    problem = vocabulary_problem("".join(chars))
+    if problem is not None:
+        raise _not_ours(path, f"its vocabulary {problem}")
     try:
         return Vocab(tuple(chars))
     except ValueError as exc:
@@ -215,8 +246,9 @@ def _check_vocab(payload: dict[str, object], path: str | os.PathLike[str]) -> Vo
 
 
 def _check_weights(
-    payload: dict[str, object], size: int, path: str | os.PathLike[str]
+    payload: dict[str, object], rows: int | None, size: int, path: str | os.PathLike[str]
 ) -> torch.Tensor:
+    """`rows` None: any number of rows (the table net's follow its contexts)."""
     weights = payload["weights"]
     if not isinstance(weights, torch.Tensor) or weights.layout != torch.strided:
         raise _not_ours(path, "'weights' is not a dense tensor")
@@ -224,9 +256,10 @@ def _check_weights(
         raise _not_ours(path, f"'weights' are on the {weights.device.type} device, not the CPU")
     if weights.dtype != torch.float64:
         raise _not_ours(path, f"'weights' are {weights.dtype}, not torch.float64")
-    if tuple(weights.shape) != (size, size):
+    if weights.dim() != 2 or weights.shape[1] != size or rows not in (None, weights.shape[0]):
         shape = "×".join(map(str, weights.shape)) or "a scalar"
-        raise _not_ours(path, f"'weights' are {shape}, not {size}×{size} for its vocabulary")
+        wanted = f"{'N' if rows is None else rows}×{size}"
+        raise _not_ours(path, f"'weights' are {shape}, not {wanted} for its vocabulary")
     if not bool(torch.isfinite(weights).all()):
         raise _not_ours(path, "'weights' contain NaN or infinity")
     return weights.contiguous()
@@ -252,7 +285,9 @@ def _check_training_record(
             raise _not_ours(path, "'losses' must be finite numbers")
         loss_values.append(value)
     if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch != len(losses):
-        raise _not_ours(path, f"'epoch' {epoch!r} does not match {len(losses)} recorded losses")
+        raise _not_ours(
+            path, f"'epoch' {_quoted(epoch)} does not match {len(losses)} recorded losses"
+        )
     return epoch, lr, reg, seed, tuple(loss_values)
 
 
@@ -292,32 +327,90 @@ def load_model(path: str | os.PathLike[str], vocab: Vocab | None = None) -> Save
     if not isinstance(payload, dict):
         raise _not_ours(path, f"it holds a {type(payload).__name__}, not a dict")
     tag = payload.get("format")
-    if isinstance(tag, str) and tag.startswith(_FORMAT_FAMILY) and tag != FORMAT:
+    known = (FORMAT, _BIGRAM_FORMAT)
+    if isinstance(tag, str) and tag.startswith(_FORMAT_FAMILY) and tag not in known:
         raise ModelFileError(
-            f"{_shown(path)} has format {tag!r}, which this version cannot read "
+            f"{_shown(path)} has format {_quoted(tag)}, which this version cannot read "
             f"(it reads {FORMAT!r}); upgrade bigram-tui, or {_RETRAIN}"
         )
     if tag is None:
         raise _not_ours(path, "it has no format tag")
-    if tag != FORMAT:
-        raise _not_ours(path, f"its format tag is {tag!r}, not {FORMAT!r}")
-    if set(payload) != _KEYS:
-        missing = ", ".join(sorted(_KEYS - set(payload))) or "none"
-        unexpected = ", ".join(sorted(map(str, set(payload) - _KEYS))) or "none"
+    if tag not in known:
+        raise _not_ours(path, f"its format tag is {_quoted(tag)}, not {FORMAT!r}")
+    keys = _KEYS if tag == FORMAT else _BIGRAM_KEYS
+    if set(payload) != keys:
+        missing = ", ".join(sorted(keys - set(payload))) or "none"
+        unexpected = _quoted(", ".join(sorted(map(str, set(payload) - keys))) or "none")
         raise _not_ours(path, f"missing keys: {missing}; unexpected keys: {unexpected}")
     saved_vocab = _check_vocab(payload, path)
-    weights = _check_weights(payload, saved_vocab.size, path)
+    if tag == FORMAT:
+        order, kind, contexts = _check_net(payload, saved_vocab.size, path)
+        rows = None if kind == TABLE else (order - 1) * saved_vocab.size
+        weights = _check_weights(payload, rows, saved_vocab.size, path)
+        if kind == TABLE and len(contexts) != len(weights):
+            raise _not_ours(
+                path, f"{len(weights):,} rows of weights for {len(contexts):,} contexts"
+            )
+    else:
+        order, kind = 2, TABLE
+        weights = _check_weights(payload, saved_vocab.size, saved_vocab.size, path)
+        contexts = torch.arange(saved_vocab.size)
     epoch, lr, reg, seed, losses = _check_training_record(payload, path)
     if vocab is not None and vocab != saved_vocab:
         raise vocab_mismatch(saved_vocab, vocab, where=_shown(path))
-    return SavedModel(saved_vocab, weights, epoch, lr, reg, seed, losses)
+    return SavedModel(saved_vocab, order, kind, weights, contexts, epoch, lr, reg, seed, losses)
 
 
-def restore_run(counts: BigramCounts, saved: SavedModel) -> TrainingRun:
+def _check_net(
+    payload: dict[str, object], size: int, path: str | os.PathLike[str]
+) -> tuple[int, str, torch.Tensor]:
+    order, kind, contexts = payload["order"], payload["kind"], payload["contexts"]
+    try:
+        if isinstance(order, bool) or not isinstance(order, int):
+            raise ParameterError("order", f"must be a whole number, got {_quoted(order)}")
+        order = check_order(order)
+        if not isinstance(kind, str):
+            raise ParameterError("kind", f"must be a net's name, got {_quoted(kind)}")
+        kind = check_kind(kind, order) if len(kind) <= 10 else check_kind(_quoted(kind), order)
+    except (ParameterError, NgramError) as exc:
+        raise _not_ours(path, str(exc)) from None
+    if not isinstance(contexts, torch.Tensor) or contexts.layout != torch.strided:
+        raise _not_ours(path, "'contexts' is not a dense tensor")
+    if contexts.device.type != "cpu" or contexts.dtype != torch.int64 or contexts.dim() != 1:
+        raise _not_ours(path, "'contexts' is not a list of int64 context ids")
+    span = size ** (order - 1)
+    ordered = bool((contexts[1:] > contexts[:-1]).all())
+    if len(contexts) and (not ordered or int(contexts[0]) < 0 or int(contexts[-1]) >= span):
+        raise _not_ours(path, "'contexts' are not sorted ids of its vocabulary's contexts")
+    if kind != TABLE and len(contexts):
+        raise _not_ours(path, f"a {kind} net has no 'contexts'")
+    return order, kind, contexts.clone()
+
+
+def check_fits(saved: SavedModel, order: int, vocab: Vocab, path: str | os.PathLike[str]) -> None:
+    """Refuse, in one line, a model of another order or vocabulary than the data at hand."""
+    if vocab != saved.vocab:
+        raise vocab_mismatch(saved.vocab, vocab, where=_shown(path))
+    if order != saved.order:
+        raise ModelFileError(
+            f"{_shown(path)} holds {saved.describe()}, not order {order}; "
+            f"use --order {saved.order}, or {_RETRAIN} --order {order}"
+        )
+
+
+def restore_run(counts: NgramCounts, saved: SavedModel) -> TrainingRun:
     """A TrainingRun on `counts` that continues where the saved one stopped."""
     if counts.vocab != saved.vocab:
         raise vocab_mismatch(saved.vocab, counts.vocab)
-    run = TrainingRun(counts, seed=saved.seed, lr=saved.lr, reg=saved.reg)
+    if counts.order != saved.order:
+        raise ModelFileError(f"the model is {saved.describe()}, the data is counted at order "
+                             f"{counts.order}; train again at this order")  # fmt: skip
+    if saved.kind == TABLE and not torch.equal(counts.contexts, saved.contexts):
+        raise ModelFileError(
+            f"the model's table has rows for {len(saved.contexts):,} contexts, this data has "
+            f"{len(counts.contexts):,} others; train again on this data"
+        )
+    run = TrainingRun(counts, saved.kind, seed=saved.seed, lr=saved.lr, reg=saved.reg)
     # TrainingRun replaces these attributes wholesale on every step, so assigning
     # fresh objects here is what a step would do.
     run.weights = saved.weights.clone()

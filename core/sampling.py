@@ -1,42 +1,67 @@
-"""Sampling names one draw at a time, with a record of what decided each draw.
+"""Sampling names from a model of order n, one draw at a time, with a record of each draw.
 
-Two algorithms pick the next character from a probability row p:
+The context is the last n−1 tokens, '.' before the name starts. Each draw takes the model's
+row P(· | context), shapes it (temperature and top-k, core.shaping), and picks the next
+token with one of two algorithms:
 
 - classic: one float64 uniform u; the winner is the first index whose cumulative sum of p
   reaches u (inverse CDF). torch.multinomial did this before torch 2.7, so it reproduces
   the lecture's names on any torch version.
 - torch: the installed torch.multinomial(p, 1, replacement=True). Today that is a race:
-  u ~ U(0,1) per character, q = -log1p(-u) ~ Exp(1), winner = argmax(p / q).
+  u ~ U(0,1) per token, q = -log1p(-u) ~ Exp(1), winner = argmax(p / q).
 
-`NameSampler` steps one draw at a time for the app; `sample_names` is the batch path. Both
-are the bigram model on core.name_loop, the loop core.ngram_sampling shares; they consume the
-generator identically, so they give the same names bit for bit.
+'.' ends a name, and `max_length` tokens cut it (`extend_name`, the one home of that rule).
+`Sampler` steps for the app; core.batch_sampling draws many names at once and gives the
+same names bit for bit, because both consume the generator identically.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
 
+from .counts import NgramError
 from .defaults import DEFAULT_MAX_LENGTH
-from .model import BigramModel
-from .name_loop import SampledName, StepSampler, draw_names
-from .rng import DEFAULT_SEED
+from .model import NextTokenModel
+from .params import check_max_length, check_sampler, check_temperature, check_top_k
+from .rng import DEFAULT_SEED, make_generator
+from .shaping import shape_probs
+
+# Rows computed together up front: contexts × V float64 numbers, 64 MB at most.
+_PRECOMPUTED_NUMBERS = 1 << 23
+
+
+@dataclass(frozen=True)
+class SampledName:
+    text: str
+    cut: bool = False  # True when the maximum length stopped it before '.' was drawn
+
+
+def extend_name(
+    tokens: list[str], chosen: int, itos: Sequence[str], max_length: int
+) -> SampledName | None:
+    """The rule that ends a name: '.' ends it, `max_length` tokens cut it; `tokens` grows."""
+    if chosen == 0:
+        return SampledName("".join(tokens))
+    tokens.append(itos[chosen])
+    if len(tokens) < max_length:
+        return None
+    return SampledName("".join(tokens), cut=True)
 
 
 @dataclass(frozen=True)
 class Draw:
-    context: int  # the index the draw was conditioned on ('.' = 0 at the start)
-    probs: torch.Tensor  # the normalised row P(next | context), float64
+    """One draw: the context, the distribution as the model gave it and as it was drawn."""
+
+    context: tuple[int, ...]  # the n−1 token indices conditioned on, oldest first
+    original: torch.Tensor  # the model's P(next | context), float64
+    probs: torch.Tensor  # after temperature and top-k: what the draw used
     uniforms: torch.Tensor  # the random numbers consumed: 1 (classic) or V (torch)
     chosen: int
-    cumulative: torch.Tensor | None = None  # classic: the CDF that u was placed on
-    race: torch.Tensor | None = None  # torch: q per character; the winner maximised p / q
-
-
-def _last_possible(row: torch.Tensor) -> int:
-    return int(row.nonzero().max())
+    cumulative: torch.Tensor | None = None  # classic: the CDF u was placed on
+    race: torch.Tensor | None = None  # torch: q per token; the winner maximised p / q
 
 
 def inverse_cdf_index(cumulative: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
@@ -46,62 +71,146 @@ def inverse_cdf_index(cumulative: torch.Tensor, u: torch.Tensor) -> torch.Tensor
     return index.clamp_max(cumulative.shape[-1] - 1)
 
 
-def draw_classic(probs: torch.Tensor, context: int, generator: torch.Generator) -> Draw:
-    row = probs[context]
-    cumulative = row.cumsum(0)
-    u = torch.rand(1, dtype=torch.float64, generator=generator)
-    chosen = int(inverse_cdf_index(cumulative, u))
-    if row[chosen] == 0:
-        chosen = _last_possible(row)
-    return Draw(context, row, u, chosen, cumulative=cumulative)
-
-
 def exponential_race(row: torch.Tensor, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     q = -torch.log1p(-u)
     return q, torch.argmax(row / q, dim=-1)
 
 
-def draw_torch(probs: torch.Tensor, context: int, generator: torch.Generator) -> Draw:
-    row = probs[context]
+def draw_from(
+    row: torch.Tensor, algorithm: str, generator: torch.Generator
+) -> tuple[torch.Tensor, int, torch.Tensor | None, torch.Tensor | None]:
+    """(uniforms, chosen, cumulative, race) of one draw from `row` by `algorithm`."""
+    if algorithm == "classic":
+        cumulative = row.cumsum(0)
+        u = torch.rand(1, dtype=torch.float64, generator=generator)
+        chosen = int(inverse_cdf_index(cumulative, u))
+        if row[chosen] == 0:
+            chosen = int(row.nonzero().max())  # the last token that is possible
+        return u, chosen, cumulative, None
     u = torch.rand(row.shape[0], dtype=torch.float64, generator=generator)
     q, winner = exponential_race(row, u)
-    return Draw(context, row, u, int(winner), race=q)
+    return u, int(winner), None, q
 
 
-DRAWERS = {"classic": draw_classic, "torch": draw_torch}
+def context_id(context: Sequence[int], size: int) -> int:
+    """The base-V id of a context, oldest token most significant."""
+    value = 0
+    for token in context:
+        value = value * size + token
+    return value
+
+
+class Rows:
+    """The model's rows, original and shaped, each computed once: the contexts the model
+    knows (all observed contexts of a counts model) together at the start, in one call, and
+    any other the first time it is met."""
+
+    def __init__(self, model: NextTokenModel, temperature: float, top_k: int | None) -> None:
+        self.model = model
+        self.temperature = check_temperature(temperature)
+        self.top_k = check_top_k(top_k)
+        size = model.vocab.size
+        known = model.known_contexts()
+        if not 0 < len(known) * size <= _PRECOMPUTED_NUMBERS:
+            known = known[:0]
+        # The known rows, one tensor each: a row is a view into them, found by `index`.
+        self.original = model.next_probs(known)
+        self.shaped = shape_probs(self.original, self.temperature, self.top_k)
+        self.index: dict[int, int] = dict(zip(known.tolist(), range(len(known))))
+        self._has_row = (self.original > 0).any(dim=1).tolist()
+        self._met: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def get(self, key: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(original, shaped) row of the context whose id is `key`."""
+        i = self.index.get(key)
+        if i is not None:
+            if not self._has_row[i]:
+                raise self.no_distribution(key)
+            return self.original[i], self.shaped[i]
+        found = self._met.get(key)
+        if found is None:
+            original = self.model.next_probs(torch.tensor([key]))[0]
+            shaped = shape_probs(original.unsqueeze(0), self.temperature, self.top_k)[0]
+            found = self._met[key] = (original, shaped)
+        if not bool((found[0] > 0).any()):
+            raise self.no_distribution(key)
+        return found
+
+    def no_distribution(self, key: int) -> NgramError:
+        vocab, order = self.model.vocab, self.model.order
+        digits = []
+        for _ in range(order - 1):
+            key, digit = divmod(key, vocab.size)
+            digits.append(vocab.itos[digit])
+        shown = "".join(reversed(digits))
+        return NgramError(
+            f"context {shown!r} was never seen in training, so it has no distribution; "
+            "sample with smoothing k > 0"
+        )
 
 
 @dataclass
-class NameSampler(StepSampler[int, Draw]):
-    """The bigram model's sampler: the context is the last token, '.' (0) at the start."""
+class Sampler:
+    """Draws one token per `step()`; a finished name goes to `history`."""
 
-    model: BigramModel
+    model: NextTokenModel
     algorithm: str = "classic"
     seed: int = DEFAULT_SEED
     max_length: int = DEFAULT_MAX_LENGTH
+    temperature: float = 1.0
+    top_k: int | None = None
     history: list[SampledName] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        check_sampler(self.algorithm)
+        check_max_length(self.max_length)
+        self.rows = Rows(self.model, self.temperature, self.top_k)
+        self.temperature, self.top_k = self.rows.temperature, self.rows.top_k
+        self.reset()
+
     @property
-    def start(self) -> int:
-        return 0
+    def start(self) -> tuple[int, ...]:
+        return (0,) * (self.model.order - 1)
 
-    def _row(self, context: int) -> torch.Tensor:
-        return self.model.probs[context]
+    def reset(self, seed: int | None = None) -> None:
+        # Build the generator first: a rejected seed leaves the sampler as it was.
+        generator = make_generator(self.seed if seed is None else seed)
+        if seed is not None:
+            self.seed = seed
+        self.generator = generator
+        self.context = self.start
+        self.current: list[str] = []
+        self.history.clear()
 
-    def _draw(self) -> Draw:
-        return DRAWERS[self.algorithm](self.model.probs, self.context, self.generator)
+    def set_algorithm(self, algorithm: str) -> None:
+        self.algorithm = check_sampler(algorithm)
 
-    def _advance(self, context: int, chosen: int) -> int:
-        return chosen  # a bigram's context is the token just drawn
+    def set_shaping(self, temperature: float = 1.0, top_k: int | None = None) -> None:
+        """Takes effect from the next draw; the name in progress carries on."""
+        self.rows = Rows(self.model, temperature, top_k)
+        self.temperature, self.top_k = self.rows.temperature, self.rows.top_k
 
+    def row(self, context: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+        """(original, shaped) row of a context."""
+        return self.rows.get(context_id(context, self.model.vocab.size))
 
-def sample_names(
-    model: BigramModel,
-    n: int,
-    *,
-    algorithm: str = "classic",
-    seed: int = DEFAULT_SEED,
-    max_length: int = DEFAULT_MAX_LENGTH,
-) -> list[SampledName]:
-    """`n` names, the same as `n` × NameSampler.finish_name(), computed a block at a time."""
-    return draw_names(NameSampler(model, algorithm, seed, max_length), n)
+    def step(self) -> tuple[Draw, SampledName | None]:
+        """One draw. Returns it, and the name it finished, if it finished one."""
+        original, shaped = self.row(self.context)
+        uniforms, chosen, cumulative, race = draw_from(shaped, self.algorithm, self.generator)
+        draw = Draw(self.context, original, shaped, uniforms, chosen, cumulative, race)
+        finished = extend_name(self.current, chosen, self.model.vocab.itos, self.max_length)
+        if finished is None:
+            self.context = (*self.context[1:], chosen) if self.context else ()
+        else:
+            self.history.append(finished)
+            self.context, self.current = self.start, []
+        return draw, finished
+
+    def finish_name(self) -> tuple[list[Draw], SampledName]:
+        draws = []
+        while True:
+            draw, finished = self.step()
+            draws.append(draw)
+            if finished is not None:
+                return draws, finished

@@ -20,16 +20,11 @@ from dataclasses import dataclass
 
 import torch
 
-from .ngram_counts import NgramCounts, NgramError
-from .ngram_model import score_counts
-from .ngram_neural import (
-    TABLE,
-    Cancel,
-    CountsObjective,
-    TrainingCancelled,
-    train_to_convergence,
-)
+from .convergence import Cancel, TrainingCancelled, train_to_convergence
+from .counts import NgramCounts, NgramError
+from .neural import TABLE, CountsObjective
 from .rng import DEFAULT_SEED
+from .scoring import perplexity, score_counts
 
 Progress = Callable[[int, int], None]
 
@@ -93,15 +88,15 @@ class _Perplexities:
 
     @property
     def dev_perplexity(self) -> tuple[float, ...]:
-        return tuple(_perplexity(nll) for nll in self.dev_nll)
+        return tuple(perplexity(nll) for nll in self.dev_nll)
 
     @property
     def best_dev_perplexity(self) -> float:
-        return _perplexity(self.best_dev_nll)
+        return perplexity(self.best_dev_nll)
 
     @property
     def test_perplexity(self) -> float | None:
-        return None if self.test_nll is None else _perplexity(self.test_nll)
+        return None if self.test_nll is None else perplexity(self.test_nll)
 
 
 @dataclass(frozen=True)
@@ -111,10 +106,6 @@ class KSweep(_Perplexities):
     best_k: float  # the first k of least dev NLL
     best_dev_nll: float
     test_nll: float | None  # mean NLL on test at best_k, if a test set was given
-
-
-def _perplexity(mean_nll: float) -> float:
-    return math.exp(mean_nll) if mean_nll < 709 else math.inf
 
 
 def k_sweep(
@@ -180,7 +171,7 @@ def lambda_sweep(
     progress: Progress | None = None,
     cancel: Cancel | None = None,
 ) -> LambdaSweep:
-    """Train a net per λ to convergence (see ngram_neural.train_to_convergence) on train."""
+    """Train a net per λ to convergence (see core.convergence.train_to_convergence) on train."""
     _check_pair(train, dev)
     if test is not None:
         _check_pair(train, test)
