@@ -9,6 +9,7 @@ from typing import Protocol
 
 import torch
 
+from .errors import TrainingCancelled
 from .neural import CountsObjective, NeuralNgramModel, initial_weights
 from .params import check_reg
 from .rng import DEFAULT_SEED
@@ -46,10 +47,6 @@ class Cancel(Protocol):
     """What a sweep polls to stop early: a threading.Event will do."""
 
     def is_set(self) -> bool: ...
-
-
-class TrainingCancelled(Exception):
-    """A caller asked a long computation to stop (see `Cancel`)."""
 
 
 # The table net's Newton solver holds one V×V Hessian per context: at most this many cells.

@@ -28,7 +28,7 @@ import torch
 
 from . import count_runs
 from .data import iter_word_chunks
-from .errors import BigramTuiError
+from .errors import NgramError
 from .params import check_order
 from .vocab import BOUNDARY, Vocab
 
@@ -36,10 +36,6 @@ if TYPE_CHECKING:
     from .split import WordSplit
 
 _INT64_MAX = 2**63 - 1
-
-
-class NgramError(BigramTuiError, ValueError):
-    """A model that cannot be built; the message is one line: why, and what to do."""
 
 
 def max_order_for(vocab_size: int) -> int:

@@ -23,7 +23,13 @@ import torch
 
 from .counts import NgramCounts, NgramError, digits_of
 from .defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_REG  # noqa: F401 - re-exported
-from .errors import BigramTuiError
+from .errors import (
+    DIVERGENCE_FACTOR,
+    LOSS_ABOVE_THRESHOLD,
+    LOSS_NOT_FINITE,
+    WEIGHTS_OVERFLOWED,
+    TrainingDiverged,
+)
 from .model import SEEN
 from .params import NET_KINDS, check_lr, check_reg, check_seed
 from .rng import DEFAULT_SEED, make_generator
@@ -33,50 +39,6 @@ TABLE, LINEAR = NET_KINDS
 # A net's W, and the counts table its loss reads, hold at most this many numbers: 50 M
 # float64 is 400 MB each, the most a student's machine (and the app's memory goal) can take.
 MAX_PARAMETERS = 50_000_000
-
-# Training has diverged once the loss passes DIVERGENCE_FACTOR × the baseline, where the
-# baseline is the first loss since lr or λ last changed, or log V (the uniform model's loss)
-# if that is larger: a run near zero loss may wobble without running away, but a loss over
-# twice the uniform guess's is worse than knowing nothing. Why 2: on names.txt, lr ≤ 300
-# never passes 1.5× in 1,500 epochs (seeds 1, 42 and the lecture's), while lr 400, 500 and
-# 1e6 pass 2× within 77, 4 and 1 epochs; the lecture's lr 50 never rises above its start.
-DIVERGENCE_FACTOR = 2.0
-
-
-LOSS_NOT_FINITE = "loss not finite"
-LOSS_ABOVE_THRESHOLD = "loss above threshold"
-WEIGHTS_OVERFLOWED = "weights overflowed"
-
-
-class TrainingDiverged(BigramTuiError, ArithmeticError):
-    """Gradient descent ran away; the weights are left as they were before that epoch.
-
-    The fields say what happened; `describe()` (also `str()`) is the one line every front
-    end shows, to which each adds its own way out (a smaller --lr, or reset in the app).
-    """
-
-    def __init__(
-        self, *, reason: str, epoch: int, loss: float, lr: float, reg: float, threshold: float
-    ) -> None:
-        self.reason, self.epoch, self.loss = reason, epoch, loss
-        self.lr, self.reg, self.threshold = lr, reg, threshold
-        super().__init__(self.describe())
-
-    def describe(self) -> str:
-        settings = f"lr={self.lr:g}" + (f", λ={self.reg:g}" if self.reg > 0 else "")
-        if self.reason == WEIGHTS_OVERFLOWED:
-            what = f"the weights overflowed at epoch {self.epoch}"
-        elif self.reason == LOSS_NOT_FINITE:
-            what = f"the loss became {self.loss} at epoch {self.epoch}"
-        else:
-            what = (
-                f"loss {self.loss:.4g} at epoch {self.epoch} passed {self.threshold:.4g} "
-                f"({DIVERGENCE_FACTOR:g}× where it started)"
-            )
-        return f"training diverged: {what} with {settings}"
-
-    def __str__(self) -> str:
-        return self.describe()
 
 
 def check_kind(kind: str, order: int) -> str:

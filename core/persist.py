@@ -29,7 +29,7 @@ from .counts import NgramCounts, NgramError
 from .data import vocabulary_problem
 from .display import abbreviated, shown_text
 from .display import shown_path as _shown
-from .errors import BigramTuiError
+from .errors import ModelFileError
 from .files import WriteRefused, atomic_write, check_target, describe_os_error, special_kind
 from .neural import TABLE, NeuralNgramModel, TrainingRun, check_kind
 from .params import ParameterError, check_lr, check_order, check_reg, check_seed
@@ -56,10 +56,6 @@ _RETRAIN = "train again with `bigram-tui train --save PATH`"
 MAX_MODEL_BYTES = 512 << 20
 # Quoted file content in a message is cut to this many characters.
 _QUOTED = 60
-
-
-class ModelFileError(BigramTuiError, ValueError):
-    """A model file that cannot be written or used; the message is one line with the fix."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from .counts import NgramCounts, NgramError, digits_of
-from .errors import BigramTuiError
+from .errors import OutOfVocabulary
 from .model import CONTEXT_NEVER_SEEN, NEXT_NEVER_SEEN, REASONS, NextTokenModel
 from .vocab import Vocab
 
@@ -22,17 +22,6 @@ from .vocab import Vocab
 def perplexity(mean_nll: float) -> float:
     """exp(mean NLL), inf where that overflows: the one home of the conversion."""
     return math.exp(mean_nll) if mean_nll < 709 else math.inf
-
-
-class OutOfVocabulary(BigramTuiError, ValueError):
-    """The word has characters the model has never seen; `positions` says where."""
-
-    def __init__(self, word: str, positions: list[int]) -> None:
-        self.word = word
-        self.positions = positions
-        shown = ", ".join(f"{word[i]!r} at {i + 1}" for i in positions[:5])
-        more = f" and {len(positions) - 5} more" if len(positions) > 5 else ""
-        super().__init__(f"not in the vocabulary: {shown}{more}")
 
 
 @dataclass(frozen=True)

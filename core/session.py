@@ -20,8 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# What the front ends need of core's torch-free modules, re-exported so that they import
+# from core only this module, params, defaults, display and errors (tests/test_import_contract).
+from .data import DataError, check_readable
+from .dataset import DATA_ENV_VAR, DatasetUnavailable, dataset_label, resolve_dataset
 from .defaults import DEFAULT_LR, DEFAULT_MAX_LENGTH, DEFAULT_REG, DEFAULT_SEED
+from .files import WriteRefused, atomic_write
 from .params import DEFAULT_ORDER, DEFAULT_SPLIT_SEED, MODEL_KINDS, check_epochs, check_order
+from .split import DEV_TEST, NEW, TRAIN
+from .vocab import BOUNDARY, END_TOKEN, START_TOKEN
 
 if TYPE_CHECKING:
     import torch
@@ -40,13 +47,22 @@ if TYPE_CHECKING:
     from .vocab import Vocab
 
 __all__ = [
+    "BOUNDARY",
+    "DATA_ENV_VAR",
+    "DEV_TEST",
+    "END_TOKEN",
     "MODEL_KINDS",
+    "NEW",
     "NOTEBOOK_SUM_MAX_BYTES",
     "SMOOTHED_K",
+    "START_TOKEN",
+    "TRAIN",
     "WHOLE",
     "CountSlice",
     "CountTable",
+    "DataError",
     "DatasetScore",
+    "DatasetUnavailable",
     "Draw",
     "Epoch",
     "ExampleStep",
@@ -60,8 +76,14 @@ __all__ = [
     "Session",
     "TrainingRun",
     "Unseen",
+    "Vocab",
     "WordScore",
     "WordSplit",
+    "WriteRefused",
+    "atomic_write",
+    "check_readable",
+    "dataset_label",
+    "resolve_dataset",
 ]
 
 NOTEBOOK_SUM_MAX_BYTES = 16 << 20  # the float32 replay reads the file twice; skip it for big files

@@ -20,17 +20,14 @@ from dataclasses import dataclass
 
 import torch
 
-from .convergence import Cancel, TrainingCancelled, train_to_convergence
+from .convergence import Cancel, train_to_convergence
 from .counts import NgramCounts, NgramError
+from .errors import SweepCancelled, TrainingCancelled
 from .neural import TABLE, CountsObjective
 from .rng import DEFAULT_SEED
 from .scoring import perplexity, score_counts
 
 Progress = Callable[[int, int], None]
-
-
-class SweepCancelled(TrainingCancelled):
-    """The sweep was cancelled; nothing it computed is returned."""
 
 
 def k_grid(points: int = 40, low: float = 1e-4, high: float = 100.0) -> tuple[float, ...]:
