@@ -15,7 +15,7 @@ import torch
 
 from .defaults import DEFAULT_MAX_LENGTH
 from .model import NextTokenModel
-from .params import check_max_length, check_name_count, check_sampler
+from .params import check_max_length, check_sampler
 from .rng import DEFAULT_SEED, make_generator
 from .sampling import Rows, SampledName, extend_name
 
@@ -113,7 +113,9 @@ def sample_names(
     top_k: int | None = None,
 ) -> list[SampledName]:
     """`n` names, the same as `n` × Sampler(...).finish_name(), drawn a block at a time."""
-    n = check_name_count(n)
+    # The user's rule (at least 1, at most MAX_NAMES) is the session's; here 0 names is [].
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"a name count is a whole number ≥ 0, got {n!r}")
     check_sampler(algorithm)
     check_max_length(max_length)
     rows = Rows(model, temperature, top_k)

@@ -234,7 +234,8 @@ def _check_vocab(payload: dict[str, object], path: str | os.PathLike[str]) -> Vo
     # The rules of a word list, so that a file cannot put what data may not on the screen.
     problem = vocabulary_problem("".join(chars))
     if problem is not None:
-        raise _not_ours(path, f"its vocabulary {problem}")
+        # The word list's way out (edit the file) is not a model file's: only the reason.
+        raise _not_ours(path, f"its vocabulary {problem.split(';')[0]}")
     try:
         return Vocab(tuple(chars))
     except ValueError as exc:

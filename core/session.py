@@ -367,6 +367,14 @@ class Session:
         run.final_loss()
         return run
 
+    @staticmethod
+    def read_model_file(path: str | os.PathLike[str]) -> SavedModel:
+        """A model file on its own, without data: it carries its order, net and vocabulary
+        (checked by the data rules); `.model()` scores and samples with it."""
+        from .persist import load_model
+
+        return load_model(path)
+
     def restore(self, path: str | os.PathLike[str]) -> SavedModel:
         """Make a model file saved by `save` the net of its order; the file's vocabulary must
         be the data's. The session's order becomes the file's."""

@@ -51,9 +51,9 @@ def names(names_path: Path) -> list[str]:
 
 @pytest.fixture(scope="session")
 def name_counts(names: list[str]):
-    from bigram_tui.core.counts import BigramCounts
+    from bigram_tui.core.counts import NgramCounts
 
-    return BigramCounts.from_words(names)
+    return NgramCounts.from_words(names, 2)
 
 
 @pytest.fixture

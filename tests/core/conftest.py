@@ -14,7 +14,7 @@ def name_split(names):
 
 @pytest.fixture(scope="session")
 def ngram_counts_of(names):
-    from bigram_tui.core.ngram_counts import NgramCounts
+    from bigram_tui.core.counts import NgramCounts
 
     cache: dict[int, NgramCounts] = {}
 
@@ -29,7 +29,7 @@ def ngram_counts_of(names):
 @pytest.fixture(scope="session")
 def split_counts_of(name_split):
     """(train, dev, test) counts at an order, all with the whole file's vocabulary."""
-    from bigram_tui.core.ngram_counts import NgramCounts
+    from bigram_tui.core.counts import NgramCounts
 
     cache: dict[int, tuple[NgramCounts, NgramCounts, NgramCounts]] = {}
 

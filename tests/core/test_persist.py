@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from bigram_tui.core.counts import BigramCounts
+from bigram_tui.core.counts import NgramCounts
+from bigram_tui.core.model import probs_matrix
 from bigram_tui.core.neural import TrainingRun
 from bigram_tui.core.persist import (
     FORMAT,
@@ -26,12 +27,12 @@ WORDS = ["emma", "olivia", "ava", "isabella", "sophia"]
 
 
 @pytest.fixture
-def counts() -> BigramCounts:
-    return BigramCounts.from_words(WORDS)
+def counts() -> NgramCounts:
+    return NgramCounts.from_words(WORDS, 2)
 
 
 @pytest.fixture
-def trained(counts: BigramCounts) -> TrainingRun:
+def trained(counts: NgramCounts) -> TrainingRun:
     run = TrainingRun(counts, seed=42, lr=10.0, reg=0.01)
     run.run(5)
     return run
@@ -52,6 +53,9 @@ def valid_payload(run: TrainingRun) -> dict[str, object]:
         "reg": run.reg,
         "seed": run.seed,
         "losses": list(run.losses),
+        "order": run.order,
+        "kind": run.kind,
+        "contexts": run.counts.contexts.long().clone(),
     }
 
 
@@ -78,18 +82,22 @@ def test_round_trip_keeps_everything(saved_file: Path, trained: TrainingRun) -> 
     assert saved.epoch == 5
     assert (saved.lr, saved.reg, saved.seed) == (10.0, 0.01, 42)
     assert saved.losses == tuple(trained.losses)
-    assert torch.equal(saved.model().probs, trained.model().probs)
+    assert torch.equal(probs_matrix(saved.model()), probs_matrix(trained.model()))
 
 
 def test_the_file_is_a_plain_dict(saved_file: Path, trained: TrainingRun) -> None:
     payload = torch.load(saved_file, weights_only=True)
     assert payload["format"] == FORMAT
     assert payload["chars"] == list(trained.vocab.chars)
-    assert set(payload) == {"format", "chars", "weights", "epoch", "lr", "reg", "seed", "losses"}
+    assert set(payload) == {
+        "format", "chars", "weights", "epoch", "lr", "reg", "seed", "losses",
+        "order", "kind", "contexts",
+    }  # fmt: skip
+    assert (payload["order"], payload["kind"]) == (2, "table")
 
 
 def test_restore_run_continues_exactly(
-    saved_file: Path, trained: TrainingRun, counts: BigramCounts
+    saved_file: Path, trained: TrainingRun, counts: NgramCounts
 ) -> None:
     restored = restore_run(counts, load_model(saved_file))
     assert restored.epoch == trained.epoch
@@ -100,12 +108,12 @@ def test_restore_run_continues_exactly(
 
 
 def test_restore_run_rejects_other_characters(saved_file: Path) -> None:
-    other = BigramCounts.from_words(["bob", "zed"])
+    other = NgramCounts.from_words(["bob", "zed"], 2)
     with pytest.raises(ModelFileError, match="train again"):
         restore_run(other, load_model(saved_file))
 
 
-def test_saving_an_untrained_run(tmp_path: Path, counts: BigramCounts) -> None:
+def test_saving_an_untrained_run(tmp_path: Path, counts: NgramCounts) -> None:
     saved = load_model(save_model(tmp_path / "fresh.pt", TrainingRun(counts)))
     assert saved.epoch == 0 and saved.losses == ()
 
@@ -143,7 +151,7 @@ def test_a_failed_write_leaves_no_file(
 
 
 def test_a_failed_write_keeps_the_old_file(
-    tmp_path: Path, trained: TrainingRun, counts: BigramCounts, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, trained: TrainingRun, counts: NgramCounts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = save_model(tmp_path / "model.pt", trained)
     before = target.read_bytes()
@@ -262,10 +270,10 @@ NOT_OURS = {
     "no weights": ("weights", DELETE, "missing keys: weights"),
     "no losses": ("losses", DELETE, "missing keys: losses"),
     "other format": ("format", "something/else", "'something/else'"),
-    "extra key": ("extra", 1, "unexpected keys: extra"),
+    "extra key": ("extra", 1, "unexpected keys: 'extra'"),
     "chars a string": ("chars", "aeilmopsv", "'chars'"),
     "chars unsorted": ("chars", ["b", "a"], "unique and sorted"),
-    "chars with boundary": ("chars", [".", "a"], "reserved"),
+    "chars with boundary": ("chars", [".", "a"], "reserves as the start/end token)"),
     "chars not single": ("chars", ["ab"], "'chars'"),
     "weights a list": ("weights", [[0.0]], "dense tensor"),
     "weights wrong shape": ("weights", torch.zeros(3, 3, dtype=F64), "3×3"),
@@ -325,7 +333,7 @@ def test_the_valid_payload_helper_is_valid(tmp_path: Path, trained: TrainingRun)
 
 
 def test_a_newer_format_asks_for_an_upgrade(tmp_path: Path, trained: TrainingRun) -> None:
-    payload = valid_payload(trained) | {"format": "bigram-tui/neural/2"}
+    payload = valid_payload(trained) | {"format": "bigram-tui/neural/3"}
     torch.save(payload, tmp_path / "new.pt")
     with pytest.raises(ModelFileError, match="upgrade bigram-tui"):
         load_model(tmp_path / "new.pt")
@@ -347,7 +355,7 @@ def test_vocabulary_mismatch(saved_file: Path) -> None:
 
 def test_a_long_vocabulary_is_abbreviated(tmp_path: Path) -> None:
     words = ["".join(chr(c) for c in range(0x100, 0x100 + 200))]
-    run = TrainingRun(BigramCounts.from_words(words))
+    run = TrainingRun(NgramCounts.from_words(words, 2))
     path = save_model(tmp_path / "wide.pt", run)
     with pytest.raises(ModelFileError) as error:
         load_model(path, Vocab.from_words(WORDS))

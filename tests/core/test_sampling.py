@@ -1,4 +1,5 @@
-"""Samplers: the installed torch.multinomial, the classic inverse CDF, step-wise == batch."""
+"""Samplers of order n: the installed torch.multinomial, the classic inverse CDF, step-wise ==
+batch, temperature and top-k; the lecture's bigram is order 2."""
 
 from __future__ import annotations
 
@@ -11,22 +12,25 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bigram_tui.core.counts import BigramCounts
-from bigram_tui.core.model import BigramModel, counts_model, uniform_model
+from bigram_tui.core.batch_sampling import sample_names
+from bigram_tui.core.counts import NgramCounts
+from bigram_tui.core.defaults import DEFAULT_MAX_LENGTH
+from bigram_tui.core.errors import NgramError
+from bigram_tui.core.model import SEEN, NextTokenModel, NgramModel, UniformModel, probs_matrix
 from bigram_tui.core.neural import TrainingRun
 from bigram_tui.core.params import MAX_SEED, check_seed
 from bigram_tui.core.params import SAMPLERS as ALGORITHMS
 from bigram_tui.core.rng import DEFAULT_SEED, make_generator
 from bigram_tui.core.sampling import (
-    DEFAULT_MAX_LENGTH,
-    NameSampler,
+    Draw,
     SampledName,
-    draw_classic,
-    draw_torch,
+    Sampler,
+    draw_from,
     exponential_race,
     inverse_cdf_index,
-    sample_names,
 )
+from bigram_tui.core.shaping import shape_probs, top_k_mask
+from bigram_tui.core.split import classify_names
 from bigram_tui.core.vocab import Vocab
 
 CORPUS = [
@@ -39,27 +43,62 @@ WORDS = st.lists(st.text(alphabet=ALPHABET, min_size=1, max_size=8), min_size=1,
 MODEL_NAMES = ("counts", "smoothed", "neural", "uniform")
 
 
-@pytest.fixture(scope="module")
-def counts() -> BigramCounts:
-    return BigramCounts.from_words(CORPUS)
+LECTURE = ["mor", "axx", "minaymoryles", "kondlaisah", "anchshizarie"]
+
+
+class MatrixModel:
+    """A hand-made bigram model: row i of `probs` is P(· | token i)."""
+
+    order = 2
+
+    def __init__(self, name: str, vocab: Vocab, probs: torch.Tensor) -> None:
+        self.name, self.vocab, self.probs = name, vocab, probs
+
+    def known_contexts(self) -> torch.Tensor:
+        return torch.arange(self.vocab.size)
+
+    def next_probs(self, context_ids: torch.Tensor) -> torch.Tensor:
+        return self.probs[context_ids.long()]
+
+    def log_probs(self, context_ids: torch.Tensor, nexts: torch.Tensor):
+        picked = self.probs[context_ids.long(), nexts.long()].log()
+        return picked, torch.full_like(nexts.long(), SEEN)
 
 
 @pytest.fixture(scope="module")
-def models(counts) -> dict[str, BigramModel]:
+def counts() -> NgramCounts:
+    return NgramCounts.from_words(CORPUS, 2)
+
+
+@pytest.fixture(scope="module")
+def models(counts) -> dict[str, NextTokenModel]:
     run = TrainingRun(counts, lr=50.0)
     run.run(5)
     return {
-        "counts": counts_model(counts),
-        "smoothed": counts_model(counts, k=1),
+        "counts": NgramModel(counts),
+        "smoothed": NgramModel(counts, k=1),
         "neural": run.model(),
-        "uniform": uniform_model(counts.vocab),
+        "uniform": UniformModel(counts.vocab),
     }
 
 
-def cycle_model() -> BigramModel:
+def cycle_model() -> MatrixModel:
     """A hand-made model that never ends a name: '.' has probability zero after every token."""
     probs = torch.tensor([[0.0, 0.5, 0.5]] * 3, dtype=torch.float64)
-    return BigramModel("endless", Vocab(("a", "b")), probs)
+    return MatrixModel("endless", Vocab(("a", "b")), probs)
+
+
+def draw_classic(probs: torch.Tensor, context: int, generator: torch.Generator) -> Draw:
+    """One classic draw from row `context` of a V×V matrix, recorded as the sampler does."""
+    uniforms, chosen, cumulative, race = draw_from(probs[context], "classic", generator)
+    row = probs[context]
+    return Draw((context,), row, row, uniforms, chosen, cumulative, race)
+
+
+def draw_torch(probs: torch.Tensor, context: int, generator: torch.Generator) -> Draw:
+    uniforms, chosen, cumulative, race = draw_from(probs[context], "torch", generator)
+    row = probs[context]
+    return Draw((context,), row, row, uniforms, chosen, cumulative, race)
 
 
 def finishes_within(seconds: float, fn: Callable[[], object]) -> object:
@@ -72,10 +111,10 @@ def finishes_within(seconds: float, fn: Callable[[], object]) -> object:
     return result[0]
 
 
-def reference_classic(model: BigramModel, n: int, seed: int) -> list[str]:
+def reference_classic(model: NextTokenModel, n: int, seed: int) -> list[str]:
     """The inverse CDF written out: one float64 uniform, first index whose running sum ≥ u."""
     generator = torch.Generator().manual_seed(seed)
-    rows = model.probs.tolist()
+    rows = probs_matrix(model).tolist()
     names = []
     while len(names) < n:
         context, out = 0, []
@@ -98,7 +137,7 @@ def reference_classic(model: BigramModel, n: int, seed: int) -> list[str]:
     return names
 
 
-def reference_multinomial(model: BigramModel, n: int, seed: int) -> list[str]:
+def reference_multinomial(model: NextTokenModel, n: int, seed: int) -> list[str]:
     """The notebook's In[25] loop on the installed torch."""
     generator = torch.Generator().manual_seed(seed)
     names = []
@@ -106,7 +145,7 @@ def reference_multinomial(model: BigramModel, n: int, seed: int) -> list[str]:
         context, out = 0, []
         while True:
             context = torch.multinomial(
-                model.probs[context], 1, replacement=True, generator=generator
+                probs_matrix(model)[context], 1, replacement=True, generator=generator
             ).item()
             if context == 0:
                 break
@@ -121,7 +160,7 @@ def reference_multinomial(model: BigramModel, n: int, seed: int) -> list[str]:
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_torch_draws_equal_installed_multinomial(models, name):
     """1,500 draws along the chain, one seed shared by two generators."""
-    probs = models[name].probs
+    probs = probs_matrix(models[name])
     ours, theirs = make_generator(1234), torch.Generator().manual_seed(1234)
     context = 0
     for _ in range(1500):
@@ -154,10 +193,10 @@ def test_classic_falls_back_to_the_last_possible_index():
         [[0.0, 0.3, 0.2, 0.0], [0.1, 0.1, 0.0, 0.0], [0.25, 0.0, 0.25, 0.0], [1.0, 0, 0, 0]],
         dtype=torch.float64,
     )
-    model = BigramModel("short rows", Vocab(("a", "b", "c")), probs)
+    model = MatrixModel("short rows", Vocab(("a", "b", "c")), probs)
     batch = sample_names(model, 300, algorithm="classic", seed=5)
     assert [n.text for n in batch] == reference_classic(model, 300, 5)
-    sampler = NameSampler(model, algorithm="classic", seed=5)
+    sampler = Sampler(model, algorithm="classic", seed=5)
     assert [sampler.finish_name()[1] for _ in range(300)] == batch
     assert "c" not in "".join(n.text for n in batch)  # 'c' is never reachable
 
@@ -176,7 +215,7 @@ def test_inverse_cdf_index():
 def test_step_wise_equals_batch(models, name, algorithm):
     model = models[name]
     batch = sample_names(model, 300, algorithm=algorithm, seed=2024)
-    sampler = NameSampler(model, algorithm=algorithm, seed=2024)
+    sampler = Sampler(model, algorithm=algorithm, seed=2024)
     stepped = [sampler.finish_name()[1] for _ in range(300)]
     assert stepped == batch
     assert sampler.history == batch
@@ -197,7 +236,7 @@ def test_names_do_not_depend_on_how_many_are_asked_for(models, name, algorithm):
 def test_step_wise_equals_batch_with_short_max_length(models, algorithm):
     model = models["uniform"]
     batch = sample_names(model, 300, algorithm=algorithm, seed=3, max_length=4)
-    sampler = NameSampler(model, algorithm=algorithm, seed=3, max_length=4)
+    sampler = Sampler(model, algorithm=algorithm, seed=3, max_length=4)
     assert [sampler.finish_name()[1] for _ in range(300)] == batch
     assert any(n.cut for n in batch)
     assert all(len(n.text) <= 4 for n in batch)
@@ -205,17 +244,17 @@ def test_step_wise_equals_batch_with_short_max_length(models, algorithm):
 
 
 def test_draws_decode_to_the_name(models):
-    sampler = NameSampler(models["counts"], seed=17)
+    sampler = Sampler(models["counts"], seed=17)
     for _ in range(20):
         draws, name = sampler.finish_name()
         assert draws[-1].chosen == 0
-        assert draws[0].context == 0
+        assert draws[0].context == (0,)
         assert models["counts"].vocab.decode(d.chosen for d in draws) == name.text
-        assert [d.context for d in draws[1:]] == [d.chosen for d in draws[:-1]]
+        assert [d.context for d in draws[1:]] == [(d.chosen,) for d in draws[:-1]]
 
 
 def test_step_exposes_current_and_context(models):
-    sampler = NameSampler(models["counts"], seed=DEFAULT_SEED)
+    sampler = Sampler(models["counts"], seed=DEFAULT_SEED)
     itos = models["counts"].vocab.itos
     prefix = []
     while True:
@@ -224,20 +263,20 @@ def test_step_exposes_current_and_context(models):
         if finished is not None:
             assert finished == SampledName("".join(prefix))
             assert sampler.current == []
-            assert sampler.context == 0
+            assert sampler.context == (0,)
             break
         prefix.append(itos[draw.chosen])
-        assert sampler.context == draw.chosen
+        assert sampler.context == (draw.chosen,)
 
 
 def test_reset_restarts_and_clears_history(models):
-    sampler = NameSampler(models["smoothed"], seed=4)
+    sampler = Sampler(models["smoothed"], seed=4)
     first = [sampler.finish_name()[1] for _ in range(5)]
     sampler.step()
     sampler.reset()
     assert sampler.history == []
     assert sampler.current == []
-    assert sampler.context == 0
+    assert sampler.context == (0,)
     assert [sampler.finish_name()[1] for _ in range(5)] == first
     sampler.reset(seed=5)
     assert sampler.seed == 5
@@ -248,7 +287,7 @@ def test_reset_restarts_and_clears_history(models):
 
 
 def test_rejected_reset_seed_leaves_the_sampler_usable(models):
-    sampler = NameSampler(models["counts"], seed=4)
+    sampler = Sampler(models["counts"], seed=4)
     with pytest.raises(ValueError):
         sampler.reset(seed=-1)
     assert sampler.seed == 4
@@ -256,7 +295,7 @@ def test_rejected_reset_seed_leaves_the_sampler_usable(models):
 
 
 def test_set_algorithm(models):
-    sampler = NameSampler(models["counts"])
+    sampler = Sampler(models["counts"])
     sampler.set_algorithm("torch")
     assert sampler.algorithm == "torch"
     assert sampler.step()[0].race is not None
@@ -267,11 +306,11 @@ def test_set_algorithm(models):
 
 def test_unknown_algorithm_and_bad_max_length_raise(models):
     with pytest.raises(ValueError):
-        NameSampler(models["counts"], algorithm="gumbel")
+        Sampler(models["counts"], algorithm="gumbel")
     with pytest.raises(ValueError):
         sample_names(models["counts"], 3, algorithm="gumbel")
     with pytest.raises(ValueError):
-        NameSampler(models["counts"], max_length=0)
+        Sampler(models["counts"], max_length=0)
 
 
 def test_sample_names_rejects_max_length_zero(models):
@@ -293,7 +332,7 @@ def test_endless_model_is_cut_at_max_length(algorithm):
     assert len(batch) == 50
     assert all(n.cut and len(n.text) == 12 for n in batch)
     assert all(set(n.text) <= {"a", "b"} for n in batch)
-    sampler = NameSampler(model, algorithm=algorithm, max_length=12)
+    sampler = Sampler(model, algorithm=algorithm, max_length=12)
     stepped = finishes_within(20, lambda: [sampler.finish_name()[1] for _ in range(50)])
     assert stepped == batch
 
@@ -309,7 +348,7 @@ def test_endless_model_default_max_length(algorithm):
 
 
 def test_classic_draw_record(models):
-    probs = models["smoothed"].probs
+    probs = probs_matrix(models["smoothed"])
     generator, mirror = make_generator(31), make_generator(31)
     context = 0
     for _ in range(500):
@@ -320,7 +359,7 @@ def test_classic_draw_record(models):
         assert torch.equal(draw.uniforms, torch.rand(1, dtype=torch.float64, generator=mirror))
         assert torch.equal(generator.get_state(), mirror.get_state())
         assert draw.race is None
-        assert draw.context == context
+        assert draw.context == (context,)
         assert torch.equal(draw.probs, probs[context])
         assert draw.cumulative is not None
         assert torch.allclose(draw.cumulative, probs[context].cumsum(0))
@@ -335,7 +374,7 @@ def test_classic_draw_record(models):
 
 
 def test_torch_draw_record(models):
-    probs = models["counts"].probs
+    probs = probs_matrix(models["counts"])
     size = probs.shape[1]
     generator, mirror = make_generator(32), make_generator(32)
     context = 0
@@ -368,7 +407,7 @@ def test_valid_seeds(models, seed, algorithm):
     assert MAX_SEED == 2**64 - 1
     assert check_seed(seed) == seed
     names = sample_names(models["counts"], 5, algorithm=algorithm, seed=seed)
-    sampler = NameSampler(models["counts"], algorithm=algorithm, seed=seed)
+    sampler = Sampler(models["counts"], algorithm=algorithm, seed=seed)
     assert [sampler.finish_name()[1] for _ in range(5)] == names
 
 
@@ -381,7 +420,7 @@ def test_invalid_seeds_raise(models, seed):
     with pytest.raises(ValueError):
         sample_names(models["counts"], 1, seed=seed)
     with pytest.raises(ValueError):
-        NameSampler(models["counts"], seed=seed)
+        Sampler(models["counts"], seed=seed)
 
 
 def test_different_seeds_give_different_names(models):
@@ -401,8 +440,8 @@ def test_different_seeds_give_different_names(models):
     st.integers(min_value=0, max_value=MAX_SEED),
 )
 def test_samples_use_only_vocabulary_characters(words, k, algorithm, seed):
-    counts = BigramCounts.from_words(words)
-    names = sample_names(counts_model(counts, k), 15, algorithm=algorithm, seed=seed, max_length=20)
+    counts = NgramCounts.from_words(words, 2)
+    names = sample_names(NgramModel(counts, k), 15, algorithm=algorithm, seed=seed, max_length=20)
     assert len(names) == 15
     allowed = set(counts.vocab.chars)
     for name in names:
@@ -412,4 +451,94 @@ def test_samples_use_only_vocabulary_characters(words, k, algorithm, seed):
         if k == 0:
             # An unsmoothed model only produces bigrams it has seen.
             tokens = [".", *name.text] + ([] if name.cut else ["."])
-            assert all(counts.count(a, b) > 0 for a, b in itertools.pairwise(tokens))
+            assert all(counts.count((a, b)) > 0 for a, b in itertools.pairwise(tokens))
+
+
+# --- order n -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("k", [0, 1])
+def test_order_2_on_names_is_the_lectures(ngram_counts_of, algorithm, k):
+    """The lecture's names, and the reference loops, from the n-gram counts of order 2."""
+    model = NgramModel(ngram_counts_of(2), k)
+    names = sample_names(model, 200, algorithm=algorithm)
+    reference = reference_classic if algorithm == "classic" else reference_multinomial
+    assert [n.text for n in names] == reference(model, 200, DEFAULT_SEED)
+    stepwise = Sampler(model, algorithm)
+    assert [stepwise.finish_name()[1] for _ in range(200)] == names
+    if algorithm == "classic" and k == 0:
+        assert [n.text for n in names[:5]] == LECTURE
+
+
+@pytest.mark.parametrize("order", [1, 3, 5])
+@pytest.mark.parametrize(("temperature", "top_k"), [(1.0, None), (0.6, None), (1.5, 4), (1.0, 1)])
+def test_stepwise_equals_batch(ngram_counts_of, order, temperature, top_k):
+    model = NgramModel(ngram_counts_of(order), 0.1 if order == 5 else 0)
+    for algorithm in ("classic", "torch"):
+        batch = sample_names(
+            model, 60, algorithm=algorithm, seed=5, temperature=temperature, top_k=top_k
+        )
+        sampler = Sampler(model, algorithm, 5, temperature=temperature, top_k=top_k)
+        assert [sampler.finish_name()[1] for _ in range(60)] == batch
+
+
+def test_draw_records_the_context_and_both_distributions(ngram_counts_of):
+    model = NgramModel(ngram_counts_of(3))
+    sampler = Sampler(model, temperature=0.5, top_k=3)
+    draw, _ = sampler.step()
+    assert draw.context == (0, 0)
+    assert torch.equal(draw.original, model.next_probs(torch.tensor([0]))[0])
+    assert int((draw.probs > 0).sum()) == 3
+    assert torch.equal(draw.probs, shape_probs(draw.original.unsqueeze(0), 0.5, 3)[0])
+    second, _ = sampler.step()
+    assert second.context == (0, draw.chosen)
+
+
+def test_top_1_is_greedy_and_deterministic(ngram_counts_of):
+    model = NgramModel(ngram_counts_of(4))
+    names = {n.text for n in sample_names(model, 5, top_k=1, seed=1)}
+    names |= {n.text for n in sample_names(model, 5, top_k=1, seed=2)}
+    assert len(names) == 1
+
+
+def test_temperature_and_top_k_shapes():
+    p = torch.tensor([[0.1, 0.3, 0.3, 0.2, 0.1, 0.0]], dtype=torch.float64)
+    assert shape_probs(p) is p
+    assert top_k_mask(p, 2).tolist() == [[False, True, True, False, False, False]]
+    assert top_k_mask(p, 4).tolist() == [[True, True, True, True, False, False]]  # tie → 0
+    half = shape_probs(p, 0.5)
+    expected = p**2 / (p**2).sum()
+    assert torch.allclose(half, expected)
+    assert torch.allclose(shape_probs(p, 1e-6), torch.tensor([[0, 0.5, 0.5, 0, 0, 0.0]]).double())
+    hot = shape_probs(p, 1e6)
+    assert torch.allclose(hot[0, :5], torch.full((5,), 0.2, dtype=torch.float64), atol=1e-5)
+    assert hot[0, 5] == 0
+    for bad in (0, -1, float("inf"), float("nan")):
+        with pytest.raises(ValueError):
+            shape_probs(p, bad)
+    with pytest.raises(ValueError):
+        shape_probs(p, top_k=0)
+
+
+def test_sampling_from_a_neural_net_of_order_3(ngram_counts_of):
+    run = TrainingRun(ngram_counts_of(3), "linear")
+    run.run(5)
+    names = sample_names(run.model(), 10)
+    assert len(names) == 10
+
+
+def test_an_unseen_context_cannot_be_sampled_at_k0(ngram_counts_of):
+    model = NgramModel(ngram_counts_of(3))
+    sampler = Sampler(model)
+    sampler.context = (model.vocab.stoi["j"], model.vocab.stoi["q"])
+    with pytest.raises(NgramError, match="never seen"):
+        sampler.step()
+
+
+def test_sampled_names_are_classified(name_split, split_counts_of):
+    train, _, _ = split_counts_of(3)
+    names = [n.text for n in sample_names(NgramModel(train, 0.1), 300)]
+    kinds = classify_names(names, name_split)
+    assert set(kinds) <= {"train", "dev/test", "new"}
+    assert "train" in kinds and "new" in kinds

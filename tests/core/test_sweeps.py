@@ -8,8 +8,9 @@ import threading
 
 import pytest
 
-from bigram_tui.core.ngram_model import NgramModel, score_counts
-from bigram_tui.core.ngram_neural import LINEAR, TABLE
+from bigram_tui.core.model import NgramModel
+from bigram_tui.core.neural import LINEAR, TABLE
+from bigram_tui.core.scoring import score_counts
 from bigram_tui.core.sweeps import (
     SweepCancelled,
     k_grid,
