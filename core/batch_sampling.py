@@ -21,7 +21,7 @@ from .sampling import Rows, SampledName, extend_name
 
 _BLOCK = 1024  # draws per block of random numbers
 _TABLE_NUMBERS = 1 << 20  # ratios p / q raced at once: 8 MB of float64
-_LISTED_NUMBERS = 1 << 19  # known rows made Python lists in one go: a few ms
+_UNSEEN = -1  # the race table's key for the row every unseen context shares
 
 
 class _ClassicChoices:
@@ -33,19 +33,11 @@ class _ClassicChoices:
 
     def __init__(self, rows: Rows) -> None:
         self.rows = rows
-        self.known: dict[int, tuple[list[float], list[bool], int]] = {}
+        # A copy: the rows' lists are shared by every call that samples with the same rows.
+        self.known: dict[int, tuple[list[float], list[bool], int]] = dict(rows.classic_lists)
         self.u: list[float] = []
-        shaped = rows.shaped
-        if 0 < shaped.numel() <= _LISTED_NUMBERS:
-            possible = shaped > 0
-            # The last index with p > 0 of each row: a u past the final sum lands there.
-            last = shaped.shape[1] - 1 - possible.flip(1).int().argmax(dim=1)
-            for key, cumulative, ok, final, has_row in zip(
-                rows.index, shaped.cumsum(1).tolist(), possible.tolist(), last.tolist(),
-                possible.any(dim=1).tolist(), strict=True,
-            ):  # fmt: skip
-                if has_row:  # a context with no row raises when it is met, in rows.get
-                    self.known[key] = (cumulative, ok, final)
+        self._unseen_row = None if rows.unseen is None else rows.unseen[1]
+        self._unseen_lists: tuple[list[float], list[bool], int] | None = None
 
     def draw_block(self, generator: torch.Generator) -> None:
         self.u = torch.rand(_BLOCK, dtype=torch.float64, generator=generator).tolist()
@@ -54,9 +46,15 @@ class _ClassicChoices:
         known = self.known.get(context)
         if known is None:
             row = self.rows.get(context)[1]
-            possible = [p > 0 for p in row.tolist()]
-            last_possible = max(i for i, ok in enumerate(possible) if ok)
-            known = self.known[context] = (row.cumsum(0).tolist(), possible, last_possible)
+            if row is self._unseen_row and self._unseen_lists is not None:
+                known = self._unseen_lists  # the one row all unseen contexts share
+            else:
+                possible = [p > 0 for p in row.tolist()]
+                last_possible = max(i for i, ok in enumerate(possible) if ok)
+                known = (row.cumsum(0).tolist(), possible, last_possible)
+                if row is self._unseen_row:
+                    self._unseen_lists = known
+            self.known[context] = known
         cumulative, possible, last_possible = known
         chosen = min(bisect.bisect_left(cumulative, self.u[step]), len(cumulative) - 1)
         return chosen if possible[chosen] else last_possible
@@ -88,12 +86,20 @@ class _RaceChoices:
             self.winners = dict(zip(self.table_rows, winners, strict=True))
 
     def choose(self, context: int, step: int) -> int:
+        if self.rows.unseen is not None and context not in self.rows.index:
+            self.rows.get(context)  # raises if the shared row is no distribution
+            context = _UNSEEN  # every unseen context races with the one row they share
         winners = self.winners.get(context)
         if winners is not None:
             return winners[step]
         row = self.lone_rows.get(context)
         if row is None:
-            row = self.rows.get(context)[1]
+            unseen = self.rows.unseen
+            row = (
+                unseen[1]
+                if unseen is not None and context == _UNSEEN
+                else self.rows.get(context)[1]
+            )
             if len(self.table_rows) < self.table_size:
                 self.table_rows[context] = row
                 winners = self.winners[context] = torch.argmax(row / self.q, dim=-1).tolist()
@@ -111,14 +117,19 @@ def sample_names(
     max_length: int = DEFAULT_MAX_LENGTH,
     temperature: float = 1.0,
     top_k: int | None = None,
+    rows: Rows | None = None,
 ) -> list[SampledName]:
-    """`n` names, the same as `n` × Sampler(...).finish_name(), drawn a block at a time."""
+    """`n` names, the same as `n` × Sampler(...).finish_name(), drawn a block at a time.
+
+    `rows` may be the model's rows at this temperature and top-k from an earlier call
+    (Session keeps them), so that a second call builds none."""
     # The user's rule (at least 1, at most MAX_NAMES) is the session's; here 0 names is [].
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise ValueError(f"a name count is a whole number ≥ 0, got {n!r}")
     check_sampler(algorithm)
     check_max_length(max_length)
-    rows = Rows(model, temperature, top_k)
+    if rows is None or not rows.serves(model, temperature, top_k):
+        rows = Rows(model, temperature, top_k)
     choices = _ClassicChoices(rows) if algorithm == "classic" else _RaceChoices(rows)
     generator = make_generator(seed)
     itos, size = model.vocab.itos, model.vocab.size

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 import torch
@@ -21,6 +22,9 @@ from .params import check_smoothing
 from .vocab import Vocab
 
 SEEN, CONTEXT_NEVER_SEEN, NEXT_NEVER_SEEN = 0, 1, 2
+# A counts model keeps the rows of its observed contexts once they are asked for, up to this
+# many float64 numbers (64 MB); past it, rows are made from the sparse counts on demand.
+_TABLE_NUMBERS = 1 << 23
 REASONS = {
     CONTEXT_NEVER_SEEN: "context never seen",
     NEXT_NEVER_SEEN: "next token never seen after this context",
@@ -39,6 +43,11 @@ class NextTokenModel(Protocol):
 
     def known_contexts(self) -> torch.Tensor:
         """Context ids whose rows are worth computing together, up front (may be empty)."""
+        ...
+
+    def unseen_row(self) -> torch.Tensor | None:
+        """The one row every context outside `known_contexts` has, or None if they differ.
+        A sampler that wanders into unseen contexts then builds no row per context."""
         ...
 
     def next_probs(self, context_ids: torch.Tensor) -> torch.Tensor:
@@ -91,10 +100,28 @@ class NgramModel:
     def known_contexts(self) -> torch.Tensor:
         return self.counts.contexts
 
+    def unseen_row(self) -> torch.Tensor:
+        # k/(k·V) = 1/V for every unseen context; at k = 0 none has a distribution (zeros).
+        size = self.vocab.size
+        return torch.full((size,), 1.0 / size if self.k > 0 else 0.0, dtype=torch.float64)
+
+    @cached_property
+    def _known_rows(self) -> torch.Tensor | None:
+        """Every observed context's row, made once, when they fit in _TABLE_NUMBERS."""
+        counts = self.counts
+        if len(counts.contexts) * self.vocab.size > _TABLE_NUMBERS:
+            return None
+        return smoothed_probs(counts.dense_rows(torch.arange(len(counts.contexts))), self.k)
+
     def next_probs(self, context_ids: torch.Tensor) -> torch.Tensor:
         rows = self.counts.context_rows(context_ids)
-        dense = torch.zeros(len(rows), self.vocab.size, dtype=torch.long)
         seen = rows >= 0
+        table = self._known_rows
+        if table is not None:
+            # A gather from the rows made once: a sampler or scorer pays per context, not draw.
+            unseen = self.unseen_row()
+            return torch.where(seen.unsqueeze(1), table[rows.clamp_min(0)], unseen)
+        dense = torch.zeros(len(rows), self.vocab.size, dtype=torch.long)
         if bool(seen.any()):
             dense[seen] = self.counts.dense_rows(rows[seen])
         return smoothed_probs(dense, self.k)
@@ -111,7 +138,7 @@ class NgramModel:
         # Scaled by k when k is large, as smoothed_probs does, so k·V cannot overflow.
         scale = max(self.k, 1.0)
         log_probs = (pair_counts / scale + self.k / scale).log() - (
-            totals / scale + self.k * size / scale
+            totals / scale + size * (self.k / scale)
         ).log()
         reasons = torch.full_like(nexts, SEEN)
         if self.k == 0:
@@ -135,6 +162,9 @@ class UniformModel:
 
     def known_contexts(self) -> torch.Tensor:
         return torch.zeros(1, dtype=torch.long)
+
+    def unseen_row(self) -> torch.Tensor | None:
+        return self.next_probs(torch.zeros(1, dtype=torch.long))[0]
 
     def next_probs(self, context_ids: torch.Tensor) -> torch.Tensor:
         size = self.vocab.size

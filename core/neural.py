@@ -103,6 +103,12 @@ class NeuralNgramModel:
     def known_contexts(self) -> torch.Tensor:
         return self.contexts if self.kind == TABLE else torch.zeros(0, dtype=torch.long)
 
+    def unseen_row(self) -> torch.Tensor | None:
+        if self.kind != TABLE:
+            return None  # the linear net's rows differ with every context
+        size = self.vocab.size
+        return torch.full((size,), 1.0 / size, dtype=torch.float64)  # zero logits
+
     def logits(self, context_ids: torch.Tensor) -> torch.Tensor:
         context_ids = context_ids.long()
         size = self.vocab.size

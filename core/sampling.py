@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import torch
 
@@ -31,6 +32,7 @@ from .shaping import shape_probs
 
 # Rows computed together up front: contexts × V float64 numbers, 64 MB at most.
 _PRECOMPUTED_NUMBERS = 1 << 23
+_LISTED_NUMBERS = 1 << 19  # known rows made Python lists in one go: a few ms
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,37 @@ class Rows:
         self.index: dict[int, int] = dict(zip(known.tolist(), range(len(known))))
         self._has_row = (self.original > 0).any(dim=1).tolist()
         self._met: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        # Every context outside `index` shares this row, when the model has one.
+        self.unseen: tuple[torch.Tensor, torch.Tensor] | None = None
+        unseen = model.unseen_row()
+        if unseen is not None:
+            shaped = shape_probs(unseen.unsqueeze(0), self.temperature, self.top_k)[0]
+            self.unseen = (unseen, shaped)
+        self._unseen_has_row = unseen is not None and bool((unseen > 0).any())
+
+    def serves(self, model: NextTokenModel, temperature: float, top_k: int | None) -> bool:
+        """Whether these are the rows of `model` shaped by `temperature` and `top_k`."""
+        return self.model is model and (self.temperature, self.top_k) == (temperature, top_k)
+
+    @cached_property
+    def classic_lists(self) -> dict[int, tuple[list[float], list[bool], int]]:
+        """The known shaped rows as plain lists for the classic draw, by context id: the
+        cumulative sums, which tokens are possible and the last possible one (where a u past
+        the final sum lands). Made in one conversion when they are few enough, else empty
+        (then each row is made a list when it is met)."""
+        shaped = self.shaped
+        if not 0 < shaped.numel() <= _LISTED_NUMBERS:
+            return {}
+        possible = shaped > 0
+        last = shaped.shape[1] - 1 - possible.flip(1).int().argmax(dim=1)
+        lists = {}
+        for key, cumulative, ok, final, has_row in zip(
+            self.index, shaped.cumsum(1).tolist(), possible.tolist(), last.tolist(),
+            possible.any(dim=1).tolist(), strict=True,
+        ):  # fmt: skip
+            if has_row:  # a context with no row raises when it is met, in `get`
+                lists[key] = (cumulative, ok, final)
+        return lists
 
     def get(self, key: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(original, shaped) row of the context whose id is `key`."""
@@ -127,6 +160,10 @@ class Rows:
             if not self._has_row[i]:
                 raise self.no_distribution(key)
             return self.original[i], self.shaped[i]
+        if self.unseen is not None:
+            if not self._unseen_has_row:
+                raise self.no_distribution(key)
+            return self.unseen
         found = self._met.get(key)
         if found is None:
             original = self.model.next_probs(torch.tensor([key]))[0]
@@ -160,11 +197,16 @@ class Sampler:
     temperature: float = 1.0
     top_k: int | None = None
     history: list[SampledName] = field(default_factory=list)
+    reuse: Rows | None = field(default=None, repr=False)  # rows made earlier, if they serve
 
     def __post_init__(self) -> None:
         check_sampler(self.algorithm)
         check_max_length(self.max_length)
-        self.rows = Rows(self.model, self.temperature, self.top_k)
+        reuse = self.reuse
+        if reuse is None or not reuse.serves(self.model, self.temperature, self.top_k):
+            reuse = Rows(self.model, self.temperature, self.top_k)
+        self.rows: Rows = reuse
+        self.reuse = None
         self.temperature, self.top_k = self.rows.temperature, self.rows.top_k
         self.reset()
 

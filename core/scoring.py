@@ -187,11 +187,14 @@ def score_word(model: NextTokenModel, word: str) -> WordScore:
     windows = word_examples(word, vocab, order)
     context_ids = context_ids_of(windows[:, :-1], vocab.size)
     log_probs, reasons = model.log_probs(context_ids, windows[:, -1])
+    # P straight from the model's rows: exp(log P) can be an ulp off the entry shown beside it.
+    probs = model.next_probs(context_ids).gather(1, windows[:, -1:]).squeeze(1)
     itos = vocab.itos
     steps = []
-    for row, log_prob, reason in zip(windows.tolist(), log_probs.tolist(), reasons.tolist()):
+    for row, log_prob, reason, prob in zip(
+        windows.tolist(), log_probs.tolist(), reasons.tolist(), probs.tolist(), strict=True
+    ):
         shown = None if math.isfinite(log_prob) else REASONS.get(reason, "probability zero")
-        prob = math.exp(log_prob)
         steps.append(
             WordStep(tuple(itos[i] for i in row[:-1]), itos[row[-1]], prob, log_prob, shown)
         )

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from .neural import Epoch, TrainingRun
     from .notebook import CountTable, ExampleStep
     from .persist import SavedModel
-    from .sampling import Draw, SampledName, Sampler
+    from .sampling import Draw, Rows, SampledName, Sampler
     from .scoring import DatasetScore, Unseen, WordScore
     from .split import WordSplit
     from .sweeps import KSweep, LambdaSweep
@@ -89,6 +89,7 @@ __all__ = [
 NOTEBOOK_SUM_MAX_BYTES = 16 << 20  # the float32 replay reads the file twice; skip it for big files
 SMOOTHED_K = 1.0  # the lecture's choice of fake count
 WHOLE = "all"  # the one part there is without a split: all the words, the training data
+_KEPT_ROWS = 8  # models whose sampling rows the session keeps
 
 
 @dataclass
@@ -105,6 +106,8 @@ class Session:
     _part_counts: dict[int, dict[str, NgramCounts]] = field(default_factory=dict, repr=False)
     _models: dict[tuple[int, float], NextTokenModel] = field(default_factory=dict, repr=False)
     _runs: dict[int, TrainingRun] = field(default_factory=dict, repr=False)
+    # A model's rows for sampling, per shaping, made once: the last few models asked for.
+    _rows: dict[tuple[int, float, int | None], Rows] = field(default_factory=dict, repr=False)
     _words: frozenset[str] | None = field(default=None, repr=False)
     _evaluation: Evaluation | None = field(default=None, repr=False)
     # The app's panes ask from their own worker threads: each thing is made once.
@@ -441,6 +444,19 @@ class Session:
 
     # --- sampling ---------------------------------------------------------------------------
 
+    def _sampling_rows(self, model: NextTokenModel, temperature: float, top_k: int | None) -> Rows:
+        from .params import check_temperature, check_top_k
+        from .sampling import Rows
+
+        key = (id(model), check_temperature(temperature), check_top_k(top_k))
+        with self._lock:
+            rows = self._rows.get(key)
+            if rows is None or rows.model is not model:
+                if len(self._rows) >= _KEPT_ROWS:
+                    self._rows.pop(next(iter(self._rows)))  # the oldest
+                rows = self._rows[key] = Rows(model, key[1], key[2])
+            return rows
+
     def sampler(
         self,
         model: NextTokenModel | None = None,
@@ -454,13 +470,15 @@ class Session:
         """A step-by-step sampler (default: the raw counts model); seed default the session's."""
         from .sampling import Sampler
 
+        chosen = self.model() if model is None else model
         return Sampler(
-            self.model() if model is None else model,
+            chosen,
             algorithm,
             self.seed if seed is None else seed,
             max_length,
             temperature,
             top_k,
+            reuse=self._sampling_rows(chosen, temperature, top_k),
         )
 
     def sample(
@@ -478,14 +496,16 @@ class Session:
         from .batch_sampling import sample_names
         from .params import check_name_count
 
+        chosen = self.model() if model is None else model
         return sample_names(
-            self.model() if model is None else model,
+            chosen,
             check_name_count(count),
             algorithm=algorithm,
             seed=self.seed if seed is None else seed,
             max_length=max_length,
             temperature=temperature,
             top_k=top_k,
+            rows=self._sampling_rows(chosen, temperature, top_k),
         )
 
     def classify(self, names: Sequence[str]) -> list[str]:

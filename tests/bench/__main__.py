@@ -23,7 +23,9 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "names.txt"
 CORE_NAMES = ("counts", "nll", "train", "sample", "bigfile")
 APP_NAMES = ("startup", "keys", "rss")
-NGRAM_NAMES = ("ngram-counts", "ngram-bigfile", "ngram-ksweep", "ngram-lambda", "ngram-rss")
+NGRAM_NAMES = (
+    "ngram-counts", "ngram-sample", "ngram-bigfile", "ngram-ksweep", "ngram-lambda", "ngram-rss",
+)  # fmt: skip
 ALL_NAMES = (*CORE_NAMES, *APP_NAMES, *NGRAM_NAMES)
 GROUPS = {"core": CORE_NAMES, "app": APP_NAMES, "ngram": NGRAM_NAMES}
 HEADER = ("figure", "reference", "ours", "ratio", "goal", "met")

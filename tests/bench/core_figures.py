@@ -14,12 +14,14 @@ from pathlib import Path
 
 import torch
 
-from bigram_tui.core.counts import BigramCounts
+from bigram_tui.core.batch_sampling import sample_names
+from bigram_tui.core.counts import NgramCounts
 from bigram_tui.core.data import read_words
-from bigram_tui.core.model import counts_model
+from bigram_tui.core.model import NgramModel
 from bigram_tui.core.neural import TrainingRun
-from bigram_tui.core.sampling import NameSampler, sample_names
-from bigram_tui.core.scoring import score_dataset
+from bigram_tui.core.notebook import bigram_matrix
+from bigram_tui.core.sampling import Sampler
+from bigram_tui.core.scoring import score_counts
 
 from . import reference
 from .fresh_process import run_child, worst_growth_mib
@@ -52,10 +54,10 @@ class Settings:
         return 1 if self.quick else 3
 
 
-_INPUTS: dict[Path, tuple[list[str], BigramCounts, reference.NotebookCounts]] = {}
+_INPUTS: dict[Path, tuple[list[str], NgramCounts, reference.NotebookCounts]] = {}
 
 
-def _inputs(data: Path) -> tuple[list[str], BigramCounts, reference.NotebookCounts]:
+def _inputs(data: Path) -> tuple[list[str], NgramCounts, reference.NotebookCounts]:
     """The words, our counts and the notebook's In[10] results, made once per run.
 
     The NLL, training and sampling references start from In[10]'s matrix, as the notebook
@@ -64,7 +66,7 @@ def _inputs(data: Path) -> tuple[list[str], BigramCounts, reference.NotebookCoun
     """
     if data not in _INPUTS:
         words = read_words(data)
-        _INPUTS[data] = (words, BigramCounts.from_words(words), reference.count_bigrams(words))
+        _INPUTS[data] = (words, NgramCounts.from_words(words, 2), reference.count_bigrams(words))
     return _INPUTS[data]
 
 
@@ -73,17 +75,17 @@ def _inputs(data: Path) -> tuple[list[str], BigramCounts, reference.NotebookCoun
 
 def counts_figure(settings: Settings) -> list[Row]:
     words = read_words(settings.data)
-    BigramCounts.from_words(words)  # warm-up: first calls load kernels and allocators
+    NgramCounts.from_words(words, 2)  # warm-up: first calls load kernels and allocators
     timing = alternate(
         settings.rounds,
         lambda: reference.count_bigrams(words),
-        lambda: BigramCounts.from_words(words),
+        lambda: NgramCounts.from_words(words, 2),
         budget=0.5,
     )
     notebook = timing.reference_result
-    ours = BigramCounts.from_words(words)
+    ours = NgramCounts.from_words(words, 2)
     _INPUTS[settings.data] = (words, ours, notebook)
-    same = torch.equal(notebook.co_occurrence_matrix.long(), ours.counts)
+    same = torch.equal(notebook.co_occurrence_matrix.long(), bigram_matrix(ours))
     ratio = timing.ratio
     notes = [
         f"counts: {len(words):,} words, matrix equal to the notebook's: {yes_no(same)}; "
@@ -114,7 +116,7 @@ def nll_figure(settings: Settings) -> list[Row]:
 
     def ours() -> float:
         # The model is rebuilt each time: normalising the counts is part of the job.
-        return score_dataset(counts_model(counts), counts).mean_nll
+        return score_counts(NgramModel(counts), counts).mean_nll
 
     timing = alternate(
         settings.rounds,
@@ -214,7 +216,7 @@ def training_figure(settings: Settings) -> list[Row]:
 def sampling_figure(settings: Settings) -> list[Row]:
     n = 2_000 if settings.quick else 10_000
     _, counts, notebook = _inputs(settings.data)
-    model = counts_model(counts)
+    model = NgramModel(counts)
     # "torch" is the algorithm of the installed torch.multinomial, the one In[12] calls.
     algorithm = "torch"
 
@@ -233,7 +235,7 @@ def sampling_figure(settings: Settings) -> list[Row]:
     )
     ref_names = timing.reference_result
     batch = ours()
-    sampler = NameSampler(model, algorithm=algorithm)
+    sampler = Sampler(model, algorithm=algorithm)
     step_time, stepwise = time_once(lambda: [sampler.finish_name()[1].text for _ in range(n)])
     identical = batch == stepwise
     as_notebook = sum(a == b for a, b in zip(batch, ref_names))
@@ -247,7 +249,7 @@ def sampling_figure(settings: Settings) -> list[Row]:
             "≥ 10×",
             yes_no(ratio >= 10 and identical),
             [
-                f"sampling: sample_names(algorithm={algorithm!r}) vs NameSampler step by step "
+                f"sampling: sample_names(algorithm={algorithm!r}) vs Sampler step by step "
                 f"({seconds(step_time)}): bit-identical: {yes_no(identical)}; same as the "
                 f"notebook's torch.multinomial loop: {as_notebook:,}/{n:,} names; "
                 f"torch threads: {torch.get_num_threads()}"
@@ -260,16 +262,16 @@ def sampling_figure(settings: Settings) -> list[Row]:
 
 # Counting in a fresh interpreter (fresh_process.py): the peak RSS is the counting's own.
 _COUNT_IN_CHILD = r"""
-from bigram_tui.core.counts import BigramCounts
+from bigram_tui.core.counts import NgramCounts
 from bigram_tui.core.data import iter_word_chunks
 
 import torch
 torch.set_num_threads(int(sys.argv[2]))  # the bench's thread count (--threads)
-BigramCounts.from_words(["warm", "up"])
+NgramCounts.from_words(["warm", "up"], 2)
 before = status("VmRSS")
 reset = reset_peak()
 start = time.perf_counter()
-counts = BigramCounts.from_word_chunks(iter_word_chunks(sys.argv[1]))
+counts = NgramCounts.from_word_chunks(iter_word_chunks(sys.argv[1]), 2)
 elapsed = time.perf_counter() - start
 print(json.dumps({"seconds": elapsed, "rss_before_kib": before, "hwm_after_kib": status("VmHWM"),
                   "hwm_reset": reset, "words": counts.words, "total": counts.total,

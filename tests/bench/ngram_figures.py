@@ -4,6 +4,7 @@ ngram-counts   names.txt at order 5 against order 2, alternating, medians
 ngram-bigfile  the 50 MB word list at order 5 in a fresh process (order 2 beside it)
 ngram-ksweep   the 40-value k sweep on dev at order 3 (one k, the same pass, beside it)
 ngram-lambda   the 20-value λ sweep of the bigram table net (one net beside it)
+ngram-sample   1,000 names at order 4 through the session, against 1,000 at order 2
 ngram-rss      the app's peak RSS at order 5 under the bench's pty, and the 5-gram
                counts built with the app's modules in a fresh process
 """
@@ -19,8 +20,9 @@ from pathlib import Path
 import torch
 
 from bigram_tui.core.data import read_words
-from bigram_tui.core.ngram_counts import NgramCounts, count_split
-from bigram_tui.core.ngram_neural import TABLE, CountsObjective, train_to_convergence
+from bigram_tui.core.counts import NgramCounts, count_split
+from bigram_tui.core.convergence import train_to_convergence
+from bigram_tui.core.neural import TABLE, CountsObjective
 from bigram_tui.core.split import split_words
 from bigram_tui.core.sweeps import k_grid, k_sweep, lambda_grid, lambda_sweep, mean_nll_for_ks
 
@@ -89,7 +91,7 @@ def counts_figure(settings: Settings) -> list[Row]:
 
 # A fresh interpreter per run (fresh_process.py), so the peak is the counting's own.
 _COUNT_IN_CHILD = r"""
-from bigram_tui.core.ngram_counts import NgramCounts
+from bigram_tui.core.counts import NgramCounts
 
 import torch
 torch.set_num_threads(int(sys.argv[3]))
@@ -230,7 +232,7 @@ MODULES_RSS_FIGURE = "app modules + 5-gram counts (no UI)"
 # The app's modules and a 5-gram count of the whole file, in a fresh interpreter.
 _APP_MODULES_IN_CHILD = r"""
 import bigram_tui.tui.app.app  # everything the app imports, Textual included
-from bigram_tui.core.ngram_counts import NgramCounts
+from bigram_tui.core.counts import NgramCounts
 
 before = status("VmHWM")
 counts = NgramCounts.from_path(sys.argv[1], 5)
@@ -339,8 +341,51 @@ def rss_figure(settings: Settings) -> list[Row]:
     return rows
 
 
+# --- sampling at order 4 against order 2 ---------------------------------------------------
+
+SAMPLED_NAMES = 1_000
+
+
+def sample_figure(settings: Settings) -> list[Row]:
+    """Sampling should barely depend on the order: the rows of the contexts a sampler meets
+    are built once, not per draw (issue 16). Both sides include that building."""
+    from bigram_tui.core.session import Session
+
+    session = Session.load(settings.data, notebook_sum=False)
+    bigram, four = session.model("counts", 0, 2), session.model("counts", 0.1, 4)
+    for model in (bigram, four):
+        session.sample(SAMPLED_NAMES, model)  # warm-up: the counts, kernels, allocator
+    budget = 0.3 if settings.quick else 1.0
+    two_times, four_times = [], []
+    for _ in range(settings.repeats):
+        two_times.append(time_fast(lambda: session.sample(SAMPLED_NAMES, bigram), budget=budget))
+        four_times.append(time_fast(lambda: session.sample(SAMPLED_NAMES, four), budget=budget))
+    two, ours = median(two_times), median(four_times)
+    ratio = ours / two
+    stepper = session.sampler(four)
+    step_time, stepped = time_once(lambda: [stepper.finish_name()[1] for _ in range(SAMPLED_NAMES)])
+    same = stepped == session.sample(SAMPLED_NAMES, four)
+    return [
+        Row(
+            f"sample {SAMPLED_NAMES:,} names at order 4",
+            seconds(two) + " (order 2)",
+            seconds(ours),
+            f"{ratio:.1f}× order 2",
+            "≤ 3× order 2",
+            yes_no(ratio <= 3 and same),
+            [
+                f"ngram sample: Session.sample({SAMPLED_NAMES:,}) of the counts model at order 4 "
+                f"(k = 0.1) against order 2 (k = 0), in-process, {settings.repeats} alternations "
+                f"of medians; the step-by-step Sampler at order 4 takes {seconds(step_time)} and "
+                f"draws the same names: {yes_no(same)}"
+            ],
+        )
+    ]
+
+
 FIGURES = {
     "ngram-counts": counts_figure,
+    "ngram-sample": sample_figure,
     "ngram-bigfile": big_file_figure,
     "ngram-ksweep": k_sweep_figure,
     "ngram-lambda": lambda_sweep_figure,

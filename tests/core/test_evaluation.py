@@ -7,10 +7,11 @@ import threading
 
 import pytest
 
-from bigram_tui.core.evaluation import ORDERS, Evaluation, order_table, unseen_in
-from bigram_tui.core.ngram_counts import NgramCounts
-from bigram_tui.core.ngram_model import NgramModel, score_counts
+from bigram_tui.core.counts import NgramCounts
+from bigram_tui.core.evaluation import ORDERS, Evaluation, order_table
+from bigram_tui.core.model import NgramModel
 from bigram_tui.core.params import ParameterError
+from bigram_tui.core.scoring import Unseen, score_counts, unseen_in
 from bigram_tui.core.split import split_words
 from bigram_tui.core.sweeps import SweepCancelled, k_sweep
 from bigram_tui.core.vocab import Vocab
@@ -50,15 +51,23 @@ def test_the_trigram_at_k_zero_is_inf_on_dev_and_says_why(evaluation):
     row = evaluation.row(3, 0.0)
     assert math.isfinite(row.train.mean_nll)  # train never surprises itself
     assert row.dev.mean_nll == math.inf and row.dev.perplexity == math.inf
-    assert row.dev.unseen_contexts > 0 and row.dev.unseen_ngrams > row.dev.unseen_contexts
+    unseen = row.dev.unseen
+    assert unseen.contexts > 0 and unseen.ngrams > unseen.contexts
+    # The issue's numbers: 137 dev examples (5 + 132) of 133 distinct n-grams, 5 contexts.
+    assert unseen == Unseen(examples=137, ngrams=133, context_examples=5, contexts=5)
+    assert (row.dev.score.unseen_context, row.dev.score.unseen_next) == (5, 132)
     reason = row.dev.inf_reason()
-    assert reason == (
-        f"{row.dev.unseen_ngrams:,} dev n-grams never seen in train "
-        f"({row.dev.unseen_contexts:,} contexts never seen)"
+    assert (
+        reason
+        == unseen.describe("dev")
+        == (
+            f"{unseen.examples:,} dev examples ({unseen.ngrams:,} distinct n-grams) never seen "
+            f"in train, {unseen.context_examples:,} of them in a context never seen"
+        )
     )
     # Distinct n-grams and contexts, never more than the examples they cover.
-    assert row.dev.unseen_ngrams <= row.dev.score.infinite
-    assert row.dev.unseen_contexts <= row.dev.score.unseen_context
+    assert unseen.ngrams <= row.dev.score.infinite
+    assert unseen.contexts <= row.dev.score.unseen_context
 
 
 def test_unseen_counts_by_hand():
@@ -67,17 +76,48 @@ def test_unseen_counts_by_hand():
     # Bigrams: train .a ab b. ; dev .b ba a. share no n-gram, but every context.
     train = NgramCounts.from_words(split_train, 2, vocab)
     dev = NgramCounts.from_words(split_dev, 2, vocab)
-    assert unseen_in(train, dev) == (3, 0)
+    assert unseen_in(train, dev) == Unseen(examples=3, ngrams=3, context_examples=0, contexts=0)
     # Trigram contexts: train .. .a ab ; dev .. .b ba: two never seen.
     train = NgramCounts.from_words(split_train, 3, vocab)
     dev = NgramCounts.from_words(split_dev, 3, vocab)
-    assert unseen_in(train, dev) == (3, 2)
+    # Examples: ..b .ba ba. all unseen, and .ba ba. in a context never seen.
+    assert unseen_in(train, dev) == Unseen(examples=3, ngrams=3, context_examples=2, contexts=2)
+    # Occurrences and distinct n-grams differ once an unseen n-gram repeats.
+    twice = NgramCounts.from_words(["ba", "ba"], 3, vocab)
+    assert unseen_in(train, twice) == Unseen(examples=6, ngrams=3, context_examples=4, contexts=2)
 
 
 def test_a_reason_without_unseen_contexts_leaves_them_out(evaluation):
     row = evaluation.row(2, 0.0)
-    assert row.dev.unseen_contexts == 0
-    assert row.dev.inf_reason() == f"{row.dev.unseen_ngrams:,} dev n-grams never seen in train"
+    assert row.dev.unseen.contexts == 0 and row.dev.unseen.context_examples == 0
+    assert row.dev.inf_reason() == (
+        f"{row.dev.unseen.examples:,} dev examples ({row.dev.unseen.ngrams:,} distinct n-grams) "
+        "never seen in train"
+    )
+    assert row.dev.inf_reason() == "5 dev examples (5 distinct n-grams) never seen in train"
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_unseen_examples_are_the_inf_examples_at_k_zero(evaluation, order):
+    """At k = 0 the unseen occurrences are exactly the −inf examples, at every order."""
+    row = evaluation.row(order, 0.0)
+    assert row.train.unseen == Unseen(0, 0, 0, 0) and row.train.inf_reason() is None
+    for part in (row.dev, row.test):
+        unseen, score = part.unseen, part.score
+        assert unseen.examples == score.infinite
+        assert unseen.context_examples == score.unseen_context
+        assert unseen.ngrams <= unseen.examples and unseen.contexts <= unseen.context_examples
+        assert part.inf_reason() == (unseen.describe(part.part) or None)
+
+
+def test_describe_says_one_and_nothing():
+    assert Unseen(0, 0, 0, 0).describe("dev") == ""
+    assert Unseen(1, 1, 1, 1).describe("test") == (
+        "1 test example (1 distinct n-gram) never seen in train, 1 of them in a context never seen"
+    )
+    assert Unseen(1_234, 1_000, 0, 0).describe("dev") == (
+        "1,234 dev examples (1,000 distinct n-grams) never seen in train"
+    )
 
 
 def test_the_table_has_every_order_and_matches_scoring_each(evaluation, split_counts_of):

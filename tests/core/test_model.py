@@ -163,10 +163,22 @@ def test_more_smoothing_flattens_every_row(counts_of, order):
 def test_huge_finite_k_still_gives_a_distribution(counts_of, order):
     probs = all_rows(NgramModel(counts_of(order), k=1e308))
     assert torch.allclose(probs.sum(dim=1), torch.ones(len(probs), dtype=torch.float64))
-    log_probs, _ = NgramModel(counts_of(order), k=1e308).log_probs(
-        torch.zeros(1, dtype=torch.long), torch.zeros(1, dtype=torch.long)
-    )
-    assert math.isfinite(float(log_probs))
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_huge_finite_k_still_scores_finitely(counts_of, order):
+    """log P at k = 1e308 is the log of that distribution's entries, never −inf."""
+    counts = counts_of(order)
+    model = NgramModel(counts, k=1e308)
+    contexts = counts.ids.long() // counts.vocab.size
+    log_probs, reasons = model.log_probs(contexts, counts.nexts)
+    rows = model.next_probs(contexts)
+    expected = rows.gather(1, counts.nexts.unsqueeze(1)).squeeze(1).log()
+    assert torch.allclose(log_probs, expected)
+    assert bool((reasons == SEEN).all())
+    score = score_counts(model, counts)
+    assert score.infinite == 0
+    assert score.mean_nll == pytest.approx(math.log(counts.vocab.size))
 
 
 @pytest.mark.parametrize("k", [-1, -1e-12, math.nan, math.inf, -math.inf, "1", None])

@@ -14,18 +14,21 @@ import numpy as np
 import pytest
 import torch
 
-from bigram_tui.core.counts import BigramCounts, training_examples
-from bigram_tui.core.model import counts_model, uniform_model
-from bigram_tui.core.neural import (
+from bigram_tui.core.batch_sampling import sample_names
+from bigram_tui.core.counts import NgramCounts
+from bigram_tui.core.model import NgramModel, UniformModel
+from bigram_tui.core.neural import TABLE, NeuralNgramModel, TrainingRun, initial_weights
+from bigram_tui.core.notebook import (
     PerExampleTrainer,
-    TrainingRun,
-    initial_weights,
-    neural_model,
+    bigram_matrix,
+    count_table,
+    most_common_bigrams,
+    notebook_log_likelihood,
+    training_examples,
     walkthrough,
 )
 from bigram_tui.core.rng import DEFAULT_SEED
-from bigram_tui.core.sampling import sample_names
-from bigram_tui.core.scoring import score_dataset, score_word
+from bigram_tui.core.scoring import score_counts, score_word
 
 NOTEBOOK_SEED = 2147483647
 
@@ -182,8 +185,14 @@ IN13_UNIFORM_NAMES = [
 IN25_NEURAL_NAMES = ["mor", "axx", "minaymoryles", "kondlaisah", "anchshizarie"]
 
 
+def untrained_net(counts: NgramCounts) -> NeuralNgramModel:
+    """In[21]: the lecture's W = randn(27, 27) from its seed, as the bigram net."""
+    weights = initial_weights(27, 27, NOTEBOOK_SEED).double()
+    return NeuralNgramModel(TABLE, counts.vocab, 2, weights, torch.arange(27))
+
+
 @pytest.fixture(scope="module")
-def trained_run(name_counts: BigramCounts) -> TrainingRun:
+def trained_run(name_counts: NgramCounts) -> TrainingRun:
     """The notebook's In[23]–In[24]: 500 epochs at lr 50 from the lecture's seed."""
     run = TrainingRun(name_counts, seed=NOTEBOOK_SEED, lr=50.0, reg=0.0)
     run.run(500)
@@ -224,16 +233,16 @@ def test_in3_to_in5_word_count_and_lengths(name_counts):
 
 def test_in7_top_counts_and_total(name_counts):
     """In[7]: the four largest counts, and In[23]'s 228,146 bigrams in total."""
-    assert name_counts.count("n", ".") == 6763
-    assert name_counts.count("a", ".") == 6640
-    assert name_counts.count("a", "n") == 5438
-    assert name_counts.count(".", "a") == 4410
+    assert name_counts.count(("n", ".")) == 6763
+    assert name_counts.count(("a", ".")) == 6640
+    assert name_counts.count(("a", "n")) == 5438
+    assert name_counts.count((".", "a")) == 4410
     assert name_counts.total == 228146
 
 
 def test_in7_most_common_as_printed(name_counts):
     """In[7]: the visible part of the sorted list, with <S>/<E> labels, in the same order."""
-    assert name_counts.most_common(len(IN7_MOST_COMMON)) == IN7_MOST_COMMON
+    assert most_common_bigrams(name_counts, len(IN7_MOST_COMMON)) == IN7_MOST_COMMON
 
 
 def test_in7_most_common_matches_notebook_dict_count(names, name_counts):
@@ -243,7 +252,7 @@ def test_in7_most_common_matches_notebook_dict_count(names, name_counts):
         tokens = ["<S>", *word, "<E>"]
         for pair in itertools.pairwise(tokens):
             counter[pair] = counter.get(pair, 0) + 1
-    core = name_counts.most_common()
+    core = most_common_bigrams(name_counts)
     assert {(a, b): n for a, b, n in core} == counter
     # Python's sort is stable, so the notebook's list keeps the dict's order among ties.
     notebook = sorted(counter.items(), key=lambda kv: -kv[1])
@@ -252,7 +261,7 @@ def test_in7_most_common_matches_notebook_dict_count(names, name_counts):
 
 def test_in8_start_end_layout(name_counts):
     """In[8]–In[9]: 28×28 with <S> at 26 and <E> at 27; last row and penultimate column zero."""
-    table = name_counts.table("start_end")
+    table = count_table(name_counts, "start_end")
     assert table.counts.shape == (28, 28)
     assert table.labels[:26] == tuple("abcdefghijklmnopqrstuvwxyz")
     assert table.labels[26:] == ("<S>", "<E>")
@@ -265,10 +274,10 @@ def test_in8_start_end_layout(name_counts):
 
 def test_in10_dot_layout(name_counts):
     """In[10]–In[11]: 27×27 with '.' first; '..' never happens (no empty words)."""
-    table = name_counts.table("dot")
+    table = count_table(name_counts, "dot")
     assert table.counts.shape == (27, 27)
     assert table.labels == (".", *"abcdefghijklmnopqrstuvwxyz")
-    assert name_counts.count(".", ".") == 0
+    assert name_counts.count((".", ".")) == 0
     assert int(table.counts[0, 0]) == 0
     # The note under In[12]: each character starts as many bigrams as it ends.
     assert torch.equal(table.counts.sum(dim=0), table.counts.sum(dim=1))
@@ -279,7 +288,7 @@ def test_in10_dot_layout(name_counts):
 
 def test_in12_count_model_names(name_counts):
     """In[12]: the 20 names of the counts model, classic sampler, seed 2147483647."""
-    model = counts_model(name_counts)
+    model = NgramModel(name_counts)
     names = sample_names(model, 20, algorithm="classic", seed=NOTEBOOK_SEED)
     assert [n.text for n in names] == IN12_COUNT_NAMES
     assert not any(n.cut for n in names)
@@ -287,7 +296,7 @@ def test_in12_count_model_names(name_counts):
 
 def test_in13_uniform_names(name_counts):
     """In[13]: the 20 names of the uniform model (the 16th is empty), same seed."""
-    model = uniform_model(name_counts.vocab)
+    model = UniformModel(name_counts.vocab, 2)
     names = sample_names(model, 20, algorithm="classic", seed=NOTEBOOK_SEED)
     assert [n.text for n in names] == IN13_UNIFORM_NAMES
 
@@ -302,19 +311,19 @@ def test_default_seed_is_the_lectures():
 
 def test_in15_first_three_words_probabilities(name_counts):
     """In[15]: p(second | first) for every bigram of emma, olivia, ava, to 4 decimals."""
-    model = counts_model(name_counts)
+    model = NgramModel(name_counts)
     got = [
-        (b.first, b.second, round(b.prob, 4))
+        (s.context[0], s.next, round(s.prob, 4))
         for word in ("emma", "olivia", "ava")
-        for b in score_word(model, word).bigrams
+        for s in score_word(model, word).steps
     ]
     assert got == IN15_PROBABILITIES
 
 
 def test_in16_dataset_mean_nll(name_counts):
     """In[16]: nll / n = 2.4541 over n = 228,146 bigrams (2.454014489 in float64)."""
-    score = score_dataset(counts_model(name_counts), name_counts)
-    assert score.bigrams == 228146
+    score = score_counts(NgramModel(name_counts), name_counts)
+    assert score.examples == 228146
     # The notebook's 2.4541 comes from a float32 running sum (see the next test); the
     # float64 value 2.45401 is within the printed precision of it.
     assert abs(score.mean_nll - 2.4541) < 1e-4
@@ -324,7 +333,7 @@ def test_in16_dataset_mean_nll(name_counts):
 
 def test_in16_dataset_log_likelihood(name_counts):
     """In[16]: log_likelihood = -559891.75 in float32; float64 gives -559873.5896."""
-    score = score_dataset(counts_model(name_counts), name_counts)
+    score = score_counts(NgramModel(name_counts), name_counts)
     assert score.log_likelihood == pytest.approx(-559873.5896, abs=1e-3)
     # The notebook's float32 running sum drifted by ~18 out of 560k.
     assert score.log_likelihood == pytest.approx(-559891.75, rel=1e-4)
@@ -333,33 +342,36 @@ def test_in16_dataset_log_likelihood(name_counts):
 def test_in16_float32_running_sum_reproduces_notebook(names, name_counts):
     """In[16]: core's bigrams, summed one by one in float32 as the loop does, give -559891.75."""
     xs, ys = training_examples(names, name_counts.vocab)
-    counts = name_counts.counts.int()
+    counts = bigram_matrix(name_counts).int()
     probs32 = counts / counts.sum(dim=1, keepdim=True)
     log_probs32 = probs32[xs, ys].log().numpy()
     running = np.cumsum(log_probs32, dtype=np.float32)
     assert float(running[-1]) == -559891.75
     assert round(float(-running[-1] / np.float32(len(xs))), 4) == 2.4541
+    # core.notebook's replay of the same loop, over chunks of the word list.
+    chunks = [names[i : i + 1000] for i in range(0, len(names), 1000)]
+    assert notebook_log_likelihood(chunks, name_counts) == -559891.75
 
 
 def test_in16_dataset_score_equals_sum_over_words(names, name_counts):
     """In[16]: the count shortcut equals the notebook's loop over every word."""
-    model = counts_model(name_counts)
+    model = NgramModel(name_counts)
     per_word = math.fsum(score_word(model, w).log_likelihood for w in names)
-    score = score_dataset(model, name_counts)
+    score = score_counts(model, name_counts)
     assert score.log_likelihood == pytest.approx(per_word, rel=1e-12)
-    assert sum(len(score_word(model, w).bigrams) for w in names[:100]) == sum(
+    assert sum(len(score_word(model, w).steps) for w in names[:100]) == sum(
         len(w) + 1 for w in names[:100]
     )
 
 
 def test_in17_andrejq_unsmoothed(name_counts):
     """In[17]: per-bigram log p of andrejq at k=0; jq = -inf, so likelihood -inf, nll/n inf."""
-    score = score_word(counts_model(name_counts, k=0), "andrejq")
-    pairs = [b.first + b.second for b in score.bigrams]
+    score = score_word(NgramModel(name_counts, k=0), "andrejq")
+    pairs = ["".join(s.context) + s.next for s in score.steps]
     assert pairs == [".a", "an", "nd", "dr", "re", "ej", "jq", "q."]
-    logs = [b.log_prob for b in score.bigrams]
+    logs = [s.log_prob for s in score.steps]
     assert logs[6] == -math.inf
-    assert score.bigrams[6].prob == 0.0
+    assert score.steps[6].prob == 0.0
     assert [round(x, 4) for x in logs[:6] + logs[7:]] == IN17_ANDREJQ[:6] + IN17_ANDREJQ[7:]
     assert score.log_likelihood == -math.inf
     assert score.nll == math.inf
@@ -368,8 +380,8 @@ def test_in17_andrejq_unsmoothed(name_counts):
 
 def test_in19_andrejq_add_one(name_counts):
     """In[18]–In[19]: with one fake count: the eight log-probs, likelihood -27.8672, 3.4834."""
-    score = score_word(counts_model(name_counts, k=1), "andrejq")
-    assert [round(b.log_prob, 4) for b in score.bigrams] == IN19_ANDREJQ
+    score = score_word(NgramModel(name_counts, k=1), "andrejq")
+    assert [round(s.log_prob, 4) for s in score.steps] == IN19_ANDREJQ
     assert round(score.log_likelihood, 4) == -27.8672
     assert round(score.nll, 4) == 27.8672
     assert round(score.mean_nll, 4) == 3.4834
@@ -389,12 +401,12 @@ def test_in20_and_in23_training_examples(names, name_counts):
 
 def test_in22_walkthrough_emma_example_1(name_counts):
     """In[22] example 1: '.e' (indices 0, 5), p 0.012286253, log p -4.3992743."""
-    model = neural_model(name_counts.vocab, initial_weights(27, NOTEBOOK_SEED))
+    model = untrained_net(name_counts)
     steps = walkthrough(model, "emma")
     assert len(steps) == 5
     first = steps[0]
-    assert (first.first, first.second) == (".", "e")
-    assert (first.input_index, first.label) == (0, 5)
+    assert (first.context, first.next) == ((".",), "e")
+    assert (first.inputs, first.label) == ((0,), 5)
     assert first.prob == pytest.approx(0.012286253273487091, abs=1e-5)
     assert first.log_prob == pytest.approx(-4.3992743492126465, abs=1e-5)
     assert first.nll == pytest.approx(4.3992743492126465, abs=1e-5)
@@ -404,19 +416,19 @@ def test_in22_walkthrough_emma_example_1(name_counts):
 
 def test_in22_walkthrough_emma_example_2(name_counts):
     """In[22] example 2: 'em' (indices 5, 13) and its output row."""
-    model = neural_model(name_counts.vocab, initial_weights(27, NOTEBOOK_SEED))
+    model = untrained_net(name_counts)
     second = walkthrough(model, "emma")[1]
-    assert (second.first, second.second) == ("e", "m")
-    assert (second.input_index, second.label) == (5, 13)
+    assert (second.context, second.next) == (("e",), "m")
+    assert (second.inputs, second.label) == ((5,), 13)
     assert second.probs.tolist() == pytest.approx(IN22_PROBS_EXAMPLE_2, abs=6e-5)
     assert second.prob == pytest.approx(IN22_PROBS_EXAMPLE_2[13], abs=6e-5)
 
 
 def test_in22_walkthrough_labels_and_pairs(name_counts):
     """In[22]: the five examples of emma in order, each scored on its own label."""
-    model = neural_model(name_counts.vocab, initial_weights(27, NOTEBOOK_SEED))
+    model = untrained_net(name_counts)
     steps = walkthrough(model, "emma")
-    assert [s.first + s.second for s in steps] == [".e", "em", "mm", "ma", "a."]
+    assert ["".join(s.context) + s.next for s in steps] == [".e", "em", "mm", "ma", "a."]
     for step in steps:
         assert step.prob == float(step.probs[step.label])
         assert step.nll == -step.log_prob
@@ -455,7 +467,7 @@ def test_in24_loss_after_500_epochs(trained_run, name_counts):
     assert trained_run.epoch == 500
     assert len(trained_run.losses) == 500
     assert trained_run.losses[-1] == pytest.approx(2.4570, abs=5e-4)
-    floor = score_dataset(counts_model(name_counts), name_counts).mean_nll
+    floor = score_counts(NgramModel(name_counts), name_counts).mean_nll
     assert trained_run.losses[-1] > floor
     # Full-batch gradient descent at lr 50 decreases the loss every epoch here.
     assert all(b < a for a, b in itertools.pairwise(trained_run.losses))

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bigram_tui.core.counts import BigramCounts
+from bigram_tui.core.batch_sampling import sample_names
+from bigram_tui.core.counts import NgramCounts
 from bigram_tui.core.data import read_words
-from bigram_tui.core.model import counts_model
-from bigram_tui.core.sampling import sample_names
+from bigram_tui.core.model import NgramModel
 
 from ..cli.helpers import one_line_error, run_cli
 from .helpers import TOKENS, WIDE_CHARS, write_wide_words
@@ -31,9 +31,9 @@ pytestmark = pytest.mark.usefixtures("no_data_variable")
 def test_wide_vocabulary_counts_and_samples(tmp_path: Path) -> None:
     """Every character becomes a token, and sampling walks among all of them."""
     path = write_wide_words(tmp_path)
-    counts = BigramCounts.from_words(read_words(path))
+    counts = NgramCounts.from_words(read_words(path), 2)
     assert counts.vocab.size == TOKENS > 80
-    names = sample_names(counts_model(counts, 0.0), 2000, seed=0)
+    names = sample_names(NgramModel(counts, 0.0), 2000, seed=0)
     seen = {char for name in names for char in name.text}
     assert seen <= set(WIDE_CHARS)
     assert len(seen) > 80
@@ -59,11 +59,11 @@ def test_wide_vocabulary_through_the_cli(capsys, tmp_path: Path) -> None:
 
 MEMORY_PROBE = """
 import resource, sys
-from bigram_tui.core.counts import BigramCounts
+from bigram_tui.core.counts import NgramCounts
 from bigram_tui.core.data import DataError, iter_word_chunks
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:
-    counts = BigramCounts.from_word_chunks(iter_word_chunks(sys.argv[1]))
+    counts = NgramCounts.from_word_chunks(iter_word_chunks(sys.argv[1]), 2)
     outcome = f"{counts.words} {counts.total}"
 except DataError as error:
     outcome = error.problem.split(" ")[0] + f" {error.line}"
@@ -154,4 +154,4 @@ def test_loading_reports_progress_per_chunk(tmp_path: Path, names: list[str]) ->
     seen: list[int] = []
     session = Session.load(path, seed=1, progress=seen.append)
     assert len(seen) >= 4
-    assert seen == sorted(seen) and seen[-1] == session.counts.words == 20 * len(names)
+    assert seen == sorted(seen) and seen[-1] == session.counts(2).words == 20 * len(names)

@@ -57,6 +57,9 @@ class MatrixModel:
     def known_contexts(self) -> torch.Tensor:
         return torch.arange(self.vocab.size)
 
+    def unseen_row(self) -> torch.Tensor | None:
+        return None
+
     def next_probs(self, context_ids: torch.Tensor) -> torch.Tensor:
         return self.probs[context_ids.long()]
 

@@ -74,13 +74,23 @@ def test_score_word_values(counts_of, order):
     stoi = counts.vocab.stoi
     for s in score.steps:
         row = model.next_probs(torch.tensor([counts.encode_tokens(s.context)]))[0]
-        assert s.prob == float(row[stoi[s.next]])
+        assert s.prob == pytest.approx(float(row[stoi[s.next]]), rel=1e-15)
         assert s.log_prob == pytest.approx(math.log(s.prob), rel=1e-15)
         assert s.reason is None
     assert score.log_likelihood == pytest.approx(sum(s.log_prob for s in score.steps))
     assert score.nll == -score.log_likelihood
     assert score.mean_nll == score.nll / 4
     assert score.perplexity == pytest.approx(math.exp(score.mean_nll))
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_a_words_p_is_the_models_row_entry(counts_of, order):
+    """P of a step is the entry of the row the model gives (the lecture's P[i, j]), exactly."""
+    counts = counts_of(order)
+    model = NgramModel(counts)
+    for s in score_word(model, "ava").steps:
+        row = model.next_probs(torch.tensor([counts.encode_tokens(s.context)]))[0]
+        assert s.prob == float(row[counts.vocab.stoi[s.next]])
 
 
 @pytest.mark.parametrize("order", range(2, MAX_ORDER + 1))
@@ -142,6 +152,9 @@ class MatrixModel:
 
     def known_contexts(self) -> torch.Tensor:
         return torch.arange(self.vocab.size)
+
+    def unseen_row(self) -> torch.Tensor | None:
+        return None
 
     def next_probs(self, context_ids: torch.Tensor) -> torch.Tensor:
         return self.probs[context_ids.long()]
