@@ -12,7 +12,7 @@ order where c(h) = 0, P_n = P_(n−1): a context never seen passes the guess dow
 The input is the windows of length N (W, N) of token ids, taken inside each sequence by
 whatever convention (the lecture's padding or NG's stream, see core.stream). The runs of
 n+1 tokens that the continuation counts need are read off the same windows (see
-core.window_counts.distinct_subwindows), so both conventions share one code path.
+core.window_counts.shorter_runs), so both conventions share one code path.
 
 All counting is torch.unique over base-V ids; no Python loop runs over n-grams. The tables
 do not depend on D, so `with_discount` reuses them for a sweep of D.
@@ -33,8 +33,8 @@ from .window_counts import (
     WindowCounts,
     as_windows,
     check_windows,
-    distinct_subwindows,
     encode_windows,
+    shorter_runs,
 )
 
 DISCOUNTS = (0.6, 0.75, 0.85, 0.95)  # the sweep that issue 19 reports its numbers with
@@ -85,9 +85,11 @@ class KneserNey:
         windows = check_windows(windows, order, vocab_size)
         top = WindowCounts.count(windows, vocab_size)
         levels = [KneserNeyLevel.of(order, top)]
+        runs = top.ids  # the distinct runs of n+1 tokens, starting at n + 1 = N
         for n in range(order - 1, 0, -1):
-            # Which runs of n+1 tokens occur; each one's last n tokens gain one predecessor.
-            runs = distinct_subwindows(windows, vocab_size, n + 1)
+            if n + 1 < order:
+                runs = shorter_runs(runs, vocab_size, n + 2)
+            # Each distinct run of n+1 tokens gives its last n tokens one predecessor.
             occurring = WindowCounts.from_ids(runs, torch.ones(len(runs)), vocab_size, n + 1)
             levels.append(KneserNeyLevel.of(n, occurring.suffix_counts()))
         return cls(vocab_size, order, _check_discount(discount), tuple(reversed(levels)))

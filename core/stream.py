@@ -50,19 +50,21 @@ def vocab_of_texts(texts: Iterable[str]) -> Vocab:
 
 def stream_ids(text: str, vocab: Vocab) -> torch.Tensor:
     """The token id of every character of `text`, the newline as the boundary 0 (int64)."""
-    lookup = dict(vocab.stoi)
-    del lookup[BOUNDARY]  # '.' is no character of a stream; the newline stands for it
-    lookup[NEWLINE] = 0
-    unknown = set(text) - lookup.keys()
-    if unknown:
-        raise KeyError(f"characters outside the vocabulary: {sorted(unknown)!r}")
-    # One translate and one byte view instead of a Python loop over the characters.
-    if vocab.size <= 256:
-        table = str.maketrans({ch: chr(i) for ch, i in lookup.items()})
-        data = np.frombuffer(text.translate(table).encode("latin-1"), dtype=np.uint8)
+    # A table indexed by code point maps the whole text in one numpy gather, no Python loop.
+    if text.isascii():
+        points = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
     else:
-        data = np.array([lookup[ch] for ch in text], dtype=np.int64)
-    return torch.from_numpy(data.astype(np.int64))
+        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    ids = {ch: i for ch, i in vocab.stoi.items() if ch != BOUNDARY}  # '.' is no character
+    ids[NEWLINE] = 0
+    highest = max(max(map(ord, ids)), int(points.max()) if len(points) else 0)
+    table = np.full(highest + 1, -1, dtype=np.int64)
+    table[[ord(ch) for ch in ids]] = list(ids.values())
+    tokens = table[points]
+    if (tokens < 0).any():
+        unknown = sorted(chr(p) for p in np.unique(points[tokens < 0]).tolist())
+        raise KeyError(f"characters outside the vocabulary: {unknown!r}")
+    return torch.from_numpy(tokens)
 
 
 def stream_windows(text: str, vocab: Vocab, order: int) -> torch.Tensor:
@@ -90,7 +92,7 @@ def padded_windows(words: Sequence[str], vocab: Vocab, order: int) -> torch.Tens
     # Each block is pad + word + boundary; joined, windows that straddle blocks are dropped.
     ids = stream_ids(pad + (NEWLINE + pad).join(words) + NEWLINE, vocab)
     windows = ids.unfold(0, order, 1)
-    lengths = torch.tensor([len(w) + order for w in words])
+    lengths = torch.from_numpy(np.fromiter(map(len, words), np.int64, len(words)) + order)
     block = torch.repeat_interleave(torch.arange(len(words)), lengths)
     inside = block[: len(windows)] == block[order - 1 :]
     return windows[inside].contiguous()

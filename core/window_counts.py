@@ -65,11 +65,13 @@ class WindowCounts:
     def count(cls, windows: torch.Tensor, vocab_size: int) -> WindowCounts:
         """How often each distinct row of `windows` (W, n) occurs."""
         windows = as_windows(windows)
-        ids, counts = torch.unique(encode_windows(windows, vocab_size), return_counts=True)
-        return cls(vocab_size, windows.shape[1], ids, counts.double())
+        ids, counts = unique_counts(encode_windows(windows, vocab_size))
+        return cls(vocab_size, windows.shape[1], ids, counts)
 
     @classmethod
-    def from_ids(cls, ids: torch.Tensor, values: torch.Tensor, vocab_size: int, width: int):
+    def from_ids(
+        cls, ids: torch.Tensor, values: torch.Tensor, vocab_size: int, width: int
+    ) -> WindowCounts:
         """A table from sorted unique ids and their values (no check that they are sorted)."""
         return cls(vocab_size, width, ids.long(), values.double())
 
@@ -105,9 +107,8 @@ class WindowCounts:
         This is Kneser–Ney's continuation count. Every id here is distinct, so the
         number of ids whose last width−1 tokens are g is that count.
         """
-        suffixes = self.ids % (self.vocab_size ** (self.width - 1))
-        ids, counts = torch.unique(suffixes, return_counts=True)
-        return WindowCounts(self.vocab_size, self.width - 1, ids, counts.double())
+        ids, counts = unique_counts(self.ids % (self.vocab_size ** (self.width - 1)))
+        return WindowCounts(self.vocab_size, self.width - 1, ids, counts)
 
 
 @dataclass(frozen=True)
@@ -132,18 +133,32 @@ class ContextTotals:
         )
 
 
-def distinct_subwindows(windows: torch.Tensor, vocab_size: int, width: int) -> torch.Tensor:
-    """The sorted distinct ids of every `width`-long run of tokens inside the rows.
+def unique_counts(ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The sorted distinct ids (int64) and how often each occurs (float64).
 
-    When each sequence is at least as long as the rows, every run of `width` tokens of a
-    sequence lies inside one of its windows, so these are the runs of the sequences
-    themselves: Kneser–Ney's lower orders need only which runs occur, not how often.
+    numpy sorts integers several times faster than torch on the CPU (2 ms against 9 ms
+    for names.txt's 228k windows), and the sort is nearly all of the counting.
     """
-    windows = as_windows(windows)
-    parts = [
-        torch.unique(encode_windows(windows[:, start : start + width], vocab_size))
-        for start in range(windows.shape[1] - width + 1)
-    ]
-    if not parts:
-        return torch.zeros(0, dtype=torch.long)
-    return torch.unique(torch.cat(parts))
+    ordered = np.sort(ids.long().numpy())
+    if len(ordered) == 0:
+        return torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.float64)
+    new = np.empty(len(ordered), dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    counts = np.diff(starts, append=len(ordered)).astype(np.float64)
+    return torch.from_numpy(ordered[starts]), torch.from_numpy(counts)
+
+
+def shorter_runs(ids: torch.Tensor, vocab_size: int, width: int) -> torch.Tensor:
+    """The distinct runs of width−1 tokens inside the distinct runs `ids` of `width`.
+
+    A run shorter than a window lies inside it, so it is the first or the last width−1
+    tokens of a run one longer: prefixes and suffixes of the distinct (m+1)-runs are all
+    the distinct m-runs. Applied from the windows down, this gives every order's runs of
+    the sequences themselves, as long as each sequence is at least one window long.
+    """
+    prefixes = ids // vocab_size
+    suffixes = ids % (vocab_size ** (width - 1))
+    distinct, _ = unique_counts(torch.cat([prefixes, suffixes]))
+    return distinct
