@@ -198,3 +198,15 @@ def test_the_issues_numbers_on_ngs_split(ng_split, convention, order, test_nll):
     model = KneserNey.fit(windows["train"], vocab.size, order, DISCOUNTS[0])
     d, _ = best_discount(model, windows["val"])
     assert round(model.with_discount(d).mean_nll(windows["test"]), 4) == test_nll
+
+
+def test_numpy_windows_and_no_windows_at_all():
+    windows = stream_windows("abc\nab\nca\n", VOCAB, 3)
+    from_numpy = KneserNey.fit(windows.numpy(), 4, 3, 0.5)
+    assert torch.equal(
+        from_numpy.probs(windows[:, :-1]), KneserNey.fit(windows, 4, 3, 0.5).probs(windows[:, :-1])
+    )
+    # Nothing counted at any order: every order passes P_0 = 1/V down unchanged.
+    empty = KneserNey.fit(torch.zeros(0, 3, dtype=torch.long), 4, 3, 0.5)
+    assert empty.row((1, 2)).tolist() == [0.25] * 4
+    assert math.isnan(empty.mean_nll(torch.zeros(0, 3, dtype=torch.long)))
