@@ -392,6 +392,14 @@ class Session:
         self.order = order
         return saved
 
+    @staticmethod
+    def check_model_target(path: str | os.PathLike[str]) -> Path:
+        """Refuse a path no save could write, before any data is read (the data file itself
+        is refused later, by `check_save_path`, once it is known)."""
+        from .persist import check_model_path
+
+        return check_model_path(path)
+
     def check_save_path(self, path: str | os.PathLike[str]) -> Path:
         """Refuse, before any training, a path `save` would refuse; returns the file to write."""
         from .persist import check_model_path

@@ -43,9 +43,17 @@ def shape_probs(
         shaped = torch.where(top_k_mask(shaped, top_k), shaped, 0.0)
     if temperature != 1.0:
         # In log space, so that a small T cannot underflow every p^(1/T) to zero.
-        logits = shaped.log() / temperature
+        log_p = shaped.log()
+        logits = log_p / temperature
         peak = logits.amax(dim=-1, keepdim=True)
         peak = torch.where(torch.isfinite(peak), peak, 0.0)
-        shaped = (logits - peak).exp()
+        powered = (logits - peak).exp()
+        # A subnormal T overflows every log p / T to −inf. Centred first, the most likely
+        # tokens stay at 0 and the rest go to −inf: the limit T → 0, a greedy draw.
+        lost = (powered.sum(dim=-1, keepdim=True) == 0) & (shaped > 0).any(dim=-1, keepdim=True)
+        if bool(lost.any()):
+            centred = (log_p - log_p.amax(dim=-1, keepdim=True)) / temperature
+            powered = torch.where(lost, centred.exp(), powered)
+        shaped = powered
     totals = shaped.sum(dim=-1, keepdim=True)
     return torch.where(totals > 0, shaped / totals.clamp_min(1e-300), 0.0)

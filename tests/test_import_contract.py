@@ -104,6 +104,50 @@ def test_the_cli_starts_the_app_only_lazily() -> None:
     assert eager == []
 
 
+# The one door (issue 16): what a front end may import from core. The session re-exports
+# the torch-free pieces the front ends need, and names its result types for annotations.
+FRONT_END_CORE = tuple(
+    f"bigram_tui.core.{name}" for name in ("session", "params", "defaults", "display", "errors")
+)
+
+
+def core_imports_outside_the_door(folder: str, root: Path = ROOT) -> list[str]:
+    """Imports of a core module other than FRONT_END_CORE, even under TYPE_CHECKING."""
+    return [
+        f"{path.relative_to(root)}:{line} imports {name}"
+        for path in sources(folder, root)
+        for name, line, _ in imports_of(path, root)
+        if within(name, "bigram_tui.core")
+        and name != "bigram_tui.core"
+        and not any(name == allowed or name.startswith(allowed + ".") for allowed in FRONT_END_CORE)
+    ]
+
+
+@pytest.mark.parametrize("folder", ["tui/cli", "tui/app"])
+def test_the_front_ends_use_core_only_through_the_session(folder: str) -> None:
+    assert core_imports_outside_the_door(folder) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from bigram_tui.core.model import NgramModel\n",
+        "from bigram_tui.core import sampling\n",
+        "def f():\n    from bigram_tui.core.counts import NgramCounts\n",
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ...core.scoring import x\n",
+    ],
+)
+def test_a_planted_import_behind_the_door_is_reported(tmp_path, source):
+    (tmp_path / "tui" / "app").mkdir(parents=True)
+    (tmp_path / "tui" / "app" / "planted.py").write_text(source, encoding="utf-8")
+    (tmp_path / "tui" / "app" / "fine.py").write_text(
+        "from bigram_tui.core.session import Session\nfrom ...core import params\n",
+        encoding="utf-8",
+    )
+    found = core_imports_outside_the_door("tui/app", root=tmp_path)
+    assert found and all("tui/app/planted.py" in line for line in found), found
+
+
 @pytest.mark.parametrize(
     ("source", "expected"),
     [

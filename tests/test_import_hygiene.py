@@ -32,7 +32,12 @@ TORCH_FREE_MODULES = [
     "bigram_tui.tui.cli.main",
     "bigram_tui.tui.cli.parser",
     "bigram_tui.tui.cli.errors",
-    "bigram_tui.tui.cli.commands",
+    "bigram_tui.tui.cli.common",
+    "bigram_tui.tui.cli.stats",
+    "bigram_tui.tui.cli.score",
+    "bigram_tui.tui.cli.sample",
+    "bigram_tui.tui.cli.train",
+    "bigram_tui.tui.cli.tune",
     "bigram_tui.tui.cli.output",
 ]
 

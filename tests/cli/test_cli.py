@@ -110,19 +110,23 @@ def test_stats_json(capsys, names_path: Path) -> None:
     code, out, _ = run(capsys, "stats", "--data", names_path, "--json", "--top", 3)
     report = strict_json(out)
     assert code == 0
-    assert report["words"] == 32033 and report["bigrams"] == 228146
-    assert report["mean_nll"] == pytest.approx(2.454014489, abs=1e-9)
+    assert report["words"] == 32033 and report["examples"] == 228146
+    assert report["order"] == 2 and report["split"] is None
+    (whole,) = report["parts"]
+    assert (whole["part"], whole["words"], whole["examples"]) == ("all", 32033, 228146)
+    assert whole["mean_nll"] == pytest.approx(2.454014489, abs=1e-9)
+    assert whole["unseen"] is None  # nothing is held out without a split
     assert report["vocabulary"]["size"] == 27
-    assert report["top_bigrams"][0] == {"first": "n", "second": ".", "count": 6763}
-    assert len(report["top_bigrams"]) == 3
+    assert report["top_ngrams"][0] == {"ngram": "n.", "context": "n", "next": ".", "count": 6763}
+    assert len(report["top_ngrams"]) == 3
 
 
 def test_stats_top_keeps_the_notebooks_order_among_ties(capsys, names_path: Path) -> None:
     """In[7]'s list: ll and il both count 1,345, and ll comes first in the data."""
     code, out, _ = run(capsys, "stats", "--data", names_path, "--json", "--top", 50)
     top = [
-        (entry["first"] + entry["second"], entry["count"])
-        for entry in strict_json(out)["top_bigrams"]
+        (entry["context"] + entry["next"], entry["count"])
+        for entry in strict_json(out)["top_ngrams"]
     ]
     assert code == 0
     assert top[48:50] == [("ll", 1345), ("il", 1345)]
@@ -146,7 +150,9 @@ def test_train_json_and_every(capsys, names_path: Path) -> None:
     code, out, _ = run(capsys, "train", "--data", names_path, "--epochs", 500, "--json")
     report = strict_json(out)
     assert len(report["epochs"]) == 500
-    assert report["epochs"][0] == {"epoch": 0, "loss": pytest.approx(3.7590, abs=5e-5)}
+    assert report["epochs"][0] == {
+        "epoch": 0, "loss": pytest.approx(3.7590, abs=5e-5), "dev_loss": None
+    }  # fmt: skip
     assert report["summary"]["last_loss"] == pytest.approx(2.45698, abs=5e-6)
     assert report["summary"]["saved_to"] is None
 
@@ -159,13 +165,16 @@ def test_score_json_writes_infinities_as_strings(capsys, names_path: Path) -> No
     report = strict_json(out)
     assert code == 0
     andrejq = report["words"][0]
-    jq = next(b for b in andrejq["bigrams"] if (b["first"], b["second"]) == ("j", "q"))
-    assert jq == {"first": "j", "second": "q", "prob": 0.0, "log_prob": "-inf"}
+    jq = next(s for s in andrejq["steps"] if (s["context"], s["next"]) == ("j", "q"))
+    assert jq == {
+        "context": "j", "next": "q", "prob": 0.0, "log_prob": "-inf",
+        "reason": "next token never seen after this context",
+    }  # fmt: skip
     assert andrejq["log_likelihood"] == "-inf"
     assert (andrejq["nll"], andrejq["mean_nll"]) == ("inf", "inf")
     assert report["total"]["mean_nll"] == "inf"
     assert report["words"][1]["mean_nll"] == pytest.approx(2.1764, abs=1e-4)
-    assert report["model"] == {"kind": "counts", "smoothing": 0.0}
+    assert report["model"] == {"kind": "counts", "smoothing": 0.0, "order": 2, "split": None}
 
 
 @pytest.mark.parametrize(
@@ -191,9 +200,12 @@ def test_json_is_strict(capsys, small_data: Path, argv: list[str]) -> None:
 # --- sampling -------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("order", [1, 2, 3])
 @pytest.mark.parametrize("sampler", ["classic", "torch"])
-def test_trace_draws_the_same_names(capsys, small_data: Path, sampler: str) -> None:
+def test_trace_draws_the_same_names(capsys, small_data: Path, sampler: str, order: int) -> None:
+    """A draw records the same fields at every order: the bigram's context is one token."""
     argv = ["sample", "--data", small_data, "-n", 6, "--sampler", sampler, "--seed", 3]
+    argv += ["--order", order]
     _, plain, _ = run(capsys, *argv, "--json")
     code, traced, _ = run(capsys, *argv, "--json", "--trace")
     assert code == 0
@@ -202,8 +214,13 @@ def test_trace_draws_the_same_names(capsys, small_data: Path, sampler: str) -> N
     assert [n["name"] for n in traced_names] == plain_names
     for name in traced_names:
         draws = name["draws"]
-        assert "".join(d["chosen"] for d in draws) == name["name"] + "."
+        assert "".join(d["next"] for d in draws) == name["name"] + "."
+        padded = "." * (order - 1) + name["name"]
+        assert [d["context"] for d in draws] == [
+            padded[i : i + order - 1] for i in range(len(draws))
+        ]
         for draw in draws:
+            assert draw["p"] == draw["p_model"]  # nothing reshaped
             if sampler == "classic":
                 low, high = draw["interval"]
                 assert low < draw["u"] <= high
@@ -229,8 +246,8 @@ def test_a_cut_name_is_marked(capsys, names_path: Path) -> None:
     assert code == 0
     assert out.splitlines() == ["mor…", "a", "tua…"]
     names = strict_json(run(capsys, *argv, "--json")[1])["names"]
-    assert names[0] == {"name": "mor", "cut": True}
-    assert names[1] == {"name": "a", "cut": False}
+    assert names[0] == {"name": "mor", "cut": True, "origin": "new"}
+    assert names[1] == {"name": "a", "cut": False, "origin": "new"}
 
 
 # --- saved models ---------------------------------------------------------------------
@@ -244,8 +261,8 @@ def test_train_save_then_load(capsys, names_path: Path, tmp_path: Path) -> None:
     assert (code, out.splitlines()) == (0, NOTEBOOK_NAMES[:5])
     code, out, _ = run(capsys, "score", "--data", names_path, "--load", model, "--json", "ava")
     assert strict_json(out)["model"] == {
-        "kind": "neural", "file": str(model), "epochs": 500, "lr": 50.0, "reg": 0.0,
-        "seed": 2147483647,
+        "kind": "neural", "net": "table", "order": 2, "split": None, "file": str(model),
+        "epochs": 500, "lr": 50.0, "reg": 0.0, "seed": 2147483647, "parameters": 27 * 27,
     }  # fmt: skip
 
 

@@ -59,19 +59,28 @@ def test_stats_with_a_split_gives_the_issue_numbers(capsys, names_path, order, k
     }  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("order", "k", "expected"),
-    [(1, "0", 2.8227), (2, "1", 2.4546), (3, "0", 2.1857), (3, "1", 2.2126), (4, "0", 1.8842)],
-)
-def test_stats_without_a_split_scores_all_the_words(capsys, names_path, order, k, expected):
+WHOLE_REFERENCES = [
+    # order, k, mean NLL of all the words, distinct n-grams
+    (1, "0", 2.8227, 27), (2, "0", 2.4540, 627), (2, "1", 2.4546, 627), (3, "0", 2.1857, 6_063),
+    (3, "1", 2.2126, 6_063), (4, "0", 1.8842, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("order", "k", "expected", "distinct"), WHOLE_REFERENCES)
+def test_stats_without_a_split_scores_all_the_words(
+    capsys, names_path, order, k, expected, distinct
+):
+    """One report at every order: the bigram's is the case n = 2."""
     report = run_json(capsys, "stats", "--data", names_path, "--order", order, "--smoothing", k)
-    if order == 2:  # today's report, unchanged
-        assert report["mean_nll"] == pytest.approx(expected, abs=5e-5)
-        return
     (part,) = report["parts"]
     assert (part["part"], part["words"], part["examples"]) == ("all", 32_033, 228_146)
     assert part["mean_nll"] == pytest.approx(expected, abs=5e-5)
+    assert part["perplexity"] == pytest.approx(math.exp(part["mean_nll"]))
+    assert part["unseen"] is None and part["never_seen"] == {}
     assert report["split"] is None and report["order"] == order
+    assert report["distinct_ngrams"] == part["distinct_ngrams"]
+    if distinct is not None:
+        assert report["distinct_ngrams"] == distinct
 
 
 def test_the_trigram_at_k0_is_inf_on_dev_and_says_why(capsys, names_path):
@@ -92,12 +101,20 @@ def test_the_trigram_at_k0_is_inf_on_dev_and_says_why(capsys, names_path):
     assert table["dev"][3:] == ["inf", "inf"]
 
 
-def test_stats_lists_the_top_ngrams_of_the_order(capsys, names_path):
-    report = run_json(capsys, "stats", "--data", names_path, "--order", 3, "--top", 3)
+TOP_NGRAMS = [
+    (1, [("", "a", 33885), ("", ".", 32033), ("", "e", 20423)]),
+    (2, [("n", ".", 6763), ("a", ".", 6640), ("a", "n", 5438)]),
+    (3, [("..", "a", 4410), ("..", "k", 2963), ("..", "m", 2538)]),
+]
+
+
+@pytest.mark.parametrize(("order", "top"), TOP_NGRAMS)
+def test_stats_lists_the_top_ngrams_of_the_order(capsys, names_path, order, top):
+    report = run_json(capsys, "stats", "--data", names_path, "--order", order, "--top", 3)
     assert report["top_ngrams"] == [
-        {"ngram": "..a", "count": 4410}, {"ngram": "..k", "count": 2963},
-        {"ngram": "..m", "count": 2538},
-    ]  # fmt: skip
+        {"ngram": context + following, "context": context, "next": following, "count": count}
+        for context, following, count in top
+    ]
 
 
 # --- order 2 with nothing else is today's output, byte for byte ---------------------
@@ -118,8 +135,8 @@ def test_default_values_change_nothing(capsys, names_path, today, with_defaults)
     assert first == second and first[0] == 0
 
 
-def test_the_ngram_path_at_order_2_samples_the_notebook_names(capsys, names_path):
-    # --top-k 27 keeps every token: the n-gram sampler with nothing reshaped.
+def test_top_k_of_every_token_at_order_2_samples_the_notebook_names(capsys, names_path):
+    # --top-k 27 keeps every token: nothing reshaped.
     report = run_json(capsys, "sample", "--data", names_path, "--top-k", 27)
     assert [name["name"] for name in report["names"]] == NOTEBOOK_NAMES
     assert report["temperature"] == 1.0 and report["top_k"] == 27
@@ -128,14 +145,33 @@ def test_the_ngram_path_at_order_2_samples_the_notebook_names(capsys, names_path
 # --- score ----------------------------------------------------------------------------
 
 
-def test_score_at_order_3_shows_context_next_and_why_minus_inf(capsys, names_path):
-    report = run_json(capsys, "score", "--data", names_path, "--order", 3, "andrejq")
+SCORE_STEPS = [
+    # order, the first and the last two steps of andrejq (context, next, reason), P(first)
+    (1, [("", "a", None), ("", "q", None), ("", ".", None)], 33885 / 228146),
+    (2, [(".", "a", None), ("j", "q", NEXT_NEVER_SEEN), ("q", ".", None)], 4410 / 32033),
+    (3, [("..", "a", None), ("ej", "q", NEXT_NEVER_SEEN), ("jq", ".", CONTEXT_NEVER_SEEN)],
+     4410 / 32033),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("order", "steps", "first_prob"), SCORE_STEPS)
+def test_score_shows_context_next_and_why_minus_inf(capsys, names_path, order, steps, first_prob):
+    """One schema at every order: the bigram's steps have a context of one token."""
+    report = run_json(capsys, "score", "--data", names_path, "--order", order, "andrejq")
     (word,) = report["words"]
     rows = [(s["context"], s["next"], s["reason"]) for s in word["steps"]]
-    assert rows[0] == ("..", "a", None)
-    assert rows[-2:] == [("ej", "q", NEXT_NEVER_SEEN), ("jq", ".", CONTEXT_NEVER_SEEN)]
-    assert word["steps"][-1]["log_prob"] == "-inf" and word["mean_nll"] == "inf"
-    assert word["steps"][0]["prob"] == pytest.approx(4410 / 32033)
+    assert len(rows) == len("andrejq") + 1
+    assert [rows[0], *rows[-2:]] == steps
+    assert word["steps"][0]["prob"] == pytest.approx(first_prob)
+    infinite = [s for s in word["steps"] if s["log_prob"] == "-inf"]
+    assert [(s["context"], s["next"], s["reason"]) for s in infinite] == [
+        step for step in steps if step[2] is not None
+    ]
+    assert (word["mean_nll"] == "inf") == bool(infinite)
+    assert report["model"] == {"kind": "counts", "smoothing": 0.0, "order": order, "split": None}
+
+
+def test_score_at_order_3_shows_the_reason_in_text(capsys, names_path):
     code, out, _ = run(capsys, "score", "--data", names_path, "--order", 3, "andrejq")
     assert code == 0
     assert any(line.split() == ["jq", "->", ".", "0.0000", "-inf", "context", "never", "seen"]
@@ -290,8 +326,8 @@ BAD_VALUES = [
     (("stats", "--split-seed", 3), "--split-seed shuffles a split; add --split"),
     (("train", "--net", "linear", "--order", 1), "the linear net needs a context"),
     (("train", "--net", "mlp"), "argument --net: invalid choice"),
-    (("train", "--order", 3, "--save", "m.pt"), "--save keeps the lecture's bigram net only"),
-    (("sample", "--order", 3, "--model", "uniform"), "--model uniform is the same at every"),
+    (("sample", "--net", "linear"), "--net applies to the neural model; add --model neural"),
+    (("score", "a", "--model", "neural", "--net", "linear", "--order", 1), "needs a context"),
 ]
 
 
@@ -325,3 +361,37 @@ def test_the_unigram_trains_at_its_own_default_lr(capsys, names_path) -> None:
     assert "train loss of the final weights: 2.8227" in out
     code, _, err = run(capsys, "train", "--data", names_path, "--order", 1, "--lr", 50)
     assert code == 2 and "training diverged" in err and "with lr=50" in err
+
+
+# --- what train never shows -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 4, 5])
+def test_stats_counts_what_train_never_shows_as_the_session_does(capsys, names_path, order):
+    """Occurrences and distinct n-grams, defined once (the session's Unseen, which the
+    Evaluate pane prints too): JSON gives the four numbers, text the one phrase."""
+    from bigram_tui.core.session import Session
+
+    argv = ("stats", "--data", names_path, "--order", order, "--split", "80/10/10")
+    parts = parts_of(run_json(capsys, *argv))
+    code, text, _ = run(capsys, *argv)
+    assert code == 0
+    unseen = Session.load(names_path, order=order, split=(0.8, 0.1, 0.1)).unseen()
+    assert parts["train"]["unseen"] is None
+    for name in ("dev", "test"):
+        expected = unseen[name]
+        assert parts[name]["unseen"] == {
+            "examples": expected.examples, "ngrams": expected.ngrams,
+            "context_examples": expected.context_examples, "contexts": expected.contexts,
+            "described": expected.describe(name),
+        }  # fmt: skip
+        # At k = 0 the examples train never shows are exactly those scored −inf.
+        assert expected.examples == sum(parts[name]["never_seen"].values())
+        assert expected.context_examples == parts[name]["never_seen"].get(CONTEXT_NEVER_SEEN, 0)
+        if expected.examples:
+            assert expected.describe(name) in text.splitlines()
+    if order == 3:
+        assert parts["dev"]["unseen"]["described"] == (
+            "137 dev examples (133 distinct n-grams) never seen in train, "
+            "5 of them in a context never seen"
+        )

@@ -240,9 +240,9 @@ def test_the_installed_script_fails_in_one_line(data: Path, argv: list[str]) -> 
 
 def test_a_trace_is_bounded_not_gigabytes(capsys, tmp_path, monkeypatch):
     """A uniform torch sampler over a wide vocabulary records V uniforms per draw: cut early."""
-    from bigram_tui.tui.cli import commands
+    from bigram_tui.tui.cli import sample
 
-    monkeypatch.setattr(commands, "MAX_TRACE_NUMBERS", 20_000)
+    monkeypatch.setattr(sample, "MAX_TRACE_NUMBERS", 20_000)
     wide = tmp_path / "wide.txt"
     wide.write_text("\n".join(chr(0x4E00 + i) * 2 for i in range(600)), encoding="utf-8")
     code, out, err = run(

@@ -10,9 +10,10 @@ the project's own errors (core.errors.BigramTuiError and the data modules' error
 "expected", exit 2; anything else is an internal error, exit 1. Tracebacks appear only
 with BIGRAM_TUI_DEBUG=1.
 
-This module runs the command and handles errors; `parser` holds the grammar, `commands`
-the four subcommands. Neither torch nor textual is imported at module level, so
-`bigram-tui --help` answers at once.
+This module runs the command and handles errors; `parser` holds the grammar, and each
+subcommand has a module of its own (`stats`, `score`, `sample`, `train`, `tune`; shared
+helpers in `common`, text and JSON in `output`). Neither torch nor textual is imported
+at module level, so `bigram-tui --help` answers at once.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from bigram_tui.core.defaults import DEFAULT_ORDER, DEFAULT_SEED
 from bigram_tui.core.errors import BigramTuiError
 
-from .commands import sample, score, stats, train
+from . import sample, score, stats, train, tune
 from .errors import (
     DEBUG_ENV_VAR,
     EXIT_BROKEN_PIPE,
@@ -42,7 +43,6 @@ from .errors import (
     flush_output,
     silence_stdout,
 )
-from .ngram_commands import tune
 from .parser import parse
 from .serve import run_serve
 
@@ -78,11 +78,11 @@ def _check_app_only_options(args: argparse.Namespace) -> None:
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "stats": stats,
-    "score": score,
-    "sample": sample,
-    "train": train,
-    "tune": tune,
+    "stats": stats.run,
+    "score": score.run,
+    "sample": sample.run,
+    "train": train.run,
+    "tune": tune.run,
 }
 
 
@@ -100,9 +100,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
-    # The data modules are stdlib-only, so importing them to name their errors costs nothing.
-    from bigram_tui.core.data import DataError
-    from bigram_tui.core.dataset import DatasetUnavailable
+    from bigram_tui.core.session import DataError, DatasetUnavailable
 
     return (BigramTuiError, DataError, DatasetUnavailable)
 

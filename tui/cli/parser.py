@@ -115,6 +115,11 @@ _SMOOTHING_OPTION: dict[str, Any] = {
 }
 
 
+_NET_HELP = (
+    "table (a row of W per context; at order 2 the lecture's net) or linear (a block of W "
+    "per context position); default table"
+)
+
 # "smoothed" is the counts model at k=1, which the CLI spells --smoothing 1.
 _CLI_MODEL_KINDS = tuple(kind for kind in params.MODEL_KINDS if kind != "smoothed")
 
@@ -123,7 +128,7 @@ def _add_model_options(parser: argparse.ArgumentParser, seed: str) -> None:
     """--model and the neural net's options; `seed` is the flag for the training seed."""
     group = parser.add_argument_group("model")
     group.add_argument(
-        "--model", choices=_CLI_MODEL_KINDS, help="which bigram model (default counts)"
+        "--model", choices=_CLI_MODEL_KINDS, help="which model of the order (default counts)"
     )
     group.add_argument("--smoothing", **_SMOOTHING_OPTION)
     group.add_argument(
@@ -138,10 +143,11 @@ def _add_model_options(parser: argparse.ArgumentParser, seed: str) -> None:
         metavar="N",
         help=f"neural: seed of the initial weights (default {DEFAULT_SEED})",
     )
+    group.add_argument("--net", choices=params.NET_KINDS, help=f"neural: {_NET_HELP}")
     group.add_argument(
         "--load",
         metavar="PATH",
-        help="neural: use a model saved by `train --save` instead of training",
+        help="neural: use a net saved by `train --save` (of any order) instead of training",
     )
 
 
@@ -179,7 +185,8 @@ def _add_ngram_options(
 def _add_stats(commands: Any, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
         "stats", parents=[common], prog=f"{PROG} stats", help="dataset statistics",
-        description="Words, bigrams, vocabulary, the dataset's NLL and the most common bigrams.",
+        description="Words, n-grams, vocabulary, each part's NLL (with a split, what train never "
+        "shows dev and test) and the most common n-grams of the order.",
         epilog=cli_output.JSON_INFINITY_NOTE,
     )  # fmt: skip
     parser.add_argument("--smoothing", **_SMOOTHING_OPTION)
@@ -192,8 +199,8 @@ def _add_stats(commands: Any, common: argparse.ArgumentParser) -> None:
 def _add_score(commands: Any, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
         "score", parents=[common], prog=f"{PROG} score", help="probability of words",
-        description="Probability and log-probability of each bigram of each word, and the "
-        "word's log-likelihood, NLL and mean NLL.",
+        description="Probability and log-probability of each step (context -> next) of each "
+        "word, and the word's log-likelihood, NLL and mean NLL.",
         epilog=cli_output.JSON_INFINITY_NOTE,
     )  # fmt: skip
     parser.add_argument("words", nargs="+", metavar="WORD", help="words to score")
@@ -252,7 +259,8 @@ def _add_sample(commands: Any, common: argparse.ArgumentParser) -> None:
 def _add_train(commands: Any, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
         "train", parents=[common], prog=f"{PROG} train", help="train the neural net",
-        description="Train the one-hot neural bigram by gradient descent, printing the loss.",
+        description="Train a net of the order by gradient descent, printing the loss; at order "
+        "2 the table net is the lecture's one-hot neural bigram.",
         epilog=cli_output.JSON_INFINITY_NOTE,
     )  # fmt: skip
     parser.add_argument(
@@ -265,16 +273,19 @@ def _add_train(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", dest="train_seed", type=_seed, metavar="N", help=f"default {DEFAULT_SEED}"
     )
-    parser.add_argument("--save", metavar="PATH", help="save the trained model to PATH")
+    parser.add_argument(
+        "--save",
+        metavar="PATH",
+        help="save the trained net (its order, net and vocabulary) to PATH",
+    )
     parser.add_argument(
         "--every", type=_every, default=1, metavar="N", help="print every Nth epoch"
     )
     parser.add_argument(
-        "--net",
-        choices=params.NET_KINDS,
-        help="n-gram net: table (a row of W per context) or linear (a block of W per context "
-        "position); prints the parameter count, and the dev loss with --split",
-    )
+        "--net", choices=params.NET_KINDS,
+        help=f"{_NET_HELP}; outside the lecture's bigram the report gives the parameter "
+        "count, and the dev loss with --split",
+    )  # fmt: skip
     _add_ngram_options(parser)
 
 
