@@ -181,6 +181,8 @@ def test_the_tab_command_really_starts_this_bigram_tui():
         (["serve", "--port", "0"], "a port is 1 to 65535"),
         (["serve", "--port", "70000"], "a port is 1 to 65535"),
         (["serve", "--port", "http"], "expected a port number"),
+        (["serve", "--max-sessions", "0"], "a whole number of sessions from 1"),
+        (["serve", "--max-sessions", "9" * 5000], "a whole number of sessions from 1"),
         (["serve", "--host", "no-such-host.invalid"], "cannot listen on host"),
         (["serve", "--host", "192.0.2.1"], "not an address of this machine"),
         (["--data", "/no/such/names.txt", "serve"], "no such file"),

@@ -334,7 +334,7 @@ def test_a_tab_that_goes_away_leaves_no_app(names_path: Path):
 
 
 @needs_proc
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_stopping_the_server_ends_every_app_and_waits_for_it(names_path: Path, signum: int):
     async def two_tabs_then_stop(served: Served) -> tuple[set[int], str, str, float]:
         async with aiohttp.ClientSession() as session:

@@ -92,8 +92,8 @@ def add_serve_parser(commands: Any) -> None:
         "--max-sessions",
         type=_sessions,
         metavar="N",
-        help="at most N browser tabs at once, each an app of about "
-        f"{serve_guard.MB_PER_SESSION} MB (default: as many as this machine's memory holds)",
+        help=f"at most N browser tabs at once, each an app of about {serve_guard.MB_PER_SESSION} "
+        f"MB (default {serve_guard.default_max_sessions()}: what this machine's memory holds)",
     )
     parser.add_argument(
         "--no-token",
