@@ -390,9 +390,10 @@ def _server_class() -> type:
                     self._signal(process, signum)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(process.wait(), seconds)
-            # Its output reader ends at the EOF of a dead process (and its group).
+            # Its output reader ends at the EOF of a dead process (and its group); whatever it
+            # failed with has no one left to tell but this.
             if self._task is not None:
-                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                with contextlib.suppress(Exception, asyncio.CancelledError):
                     await asyncio.wait_for(self._task, CLOSE_SECONDS)
                 self._task = None
 
