@@ -21,7 +21,8 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -78,8 +79,15 @@ def listening(port: int) -> bool:
     return True
 
 
+class Served(NamedTuple):
+    server: subprocess.Popen
+    port: int
+    url: str  # as the server printed it
+    token: str | None  # the URL's ?token=, None with --no-token
+
+
 @contextlib.contextmanager
-def running_server(names_path: Path, *serve_args: str) -> Iterator[tuple[subprocess.Popen, int]]:
+def running_server(names_path: Path, *serve_args: str) -> Iterator[Served]:
     """`bigram-tui --data NAMES serve --port P` in its own process group, stopped at the end."""
     port = free_port()
     command = [sys.executable, "-m", serve.APP_MODULE, "--data", str(names_path), "serve"]
@@ -93,11 +101,27 @@ def running_server(names_path: Path, *serve_args: str) -> Iterator[tuple[subproc
     try:
         wait_for(lambda: listening(port) or server.poll() is not None, START_TIMEOUT, "the port")
         assert server.poll() is None, server.communicate()
-        yield server, port
+        # Printed before it listens: "bigram-tui: serving the app on URL (...)".
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        url = first.split(" on ", 1)[1].split()[0]
+        token = parse_qs(urlsplit(url).query).get("token", [None])[0]
+        yield Served(server, port, url, token)
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)
             server.communicate()
+
+
+def origin(port: int) -> str:
+    """The Origin a browser sends from the server's own page."""
+    return f"http://127.0.0.1:{port}"
+
+
+def tab_url(served: Served, query: str = "width=100&height=30") -> str:
+    """The websocket URL the server's page opens."""
+    path = "/ws" if served.token is None else f"/ws/{served.token}"
+    return f"http://127.0.0.1:{served.port}{path}?{query}"
 
 
 def ctrl_c(server: subprocess.Popen) -> tuple[str, str]:
@@ -157,6 +181,8 @@ def test_the_tab_command_really_starts_this_bigram_tui():
         (["serve", "--port", "0"], "a port is 1 to 65535"),
         (["serve", "--port", "70000"], "a port is 1 to 65535"),
         (["serve", "--port", "http"], "expected a port number"),
+        (["serve", "--max-sessions", "0"], "a whole number of sessions from 1"),
+        (["serve", "--max-sessions", "9" * 5000], "a whole number of sessions from 1"),
         (["serve", "--host", "no-such-host.invalid"], "cannot listen on host"),
         (["serve", "--host", "192.0.2.1"], "not an address of this machine"),
         (["--data", "/no/such/names.txt", "serve"], "no such file"),
@@ -207,10 +233,11 @@ def test_a_server_on_every_address_names_this_machine_not_0_0_0_0():
 def test_ctrl_c_stops_the_server_and_its_apps_cleanly(names_path: Path):
     aiohttp = pytest.importorskip("aiohttp")
 
-    async def open_tab_then_ctrl_c(server: subprocess.Popen, port: int) -> tuple[str, str]:
+    async def open_tab_then_ctrl_c(served: Served) -> tuple[str, str]:
+        server = served.server
         async with (
             aiohttp.ClientSession() as session,
-            session.ws_connect(f"http://127.0.0.1:{port}/ws?width=100&height=30") as tab,
+            session.ws_connect(tab_url(served), origin=origin(served.port)) as tab,
         ):
             first = await tab.receive(timeout=APP_TIMEOUT)
             assert first.type == aiohttp.WSMsgType.BINARY, first  # the app's first frame
@@ -226,27 +253,39 @@ def test_ctrl_c_stops_the_server_and_its_apps_cleanly(names_path: Path):
             await asyncio.wait_for(read_until_closed(), EXIT_TIMEOUT)
             return await asyncio.to_thread(server.communicate, timeout=EXIT_TIMEOUT)
 
-    with running_server(names_path) as (server, port):
-        out, err = asyncio.run(open_tab_then_ctrl_c(server, port))
+    with running_server(names_path) as served:
+        server, port = served.server, served.port
+        out, err = asyncio.run(open_tab_then_ctrl_c(served))
         assert server.returncode == 130, (out, err)
     assert "Traceback" not in out + err
-    assert out.splitlines() == [
-        f"bigram-tui: serving the app on http://127.0.0.1:{port} "
-        "(one app per browser tab); Ctrl+C stops"
-    ]
+    assert out == ""  # after the line that says where to go, read by running_server
+    assert served.url == f"http://127.0.0.1:{port}/?token={served.token}"
+    assert served.token is not None and len(served.token) >= 32
     assert err == ""  # on loopback: no warning
     assert not app_processes(server.pid)
 
 
+def get_page(port: int, path: str, host: str) -> tuple[int, dict[str, str], str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path, headers={"Host": host})
+    response = connection.getresponse()
+    page = response.read().decode("utf-8")
+    connection.close()
+    return response.status, dict(response.getheaders()), page
+
+
 def test_the_page_points_the_browser_back_at_the_address_it_used(names_path: Path):
-    with running_server(names_path) as (server, port):
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        connection.request("GET", "/", headers={"Host": f"teacher.example:{port}"})
-        page = connection.getresponse().read().decode("utf-8")
-        connection.close()
-        ctrl_c(server)
-    assert f'data-session-websocket-url="ws://teacher.example:{port}/ws"' in page
+    # On loopback the server answers to loopback names only (see test_serve_guard.py), so
+    # the other name here is localhost; a 0.0.0.0 server answers the teacher's name alike.
+    with running_server(names_path) as served:
+        port, token = served.port, served.token
+        status, headers, page = get_page(port, f"/?token={token}", f"localhost:{port}")
+        ctrl_c(served.server)
+    assert status == 200, page
+    # The token goes on to the websocket, in its path (the page appends its own query).
+    assert f'data-session-websocket-url="ws://localhost:{port}/ws/{token}"' in page
     assert "<title>bigram-tui</title>" in page or ">bigram-tui<" in page
+    assert headers["Referrer-Policy"] == "no-referrer"  # the token stays out of Referer
 
 
 # --- a real browser -------------------------------------------------------------------------
@@ -325,11 +364,12 @@ def browser() -> Iterator[Any]:
 def test_the_app_in_a_browser_tab(browser: Any, names_path: Path):
     from selenium.webdriver.common.by import By
 
-    with running_server(names_path) as (server, port):
+    with running_server(names_path) as served:
+        server = served.server
         first_tab = browser.current_window_handle
         browser.switch_to.new_window("tab")
         browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": KEEP_TERMINAL})
-        browser.get(f"http://127.0.0.1:{port}/")
+        browser.get(served.url)  # with its token, as a user pastes it
 
         def screen() -> str:
             return str(browser.execute_script(SCREEN_TEXT))
