@@ -107,7 +107,7 @@ def app_command(args: argparse.Namespace) -> str:
     argv = [sys.executable, "-m", APP_MODULE]
     data = args.data if args.data is not None else args.app_data
     if data is not None:
-        from bigram_tui.core.data import check_readable  # stdlib only: no torch
+        from bigram_tui.core.session import check_readable  # the session module loads no torch
 
         # Checked once here, rather than as an error page in every student's tab.
         argv += ["--data", os.path.abspath(check_readable(data))]
