@@ -151,11 +151,15 @@ class Rule:
                 raise ParameterError(
                     self.label, f"expected a whole number, got {cleaned!r} ({_WHOLE_SYNTAX})"
                 )
-            try:
-                whole = int(cleaned)
-            except ValueError:  # past int()'s digit limit: far out of any range
+            digits = cleaned.lstrip("+-").lstrip("0")
+            # Judged by its length before it is converted: a 100,000-digit number would
+            # take seconds to become an int, and is far out of any range anyway.
+            longest = 100 if self.maximum is None else len(str(int(self.maximum)))
+            if len(digits) > longest:
                 whole = -(10**100) if cleaned.startswith("-") else 10**100
                 cleaned = cleaned[:12] + "…"
+            else:
+                whole = int(cleaned)
             return self._in_range(whole, cleaned)
         if _NOT_FINITE.fullmatch(cleaned):
             raise ParameterError(self.label, f"must be a finite number, got {cleaned!r}")
@@ -227,8 +231,12 @@ ORDER = Rule(
 TEMPERATURE = Rule("temperature", whole=False, minimum=0, minimum_allowed=False,
                    too_small="more than 0", default=1.0)  # fmt: skip
 TOP_K = Rule("top-k", whole=True, minimum=1, minimum_allowed=True, too_small="at least 1")
-SPLIT_SEED = Rule("split seed", whole=True, minimum=0, minimum_allowed=True,
-                  too_small="0 or more", default=DEFAULT_SPLIT_SEED)  # fmt: skip
+# The --seed rule: Python's random.seed takes any integer, but a seed past 2**64-1 is a typo.
+SPLIT_SEED = Rule(
+    "split seed", whole=True, minimum=0, minimum_allowed=True, too_small="between 0 and 2**64-1",
+    maximum=MAX_SEED, too_large="must be between 0 and 2**64-1", grouped=False,
+    default=DEFAULT_SPLIT_SEED,
+)  # fmt: skip
 NAME_COUNT = Rule(
     "name count", whole=True, minimum=1, minimum_allowed=True, too_small="at least 1",
     maximum=MAX_NAMES, too_large=f"at most {MAX_NAMES:,} names in one run",

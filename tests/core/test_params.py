@@ -137,7 +137,7 @@ def test_order_sampling_and_split_good_values(parse, text, expected):
         (params.parse_temperature, "nan", "temperature: must be a finite number"),
         (params.parse_top_k, "0", "top-k: must be at least 1, got 0"),
         (params.parse_top_k, "1.5", "top-k: expected a whole number"),
-        (params.parse_split_seed, "-1", "split seed: must be 0 or more"),
+        (params.parse_split_seed, "-1", "split seed: must be between 0 and 2**64-1"),
         (params.parse_split, "80/10/5", "split: must add up to 100, got 80/10/5 = 95"),
         (params.parse_split, "100/0/0", "split: dev must be at least 1%"),
         (params.parse_split, "0/50/50", "split: train must be at least 1%"),
@@ -220,3 +220,35 @@ def test_seventy_twenty_ten_cuts_where_the_lecture_rule_says():
 
     # 0.7 + 0.2 is 0.8999… in floating point: ten words must still give 7 / 2 / 1.
     assert split_words([f"w{i}" for i in range(10)], (0.7, 0.2, 0.1)).sizes == (7, 2, 1)
+
+
+# --- the split seed follows the --seed rule, judged before its digits are converted ----------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["18446744073709551616", "1" + "0" * 29, "9" * 4_400, "-1"],
+    ids=["2**64", "1e29", "4400 digits", "-1"],
+)
+def test_a_split_seed_outside_the_seed_rule_is_refused(text):
+    from bigram_tui.core.params import check_split_seed, parse_split_seed
+
+    with pytest.raises(ParameterError, match="between 0 and 2\\*\\*64-1"):
+        parse_split_seed(text)
+    with pytest.raises(ParameterError):
+        check_split_seed(int(text) if len(text) < 4_000 else 10**100)
+
+
+def test_a_huge_seed_is_refused_without_converting_its_digits():
+    import time
+
+    from bigram_tui.core.params import parse_seed, parse_split_seed
+
+    digits = "9" * 100_000
+    start = time.perf_counter()
+    for parse in (parse_seed, parse_split_seed):
+        with pytest.raises(ParameterError, match="got 999999999999…"):
+            parse(digits)
+    # int() of 100,000 digits takes seconds here; a length check takes microseconds.
+    assert time.perf_counter() - start < 0.5
+    assert parse_split_seed(str(2**64 - 1)) == 2**64 - 1

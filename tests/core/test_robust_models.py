@@ -185,7 +185,9 @@ def test_a_small_file_that_would_expand_to_gigabytes_is_refused(tmp_path, monkey
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("archive/data/0", bytes(80 << 20))
     assert bomb.stat().st_size < 1 << 20
-    with pytest.raises(ModelFileError, match="it would expand to 80 MB; a bigram-tui model is at most 64 MB"):
+    with pytest.raises(
+        ModelFileError, match="it would expand to 80 MB; a bigram-tui model is at most 64 MB"
+    ):
         load_model(bomb)
 
 

@@ -545,3 +545,19 @@ def test_sampled_names_are_classified(name_split, split_counts_of):
     kinds = classify_names(names, name_split)
     assert set(kinds) <= {"train", "dev/test", "new"}
     assert "train" in kinds and "new" in kinds
+
+
+@pytest.mark.parametrize("temperature", [1e-310, 5e-324])
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_a_subnormal_temperature_draws_as_the_limit_t_to_0(ngram_counts_of, temperature, algorithm):
+    """p^(1/T) overflows at a subnormal T; the limit T → 0 keeps the most likely tokens."""
+    p = torch.tensor([[0.1, 0.3, 0.3, 0.2, 0.1, 0.0]], dtype=torch.float64)
+    assert shape_probs(p, temperature).tolist() == [[0.0, 0.5, 0.5, 0.0, 0.0, 0.0]]
+    for order in (1, 2, 3):
+        model = NgramModel(ngram_counts_of(order))
+        names = sample_names(model, 3, algorithm=algorithm, temperature=temperature)
+        greedy = sample_names(model, 3, algorithm=algorithm, top_k=1)
+        assert names == greedy and all(name.text for name in names)
+        sampler = Sampler(model, algorithm, temperature=temperature)
+        draws, name = sampler.finish_name()
+        assert name == names[0] and all(float(d.probs[d.chosen]) == 1.0 for d in draws)
