@@ -4,11 +4,15 @@ The rule, modelled on cp and install:
 - A symlink is written through to its target (a dangling one creates its target).
 - What is at the path must be a regular file or nothing: a directory, FIFO, device or
   socket is refused, never replaced. A path ending in '/' is refused (it names a directory).
+- A regular file the user could not write (a 0444 file of someone else's, say) is refused,
+  as cp refuses it: replacing it by a rename would need only the directory's permission.
 - A caller may protect one file (the session's data file) from being overwritten.
 - The data goes to a temporary `.{name}.XXXXXXXX.tmp` beside the target, is fsynced and is
   renamed over it, so a crash, a full disk or a signal leaves the old file or the new one,
   never a partial one; the temporary file is removed on any exception.
 `check_target` runs the checks that need no data, so a caller can fail before a long job.
+A temporary file of that naming left by a killed process is removed by the next write to the
+same target, once it is over STALE_SECONDS old (a younger one may be another save's).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import errno
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -25,6 +30,7 @@ from .display import shown_path
 from .errors import BigramTuiError
 
 NEW_FILE_MODE = 0o644  # mkstemp creates 0600; nothing the project writes is a secret
+STALE_SECONDS = 3600
 _TEMPORARY_EXTRA = len("..") + 8 + len(".tmp")  # mkstemp's ".{name}." + 8 random + ".tmp"
 
 _SPECIAL_KINDS = (
@@ -115,6 +121,11 @@ def check_target(
             f"it is {special_kind(status.st_mode)}",
             "only a regular file is ever replaced; choose another path",
         )
+    # The effective ids, as the rename itself would use them.
+    if status is not None and not os.access(target, os.W_OK, effective_ids=True):
+        raise WriteRefused(
+            path, "it is read-only to you", "choose another path, or make the file writable first"
+        )
     if protect is not None and status is not None:
         try:
             same = os.path.samefile(target, protect)
@@ -146,6 +157,7 @@ def atomic_write(
     temporary file before it propagates.
     """
     target = check_target(path, protect)
+    remove_stale_temporaries(target)
     try:
         fd, temporary_name = tempfile.mkstemp(
             prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
@@ -170,6 +182,38 @@ def atomic_write(
         raise
     fsync_directory(target.parent)
     return target
+
+
+def _is_temporary_of(name: str, target: Path) -> bool:
+    """Whether `name` is mkstemp's ".{target}.XXXXXXXX.tmp" for this target."""
+    prefix, suffix = f".{target.name}.", ".tmp"
+    middle = name[len(prefix) : -len(suffix)]
+    return (
+        name.startswith(prefix) and name.endswith(suffix) and len(middle) == 8
+        and all(c.isascii() and (c.isalnum() or c == "_") for c in middle)
+    )  # fmt: skip
+
+
+def remove_stale_temporaries(target: Path, now: float | None = None) -> list[Path]:
+    """Remove the temporary files of earlier writes to `target` that a kill left behind:
+    regular files of that exact naming, beside it, over STALE_SECONDS old. Best effort."""
+    cutoff = (time.time() if now is None else now) - STALE_SECONDS
+    removed = []
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not _is_temporary_of(entry.name, target):
+            continue
+        try:
+            status = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(status.st_mode) and status.st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue  # another process's, or already gone: not ours to insist on
+    return removed
 
 
 def _lstat_or_none(path: Path) -> os.stat_result | None:

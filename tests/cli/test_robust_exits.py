@@ -80,7 +80,7 @@ def test_a_256_character_name_is_a_clear_usage_error(capsys, tmp_path, data) -> 
     assert out == ""
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT])
 def test_a_signal_during_the_save_removes_the_temporary_file(
     capsys, tmp_path, data, monkeypatch, signum
 ) -> None:

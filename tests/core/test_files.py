@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import stat
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bigram_tui.core.files import WriteRefused, atomic_write, check_target
+from bigram_tui.core.files import STALE_SECONDS, WriteRefused, atomic_write, check_target
 
 
 def write_new(stream) -> None:
@@ -122,3 +127,63 @@ def test_any_exception_removes_the_temporary_file(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         atomic_write(tmp_path / "m.pt", interrupted)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- a file the user could not write, and temporaries a kill left behind --------------------
+
+
+@contextlib.contextmanager
+def _as_nobody() -> Iterator[None]:
+    """Act as the user nobody (the tests run as root in CI), as far as file access goes."""
+    os.setegid(65534)
+    os.seteuid(65534)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+
+
+def test_a_file_the_user_could_not_write_is_not_replaced() -> None:
+    # Outside pytest's tmp_path, whose parent only root may enter.
+    folder = Path(tempfile.mkdtemp(prefix="bigram-tui-shared-"))
+    try:
+        folder.chmod(0o777)  # anyone may create and rename files here, as cp's test needs
+        target = folder / "victim.txt"
+        target.write_bytes(b"root's")
+        target.chmod(0o444)
+        acting = _as_nobody() if os.geteuid() == 0 else contextlib.nullcontext()
+        with acting, pytest.raises(WriteRefused) as refused:
+            atomic_write(target, lambda stream: stream.write(b"new"))
+        message = str(refused.value)
+        assert "it is read-only to you" in message and "\n" not in message
+        assert target.read_bytes() == b"root's"
+        assert [p.name for p in folder.iterdir()] == ["victim.txt"]
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_a_writable_file_is_still_replaced(tmp_path: Path) -> None:
+    target = tmp_path / "m.pt"
+    target.write_bytes(b"old")
+    atomic_write(target, lambda stream: stream.write(b"new"))
+    assert target.read_bytes() == b"new"
+
+
+def test_stale_temporaries_of_the_target_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    target = tmp_path / "m.pt"
+    hour_ago = time.time() - STALE_SECONDS - 5
+    stale = tmp_path / ".m.pt.abc_1234.tmp"
+    fresh = tmp_path / ".m.pt.zzzz9999.tmp"  # maybe another save, still writing
+    other = tmp_path / ".n.pt.abcd1234.tmp"  # another target's
+    odd = tmp_path / ".m.pt.toolong123.tmp"  # not mkstemp's naming
+    folder = tmp_path / ".m.pt.dir12345.tmp"
+    for path in (stale, fresh, other, odd):
+        path.write_bytes(b"partial")
+    folder.mkdir()
+    for path in (stale, other, odd, folder):
+        os.utime(path, (hour_ago, hour_ago))
+    atomic_write(target, lambda stream: stream.write(b"new"))
+    assert not stale.exists()
+    assert fresh.exists() and other.exists() and odd.exists() and folder.is_dir()
+    assert target.read_bytes() == b"new"

@@ -3,7 +3,7 @@
 0 success; 1 internal error (a bug: "report it"); 2 bad input (arguments, data, model
 files, a refused --save path, a diverged run); 74 the output could not be written
 (EX_IOERR: a full disk, a closed stdout); 130 interrupted (Ctrl-C); 141 the reader of a
-pipe left (128 + SIGPIPE); 128 + N when signal N (SIGTERM, SIGHUP) stopped a save.
+pipe left (128 + SIGPIPE); 128 + N when signal N (SIGTERM, SIGHUP, SIGQUIT) stopped a save.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ class OutputError(Exception):
 
 
 class SaveStopped(BaseException):
-    """SIGTERM or SIGHUP arrived during a save; the temporary file is removed as it unwinds."""
+    """SIGTERM, SIGHUP or SIGQUIT arrived during a save; the temporary file is removed as it
+    unwinds."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 @contextlib.contextmanager
 def _signals_stop_the_save() -> Iterator[None]:
-    """SIGTERM and SIGHUP during a save raise SaveStopped, so the temporary file is removed."""
+    """SIGTERM, SIGHUP and SIGQUIT during a save raise SaveStopped, so the temporary file is
+    removed (SIGQUIT would otherwise dump core and leave it)."""
 
     def stop(signum: int, _frame: object) -> None:
         raise SaveStopped(signum)
@@ -33,7 +34,7 @@ def _signals_stop_the_save() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may set handlers; the default SIGTERM still ends us
         return
-    stopping = (signal.SIGTERM, signal.SIGHUP)
+    stopping = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
     previous = {number: signal.signal(number, stop) for number in stopping}
     try:
         yield
