@@ -18,6 +18,10 @@ class ModelFileError(BigramTuiError, ValueError):
     """A model file that cannot be written or used; the message is one line with the fix."""
 
 
+class SaveFailed(ModelFileError):
+    """A model file's write failed (a full disk, say): its output was lost, not refused."""
+
+
 class OutOfVocabulary(BigramTuiError, ValueError):
     """The word has characters the model has never seen; `positions` says where."""
 

@@ -54,6 +54,14 @@ class WriteRefused(BigramTuiError):
         self.path, self.reason, self.fix = path, reason, fix
 
 
+class WriteFailed(WriteRefused):
+    """The path was fine but writing failed (a full disk, an I/O error): the output was lost."""
+
+
+# Errors of the device, not of the path: the same path may work once there is space.
+_DEVICE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG})
+
+
 def describe_os_error(exc: OSError) -> str:
     return " ".join((exc.strerror or str(exc) or type(exc).__name__).split())
 
@@ -163,7 +171,8 @@ def atomic_write(
             prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
         )
     except OSError as exc:
-        raise WriteRefused(path, describe_os_error(exc)) from None
+        failure = WriteFailed if exc.errno in _DEVICE_ERRNOS else WriteRefused
+        raise failure(path, describe_os_error(exc)) from None
     temporary = Path(temporary_name)
     try:
         with os.fdopen(fd, "wb") as stream:
@@ -174,9 +183,12 @@ def atomic_write(
             os.fchmod(stream.fileno(), _mode_for(_lstat_or_none(target)))
             os.fsync(stream.fileno())
         os.replace(temporary, target)
+    except WriteRefused:
+        temporary.unlink(missing_ok=True)
+        raise  # the path changed under us while we wrote (check_target, again)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
-        raise WriteRefused(path, describe_os_error(exc)) from None
+        raise WriteFailed(path, describe_os_error(exc)) from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
@@ -198,7 +210,7 @@ def remove_stale_temporaries(target: Path, now: float | None = None) -> list[Pat
     """Remove the temporary files of earlier writes to `target` that a kill left behind:
     regular files of that exact naming, beside it, over STALE_SECONDS old. Best effort."""
     cutoff = (time.time() if now is None else now) - STALE_SECONDS
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(target.parent))
     except OSError:

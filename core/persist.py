@@ -29,8 +29,15 @@ from .counts import NgramCounts, NgramError
 from .data import vocabulary_problem
 from .display import abbreviated, shown_text
 from .display import shown_path as _shown
-from .errors import ModelFileError
-from .files import WriteRefused, atomic_write, check_target, describe_os_error, special_kind
+from .errors import ModelFileError, SaveFailed
+from .files import (
+    WriteFailed,
+    WriteRefused,
+    atomic_write,
+    check_target,
+    describe_os_error,
+    special_kind,
+)
 from .neural import TABLE, NeuralNgramModel, TrainingRun, check_kind
 from .params import ParameterError, check_lr, check_order, check_reg, check_seed
 from .vocab import Vocab
@@ -103,7 +110,8 @@ def _payload(run: TrainingRun) -> dict[str, object]:
 
 
 def _cannot_save(refused: WriteRefused) -> ModelFileError:
-    return ModelFileError(
+    error = SaveFailed if isinstance(refused, WriteFailed) else ModelFileError
+    return error(
         f"cannot save the model to {_shown(refused.path)} ({refused.reason}); {refused.fix}"
     )
 
@@ -135,7 +143,7 @@ def save_model(
         raise _cannot_save(refused) from None
     except RuntimeError as exc:
         # torch's zip writer reports a failed write of the underlying file as RuntimeError.
-        raise _cannot_save(WriteRefused(path, " ".join(str(exc).split()))) from None
+        raise _cannot_save(WriteFailed(path, " ".join(str(exc).split()))) from None
 
 
 # --- loading --------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -208,3 +209,43 @@ def test_negative_zero_never_appears(capsys, tmp_path) -> None:
     assert code == 0 and "-0.0" not in out and json.loads(out)["words"][0]["nll"] == 0
     code, out, _ = run(capsys, "stats", "--data", certain, "--smoothing", "-0")
     assert code == 0 and "-0" not in out
+
+
+# --- exit statuses as the README states them -----------------------------------------------
+
+FULL = "/dev/full"
+
+
+@pytest.mark.skipif(not os.path.exists(FULL), reason="no /dev/full on this system")
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["train", "--help"]])
+def test_help_and_version_to_a_full_device_exit_74(argv) -> None:
+    with open(FULL, "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "bigram_tui.tui.cli.main", *argv],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 74
+    assert result.stderr.count("\n") == 1 and "cannot write the output" in result.stderr
+
+
+@pytest.mark.skipif(not os.path.exists(FULL), reason="no /dev/full on this system")
+def test_an_error_line_to_a_full_stderr_still_exits_2() -> None:
+    with open(FULL, "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "bigram_tui.tui.cli.main", "stats", "--order", "9"],
+            stdout=subprocess.PIPE, stderr=full, text=True, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 2 and result.stdout == ""
+
+
+def test_a_full_disk_during_the_save_exits_74(capsys, tmp_path, data, monkeypatch) -> None:
+    def full(payload, stream, *args, **kwargs):
+        stream.write(b"PK partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(persist.torch, "save", full)
+    target = tmp_path / "m.pt"
+    code, _, err = run(capsys, "train", "--data", data, "--epochs", 1, "--save", target)
+    assert code == 74
+    assert err.count("\n") == 1 and "No space left on device" in err
+    assert list(tmp_path.iterdir()) == [] or not target.exists()

@@ -1,13 +1,15 @@
 """The CLI's exit statuses and its own errors; each error's message is the one line it prints.
 
 0 success; 1 internal error (a bug: "report it"); 2 bad input (arguments, data, model
-files, a refused --save path, a diverged run); 74 the output could not be written
-(EX_IOERR: a full disk, a closed stdout); 130 interrupted (Ctrl-C); 141 the reader of a
+files, a refused --save path, a diverged run), even when stderr cannot take its line; 74
+the output could not be written (EX_IOERR: a full disk under --save, stdout or --help to a
+full device, a closed stdout); 130 interrupted (Ctrl-C); 141 the reader of a
 pipe left (128 + SIGPIPE); 128 + N when signal N (SIGTERM, SIGHUP, SIGQUIT) stopped a save.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -40,9 +42,19 @@ class SaveStopped(BaseException):
 
 
 def fail(message: str) -> None:
-    """Print `message` as the CLI's one error line (nothing if stderr is closed too)."""
-    if sys.stderr is not None:
-        print(f"{PROG}: {shown_text(' '.join(message.split()))}", file=sys.stderr)
+    """Print `message` as the CLI's one error line. If stderr is closed or full the line is
+    lost, but the exit status still says what happened."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        print(f"{PROG}: {shown_text(' '.join(message.split()))}", file=stream, flush=True)
+    except (OSError, ValueError):
+        # Pointed at /dev/null, so that Python's last flush at exit cannot fail again.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
 
 
 def write_output(text: str) -> None:

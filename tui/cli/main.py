@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Callable
 
 from bigram_tui.core.defaults import DEFAULT_ORDER, DEFAULT_SEED
-from bigram_tui.core.errors import BigramTuiError
+from bigram_tui.core.errors import BigramTuiError, SaveFailed
 
 from . import sample, score, stats, train, tune
 from .errors import (
@@ -111,10 +111,17 @@ def _run(argv: list[str] | None) -> int:
     except SystemExit as exit_request:  # --help, --version, or a usage error already printed
         code = exit_request.code
         return code if isinstance(code, int) else EXIT_OK
+    except OutputError as exc:  # --help or --version to a full device: not a success
+        silence_stdout()
+        fail(f"cannot write the output ({exc}); check where standard output goes")
+        return EXIT_OUTPUT
     try:
         status = _dispatch(args)
         flush_output()  # a closed pipe or a full disk must fail here, inside the handlers
         return status
+    except SaveFailed as exc:  # the path was fine; the disk was not
+        fail(str(exc))
+        return EXIT_OUTPUT
     except _expected_errors() as exc:
         fail(str(exc))
         return EXIT_USAGE

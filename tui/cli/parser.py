@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 import textwrap
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
@@ -23,7 +24,7 @@ from bigram_tui.core.defaults import (
 from bigram_tui.core.params import ParameterError
 
 from . import output as cli_output
-from .errors import DEBUG_ENV_VAR, EXIT_USAGE, PROG
+from .errors import DEBUG_ENV_VAR, EXIT_USAGE, PROG, OutputError
 from .serve import add_serve_parser
 
 # argparse reads "-inf" and "-1e3" as flags (it only knows "-1" and "-1.5" as numbers), so
@@ -37,6 +38,24 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = _NEGATIVE_NUMBER
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # argparse drops a failed write silently, so `--help > /dev/full` would exit 0 with
+        # its text lost. Help and --version go to stdout: a failure there is an OutputError
+        # (exit 74). A failed error line on stderr is lost, and the status still says 2.
+        if not message:
+            return
+        stream = sys.stdout if file is None else file
+        if stream is None:
+            return
+        try:
+            stream.write(message)
+            stream.flush()
+        except BrokenPipeError:
+            raise  # the reader left: main's 141, as for any output
+        except (OSError, ValueError) as exc:
+            if stream is sys.stdout:
+                raise OutputError(getattr(exc, "strerror", None) or str(exc)) from None
 
     def error(self, message: str) -> NoReturn:
         # argparse prints the usage and the error on two or more lines; one line is enough.
