@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Callable
+import threading
+import time
+from typing import TextIO
 
 from bigram_tui.core.session import dataset_label
 
@@ -13,25 +16,67 @@ from .common import emit, load_session, split_report
 from .errors import EXIT_OK
 
 
-def _sweep_progress() -> Callable[[int, int], None] | None:
-    """On a terminal, the λ sweep's count of nets trained (it can take a while at order 4+)."""
-    stream = sys.stderr
-    if stream is None or not stream.isatty():
-        return None
+def _clock(seconds: float) -> str:
+    minutes, seconds = divmod(int(seconds), 60)
+    return f"{minutes}:{seconds:02d}"
 
-    def show(done: int, total: int) -> None:
-        # Overwritten in place, and erased once done, so only the report remains.
-        ending = "\r\x1b[K" if done == total else ""
-        stream.write(f"\rλ sweep: {done}/{total} nets trained to convergence{ending}")
-        stream.flush()
 
-    return show
+class _SweepProgress:
+    """On a terminal, the λ sweep's count of nets trained, the time it has taken and about
+    how long is left, redrawn every second: a net at order 5 can take minutes, and a silent
+    terminal looks hung. Erased when the sweep ends, so only the report remains."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.done, self.total = 0, 0
+        self.started = time.monotonic()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._ticker = threading.Thread(target=self._tick, name="tune-progress", daemon=True)
+
+    def __enter__(self) -> _SweepProgress:
+        self._ticker.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._ticker.join()
+        self._write("\r\x1b[K")
+
+    def __call__(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+        self._draw()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(1.0):
+            self._draw()
+
+    def _draw(self) -> None:
+        elapsed = time.monotonic() - self.started
+        counted = f"{self.done}/{self.total}" if self.total else "the first of the"
+        left = ""
+        if 0 < self.done < self.total:
+            left = f", about {_clock(elapsed / self.done * (self.total - self.done))} left"
+        self._write(
+            f"\r\x1b[Kλ sweep: {counted} nets trained to convergence, "
+            f"{_clock(elapsed)} so far{left}"
+        )
+
+    def _write(self, text: str) -> None:
+        with self._lock, contextlib.suppress(OSError, ValueError):
+            self.stream.write(text)
+            self.stream.flush()
 
 
 def run(args: argparse.Namespace) -> int:
     session = load_session(args)
     ks = session.k_sweep()
-    lambdas = session.lambda_sweep(kind=args.net, progress=_sweep_progress())
+    stream = sys.stderr
+    if stream is not None and stream.isatty():
+        with _SweepProgress(stream) as progress:
+            lambdas = session.lambda_sweep(kind=args.net, progress=progress)
+    else:
+        lambdas = session.lambda_sweep(kind=args.net)
     k_report = {"ks": ks.ks, "dev_nll": ks.dev_nll, "dev_perplexity": ks.dev_perplexity,
                 "best_k": ks.best_k, "best_dev_nll": ks.best_dev_nll,
                 "best_dev_perplexity": ks.best_dev_perplexity, "test_nll": ks.test_nll,
