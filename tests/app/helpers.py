@@ -16,9 +16,9 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Footer, Input, RichLog
 
-from bigram_tui.core.rng import DEFAULT_SEED
+from bigram_tui.core.defaults import DEFAULT_SEED
+from bigram_tui.core.session import Session
 from bigram_tui.tui.app.app import BigramApp
-from bigram_tui.tui.app.ngram_view import NgramSource
 from bigram_tui.tui.app.pane import Pane
 from bigram_tui.tui.app.registry import PANES
 from bigram_tui.tui.app.sample_pane import SamplePane
@@ -110,19 +110,21 @@ async def start_long_run(pilot: Pilot) -> None:
 
 
 class HeldCounting:
-    """Every n-gram count made to wait until released, recording the thread it ran on."""
+    """Every count of an order but 2 (counted at load) made to wait until released,
+    recording the thread it ran on."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.release = threading.Event()
         self.threads: list[threading.Thread] = []
-        original = NgramSource.counts
+        original = Session.counts
 
-        def held_counts(source, order):
-            self.threads.append(threading.current_thread())
-            self.release.wait(10)
-            return original(source, order)
+        def held_counts(session, order=None):
+            if order not in (None, 2):
+                self.threads.append(threading.current_thread())
+                self.release.wait(10)
+            return original(session, order)
 
-        monkeypatch.setattr(NgramSource, "counts", held_counts)
+        monkeypatch.setattr(Session, "counts", held_counts)
 
     async def switch_order(self, pilot: Pilot, pane: Pane, order: int, selector: str) -> None:
         """Give `pane` the order; check that it counts off the UI thread and says so in the
@@ -192,8 +194,10 @@ def drive_sample(session, scenario, size=(80, 24)) -> None:
 
 
 def drive_train(session, scenario, size=(80, 24)) -> None:
-    """Run `scenario(pilot, pane)` on a fresh TrainPane, the session's run reset first."""
-    session.run.reset()
+    """Run `scenario(pilot, pane)` on a fresh TrainPane, the session's nets reset first."""
+    for order in range(1, 6):
+        if session.has_run(order):
+            session.run(order).reset()
     drive_pane(TrainPane(id="train"), session, scenario, size)
 
 

@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from bigram_tui.core.ngram_counts import NgramCounts
+from bigram_tui.core.counts import NgramCounts
 from bigram_tui.tui.app.app import BigramApp
 from bigram_tui.tui.app.counts_pane import CountsPane
 from bigram_tui.tui.app.footer import KeyFooter
@@ -104,7 +104,7 @@ def test_unigram_is_one_row(session):
         assert (heatmap.row, heatmap.col) == (0, 26)
         info = text_of(pane, "#cell-info")
         assert "unigram z" in info and "total   228,146" in info
-        assert f"count   {session.counts.counts[:, 26].sum():,}" in info
+        assert f"count   {session.count_table().counts[:, 26].sum():,}" in info
         # No slices to step through at n = 1: the keys are not offered.
         assert "right_square_bracket" not in pilot.app.screen.active_bindings
 
@@ -121,13 +121,14 @@ def test_slice_keys_only_at_order_three_and_up(session):
     drive_pane(CountsPane(), session, scenario, size=(80, 24))
 
 
-def test_neural_view_and_layout_give_way_at_other_orders_and_return(session):
+def test_the_neural_view_stays_at_other_orders_and_the_layout_gives_way(session):
     async def scenario(pilot, pane):
-        before = text_of(pane, "#counts-title")
         await pilot.press("v", "v", "v")
         assert pane.view == "neural"
+        before = text_of(pane, "#counts-title")
         await at_order(pilot, pane, 3)
-        assert pane.view == "counts"
+        assert pane.view == "neural"  # the order's net is drawn at every order
+        assert "neural net exp(W)" in text_of(pane, "#counts-title")
         await pilot.press("s")
         assert pane.layout_name == "dot"
         await at_order(pilot, pane, 2)
@@ -206,7 +207,7 @@ def test_exp_w_view_reads_out_the_nets_softmax_p(session):
     async def scenario(pilot, pane):
         await pilot.press("v", "v", "v")
         assert pane.view == "neural"
-        net = float(torch.softmax(session.run.weights, dim=1)[0, 1])
+        net = float(torch.softmax(session.run().weights, dim=1)[0, 1])
         info = text_of(pane, "#cell-info")
         assert f"P net   {net:.6f}" in info
         assert "P count 0.137671" in info  # the counts model beside it

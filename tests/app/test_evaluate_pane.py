@@ -30,7 +30,7 @@ class EvaluateHost(SinglePaneApp):
 
     def __init__(self, session, order: int = 2, k: float = 0.0) -> None:
         pane = EvaluatePane(id="evaluate")
-        pane.order, pane.smoothing = order, k
+        pane.order, pane.k = order, k
         super().__init__(pane, session)
         self.chosen: list[SmoothingChosen] = []
 
@@ -76,7 +76,7 @@ def test_the_table_shows_the_reference_numbers(session):
         assert bigram[:3] == ["▸", "2", "bigram"]  # the current order is marked
         assert [bigram[3], bigram[5], bigram[7]] == ["2.4548", "2.4533", "2.4584"]
         assert bigram[4] == f"{math.exp(pane.rows[1].train.mean_nll):.2f}"
-        pane.smoothing, pane.order = 0.1, 3
+        pane.k, pane.order = 0.1, 3
         await settled(pilot, pane)
         trigram = table_line(pane, "trigram").split()
         assert trigram[0] == "▸" and not table_line(pane, "bigram").startswith("▸")
@@ -95,14 +95,17 @@ def test_the_trigram_at_k_zero_is_inf_on_dev_with_its_reason(session):
         trigram = table_line(pane, "trigram").split()
         assert trigram[5:7] == ["inf", "inf"]  # dev NLL and perplexity
         why = text_of(pane, "#eval-why")
-        assert "dev inf: 133 dev n-grams never seen in train (5 contexts never seen)" in why
+        assert (
+            "dev inf: 137 dev examples (133 distinct n-grams) never seen in train, "
+            "5 of them in a context never seen"
+        ) in why
         assert "press + for k > 0" in why
         await pilot.press("plus", "plus")  # 0 → 0.01 → 0.1
         await settled(pilot, pane)
-        assert pane.smoothing == 0.1
+        assert pane.k == 0.1
         assert table_line(pane, "trigram").split()[5] == "2.2225"
         await pilot.press("minus")
-        assert pane.smoothing == 0.01
+        assert pane.k == 0.01
 
     drive(session, scenario, order=3, k=0.0)
 
@@ -182,7 +185,7 @@ def test_the_apply_key_posts_the_best_k(session):
         await pilot.pause()
         app = pane.app
         assert [(m.k, m.order) for m in app.chosen] == [(best, 3)]
-        assert pane.smoothing == best
+        assert pane.k == best
         await settled(pilot, pane)
         assert f"k = {best:g}" in text_of(pane, "#eval-heading")
 

@@ -114,7 +114,7 @@ def test_bad_files_open_the_data_problem_screen_and_retry_recovers(tmp_path: Pat
             path.write_text("emma\nava\n", encoding="utf-8")
             await pilot.press("r")
             await wait_until_loaded(pilot)
-            assert app.session is not None and app.session.counts.words == 2
+            assert app.session is not None and app.session.words == 2
 
     asyncio.run(scenario())
 

@@ -10,11 +10,13 @@ import pytest
 import torch
 from textual.widgets import Input, RichLog
 
-from bigram_tui.core.counts import BigramCounts
-from bigram_tui.core.model import uniform_model
-from bigram_tui.core.neural import TrainingRun, neural_model
+from bigram_tui.core.batch_sampling import sample_names
+from bigram_tui.core.counts import NgramCounts
+from bigram_tui.core.defaults import DEFAULT_MAX_LENGTH
+from bigram_tui.core.model import UniformModel, probs_matrix
+from bigram_tui.core.neural import TABLE, NeuralNgramModel, TrainingRun
 from bigram_tui.core.persist import save_model
-from bigram_tui.core.sampling import DEFAULT_MAX_LENGTH, NameSampler, sample_names
+from bigram_tui.core.sampling import Sampler
 from bigram_tui.tui.app import sample_history, sample_pane
 from bigram_tui.tui.app.sample_history import NameHistory
 from bigram_tui.tui.app.sample_pane import SamplePane
@@ -38,13 +40,13 @@ def endless(weights: torch.Tensor) -> torch.Tensor:
 @pytest.mark.parametrize("algorithm", ["classic", "torch"])
 def test_core_cuts_endless_names_and_marks_them(algorithm: str) -> None:
     """Both paths stop at max_length, mark the name as cut, and agree with each other."""
-    counts = BigramCounts.from_words(WORDS)
+    counts = NgramCounts.from_words(WORDS, 2)
     run = TrainingRun(counts, seed=3)
-    model = neural_model(counts.vocab, endless(run.weights))
-    assert float(model.probs[:, 0].max()) == 0.0
+    model = NeuralNgramModel(TABLE, counts.vocab, 2, endless(run.weights), counts.contexts)
+    assert float(probs_matrix(model)[:, 0].max()) == 0.0
     names = sample_names(model, 5, algorithm=algorithm, seed=0, max_length=12)
     assert all(name.cut and len(name.text) == 12 for name in names)
-    sampler = NameSampler(model, algorithm=algorithm, seed=0, max_length=12)
+    sampler = Sampler(model, algorithm=algorithm, seed=0, max_length=12)
     assert [sampler.finish_name()[1] for _ in range(5)] == names
 
 
@@ -52,7 +54,7 @@ def test_cli_marks_endless_names_as_cut(capsys, tmp_path: Path) -> None:
     """`sample --load` of an endless model ends every name with '…' and cut: true."""
     data = tmp_path / "words.txt"
     data.write_text("\n".join(WORDS) + "\n", encoding="utf-8")
-    run = TrainingRun(BigramCounts.from_words(WORDS), seed=3)
+    run = TrainingRun(NgramCounts.from_words(WORDS, 2), seed=3)
     run.weights = endless(run.weights)
     model = tmp_path / "endless.pt"
     save_model(model, run)
@@ -69,7 +71,7 @@ def test_app_marks_endless_names_as_cut(names_path: Path) -> None:
     """In the Sample pane, the neural model with '.' impossible gives cut names, marked."""
 
     async def scenario(app, pilot, pane: SamplePane):
-        app.session.run.weights = endless(app.session.run.weights)
+        app.session.run().weights = endless(app.session.run().weights)
         await pilot.press("m", "m")  # counts → smoothed → neural
         assert pane.model_kind == "neural"
         await pilot.press("f")
@@ -87,7 +89,7 @@ def test_app_marks_endless_names_as_cut(names_path: Path) -> None:
 
 def test_uniform_model_samples_every_character(name_counts) -> None:
     """Under the uniform model every token is equally likely, '.' included."""
-    model = uniform_model(name_counts.vocab)
+    model = UniformModel(name_counts.vocab)
     names = sample_names(model, 3000, seed=5)
     lengths = [len(name.text) for name in names]
     assert not any(name.cut for name in names)

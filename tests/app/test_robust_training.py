@@ -124,7 +124,7 @@ def test_reset_and_changes_while_running(names_path: Path) -> None:
         assert pane.state == RUNNING
         await press_now(pilot, "r")
         assert pane.state == PAUSED and pane.run.epoch == 0
-        assert torch.equal(pane.run.weights, initial_weights(27, pane.run.seed).double())
+        assert torch.equal(pane.run.weights, initial_weights(27, 27, pane.run.seed).double())
         await asyncio.sleep(0.3)
         assert pane.run.epoch == 0  # no epoch of the cancelled worker lands afterwards
         assert pane.driver.worker is None

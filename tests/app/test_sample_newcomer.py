@@ -44,7 +44,7 @@ def test_the_neural_model_follows_the_training_run(session):
         session.train(1200)
         await pilot.press("space")  # the draw uses the W training has reached
         assert "neural (W after 1,200 epochs)" in text_of(pane, "#sample-header")
-        expected = torch.softmax(session.run.weights.double(), dim=1)[0]
+        expected = torch.softmax(session.run().weights.double(), dim=1)[0]
         assert torch.allclose(pane.last_draw.original, expected)
         session.train(3)
         await pilot.press("w")  # or at once, before any draw

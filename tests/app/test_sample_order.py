@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from bigram_tui.core.model import BigramModel
-from bigram_tui.core.ngram_model import BigramRows
+from bigram_tui.core.counts import NgramCounts
+from bigram_tui.core.model import NgramModel
 from bigram_tui.tui.app.sample_history import MARKS, NameHistory
 from bigram_tui.tui.app.sample_pane import SamplePane
 
@@ -36,13 +36,27 @@ def split(names_path):
 
 
 def core_names(session, order: int, n: int, kind: str = "counts") -> list[str]:
-    from bigram_tui.core.ngram_counts import NgramCounts
-    from bigram_tui.core.ngram_model import NgramModel
-    from bigram_tui.core.ngram_sampling import sample_ngram_names
-
     counts = NgramCounts.from_path(session.data_path, order, session.vocab)
     model = NgramModel(counts, 1.0 if kind == "smoothed" else 0.0)
-    return [name.text for name in sample_ngram_names(model, n, seed=LECTURE_SEED)]
+    return [name.text for name in session.sample(n, model, seed=LECTURE_SEED)]
+
+
+class Nowhere:
+    """A bigram model with no distribution after any context (every row all zero)."""
+
+    name, order = "nowhere", 2
+
+    def __init__(self, vocab) -> None:
+        self.vocab = vocab
+
+    def known_contexts(self) -> torch.Tensor:
+        return torch.arange(self.vocab.size)
+
+    def unseen_row(self) -> torch.Tensor | None:
+        return torch.zeros(self.vocab.size, dtype=torch.float64)
+
+    def next_probs(self, context_ids: torch.Tensor) -> torch.Tensor:
+        return torch.zeros(len(context_ids), self.vocab.size, dtype=torch.float64)
 
 
 @pytest.mark.parametrize("order", [1, 3, 5])
@@ -50,7 +64,7 @@ def test_use_order_samples_the_order_n_counts_model(session, order):
     async def scenario(pilot, pane):
         await pilot.press("space", "space")  # a name in progress, dropped by the switch
         pane.use_order(order)
-        await until(pilot, lambda: pane.order == order)
+        await until(pilot, lambda: pane.sampler.model.order == order)
         assert pane.sampler.model.order == order
         assert pane.sampler.context == (0,) * (order - 1) and pane.sampler.current == []
         assert f"{order}-gram counts (k=0)" in text_of(pane, "#sample-header")
@@ -61,7 +75,7 @@ def test_use_order_samples_the_order_n_counts_model(session, order):
             await pilot.press("f")
         assert pane.query_one(NameHistory).names == core_names(session, order, 6)
         pane.use_order(2)  # back to the bigram: the lecture's names again
-        await until(pilot, lambda: pane.order == 2)
+        await until(pilot, lambda: pane.sampler.model.order == 2)
         await pilot.press("r", "f", "f", "f", "f", "f")
         assert history_names(pane) == LECTURE_NAMES
 
@@ -71,7 +85,7 @@ def test_use_order_samples_the_order_n_counts_model(session, order):
 def test_the_model_key_keeps_the_order(session):
     async def scenario(pilot, pane):
         pane.use_order(3)
-        await until(pilot, lambda: pane.order == 3)
+        await until(pilot, lambda: pane.sampler.model.order == 3)
         await pilot.press("m")  # smoothed, k = 1, at order 3
         assert pane.model_kind == "smoothed" and pane.sampler.model.order == 3
         assert "3-gram smoothed (k=1)" in text_of(pane, "#sample-header")
@@ -91,7 +105,7 @@ def test_history_marks_train_dev_test_and_new(session, split):
     async def scenario(pilot, pane):
         history = pane.query_one(NameHistory)
         pane.use_order(5)  # a 5-gram model reproduces many training words
-        await until(pilot, lambda: pane.order == 5)
+        await until(pilot, lambda: pane.sampler.model.order == 5)
         await pilot.press(*["f"] * 3)
         await until(pilot, lambda: history.split is not None)
         await pilot.press(*["f"] * 37)
@@ -109,9 +123,7 @@ def test_history_marks_train_dev_test_and_new(session, split):
 
 def test_a_context_with_no_distribution_is_said_and_the_pane_goes_on(session):
     async def scenario(pilot, pane):
-        vocab = pane.sampler.model.vocab
-        nothing = BigramModel("nowhere", vocab, torch.zeros(vocab.size, vocab.size))
-        pane.sampler.model = BigramRows(nothing)
+        pane.sampler.model = Nowhere(pane.sampler.model.vocab)
         pane.sampler.set_shaping(1.0, None)
         await pilot.press("a")  # auto running, then the draw fails
         await pilot.press("space")
@@ -144,7 +156,7 @@ def test_the_apps_order_reaches_the_pane(names_path):
             await wait_until_loaded(pilot)
             await pilot.press("4", "o")  # order 2 → 3
             pane = app.query_one(SamplePane)
-            await until(pilot, lambda: pane.order == 3)
+            await until(pilot, lambda: pane.sampler.model.order == 3)
             assert "3-gram counts" in text_of(pane, "#sample-header")
             await pilot.press("f")
             assert pane.sampler.model.order == 3
@@ -153,12 +165,12 @@ def test_the_apps_order_reaches_the_pane(names_path):
 
 
 def test_a_split_that_cannot_be_read_leaves_the_names_unmarked(session, monkeypatch):
-    from bigram_tui.tui.app import sample_models
+    from bigram_tui.core.session import Session
 
     def unreadable(self):
         raise OSError("names.txt: no longer readable")
 
-    monkeypatch.setattr(sample_models.OrderModels, "split", unreadable)
+    monkeypatch.setattr(Session, "word_split", unreadable)
 
     async def scenario(pilot, pane):
         await until(pilot, lambda: any(pilot.app._notifications))

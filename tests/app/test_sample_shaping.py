@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bigram_tui.tui.app.prob_bars import ProbBars
-from bigram_tui.tui.app.sample_models import TEMPERATURES
+from bigram_tui.tui.app.sample_pane import TEMPERATURES
 
 from .helpers import (
     LECTURE_NAMES,
@@ -57,15 +57,8 @@ def test_keys_change_temperature_and_top_k_and_the_status_line_says_so(session):
 
 
 def test_shaped_names_are_the_cores(session):
-    """The pane draws what core.ngram_sampling draws at the same T, top-k and seed."""
-    from bigram_tui.core.ngram_counts import NgramCounts
-    from bigram_tui.core.ngram_model import NgramModel
-    from bigram_tui.core.ngram_sampling import sample_ngram_names
-
-    counts = NgramCounts.from_path(session.data_path, 2, session.vocab)
-    expected = sample_ngram_names(
-        NgramModel(counts), 8, seed=LECTURE_SEED, temperature=0.5, top_k=3
-    )
+    """The pane draws what the core draws at the same T, top-k and seed."""
+    expected = session.sample(8, seed=LECTURE_SEED, temperature=0.5, top_k=3)
 
     async def scenario(pilot, pane):
         await pilot.press("left_square_bracket", "left_square_bracket", "k", "k", "k", "r")

@@ -23,7 +23,7 @@ def test_pinned_curve_and_the_next_run_are_two_labelled_series(session):
     async def scenario(pilot, pane):
         await pilot.press("n", "n", "n", "n")
         assert (await plotted(pilot, pane)).drawn_labels == ()  # one run alone: no legend
-        pinned = list(session.run.losses)
+        pinned = list(session.run().losses)
         await pilot.press("b", "r")
         pane.query_one("#train-lr", Input).value = "10"
         await pilot.pause()
@@ -60,7 +60,7 @@ def test_copy_text_is_the_loss_history_as_csv(session):
         assert lines[0] == "epoch,loss"
         rows = [line.split(",") for line in lines[1:]]
         assert [int(epoch) for epoch, _ in rows] == [0, 1, 2]
-        assert [float(loss) for _, loss in rows] == session.run.losses  # exact, not rounded
+        assert [float(loss) for _, loss in rows] == session.run().losses  # exact, not rounded
         assert [f"{float(loss):.4f}" for _, loss in rows] == ["3.7590", "3.3711", "3.1540"]
 
     drive_train(session, scenario, (120, 40))
@@ -72,7 +72,7 @@ def test_the_plot_follows_a_run_while_pinned(session):
         pane.query_one("#train-epochs", Input).value = "30"
         await pilot.pause()
         await pilot.press("space")
-        await until(pilot, lambda: session.run.epoch == 30)
+        await until(pilot, lambda: session.run().epoch == 30)
         plot = await plotted(pilot, pane)
         assert len(plot._losses) == 30 and len(plot._extra[0].losses) == 2
 

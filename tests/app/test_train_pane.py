@@ -49,7 +49,7 @@ def core_reason(parse, text: str) -> str:
 def test_three_single_steps_show_the_lecture_losses(session, size):
     async def scenario(pilot, pane):
         await pilot.press("n", "n", "s")
-        assert session.run.epoch == 3
+        assert session.run().epoch == 3
         table = text_of(pane, "#train-losses")
         for loss in ("3.7590", "3.3711", "3.1540"):
             assert loss in table
@@ -67,19 +67,19 @@ def test_start_pause_and_reset(session):
         await pilot.pause()
         await pilot.press("space")
         assert pane.state == RUNNING
-        await until(pilot, lambda: session.run.epoch > 50)
+        await until(pilot, lambda: session.run().epoch > 50)
         pane.pause()  # stop the worker before pressing more keys
         await pilot.pause()
         assert pane.state == PAUSED
-        stopped_at = session.run.epoch
+        stopped_at = session.run().epoch
         await pilot.pause(0.3)
-        assert session.run.epoch == stopped_at  # no epoch lands after pause
+        assert session.run().epoch == stopped_at  # no epoch lands after pause
         assert f"epoch {stopped_at:,}/1,000,000" in text_of(pane, "#train-status")
         await pilot.press("r")
-        assert session.run.epoch == 0
+        assert session.run().epoch == 0
         assert "epoch 0/1,000,000" in text_of(pane, "#train-status")
         await pilot.press("n")
-        assert session.run.losses == pytest.approx([3.7589535584350453])
+        assert session.run().losses == pytest.approx([3.7589535584350453])
 
     drive_train(session, scenario)
 
@@ -92,7 +92,7 @@ def test_run_stops_at_the_epochs_field(session):
         assert pane.target_epochs == 20
         await pilot.press("space")
         await until(pilot, lambda: pane.state == FINISHED)
-        assert session.run.epoch == 20
+        assert session.run().epoch == 20
         assert "epoch 20/20" in text_of(pane, "#train-status")
 
     drive_train(session, scenario)
@@ -105,11 +105,11 @@ def test_bad_lr_is_rejected_with_a_reason(session):
         await pilot.press("ctrl+a", *"abc")
         typed = pane.query_one("#train-lr", Input).value  # ctrl+a went home: "abc50"
         assert text_of(pane, "#train-lr-reason") == core_reason(params.parse_lr, typed)
-        assert session.run.lr == 50.0  # the last good value stays in force
+        assert session.run().lr == 50.0  # the last good value stays in force
         await pilot.press("escape")
         assert pane.app.focused is pane.query_one("#train-plot")
         await pilot.press("n")  # the pane's keys work again
-        assert session.run.epoch == 1
+        assert session.run().epoch == 1
 
     drive_train(session, scenario)
 
@@ -118,20 +118,20 @@ def test_huge_lr_diverges_and_reset_recovers(session):
     async def scenario(pilot, pane):
         pane.query_one("#train-lr", Input).value = "1e6"
         await pilot.pause()
-        assert session.run.lr == 1e6
+        assert session.run().lr == 1e6
         await pilot.press("space")
         await until(pilot, lambda: pane.state == DIVERGED)
         message = text_of(pane, "#train-message")
         assert "lr=1e+06" in message  # the core's or the pane's reason, naming the lr
         assert "diverged" in str(pane.query_one("#train-state").render())
-        epochs_before = session.run.epoch
+        epochs_before = session.run().epoch
         await pilot.press("space")  # refuses to go on
-        assert session.run.epoch == epochs_before
+        assert session.run().epoch == epochs_before
         pane.query_one("#train-lr", Input).value = "50"
         await pilot.pause()
         await pilot.press("r", "n")
         assert pane.state == PAUSED
-        assert session.run.losses == pytest.approx([3.7589535584350453])
+        assert session.run().losses == pytest.approx([3.7589535584350453])
 
     drive_train(session, scenario)
 
@@ -148,7 +148,7 @@ def test_epochs_field_rejects_out_of_range(session):
         await pilot.pause()
         assert text_of(pane, "#train-reg-reason") == core_reason(params.parse_reg, "-1")
         assert text_of(pane, "#train-reg-reason").startswith("λ: ")
-        assert session.run.reg == 0.0
+        assert session.run().reg == 0.0
 
     drive_train(session, scenario)
 
@@ -165,7 +165,7 @@ def test_the_status_says_which_epoch_the_loss_is_of(session):
         await pilot.pause()
         status = text_of(pane, "#train-status")
         assert "at epoch 19" in status
-        assert f"final weights {session.run.final_loss():.6f}" in status
+        assert f"final weights {session.run().final_loss():.6f}" in status
         notes = [n.message for n in pane.app._notifications]
         assert any("loss at epoch 19" in n and "loss of the final weights" in n for n in notes)
 
@@ -223,7 +223,7 @@ def test_v_paces_training_so_it_can_be_watched(session):
         pane.pause()
         elapsed = time.perf_counter() - started
         # Never faster than the pace (full speed runs thousands of epochs a second).
-        assert 1 <= session.run.epoch <= 25 * elapsed + 2
+        assert 1 <= session.run().epoch <= 25 * elapsed + 2
         await pilot.press("v", "v")  # 10×, then back to full speed
         assert pane.driver.pace is None
 
@@ -233,13 +233,13 @@ def test_v_paces_training_so_it_can_be_watched(session):
 def test_the_final_weights_loss_is_of_this_run_after_a_reset(session):
     async def scenario(pilot, pane):
         await train_to_the_end(pilot, pane)
-        first = session.run.final_loss()
+        first = session.run().final_loss()
         pane.query_one("#train-lr", Input).value = "10"
         await pilot.pause()
         await pilot.press("r", "space")
         await until(pilot, lambda: pane.state == FINISHED)
         await pilot.pause()
-        second = session.run.final_loss()
+        second = session.run().final_loss()
         assert f"{first:.6f}" != f"{second:.6f}"
         assert f"final weights {second:.6f}" in text_of(pane, "#train-status")
 

@@ -43,7 +43,7 @@ def test_w_saves_through_the_prompt_and_l_loads_it_back(session, tmp_path, monke
 
     async def scenario(pilot, pane):
         await pilot.press("n", "n", "n")
-        trained = list(session.run.losses)
+        trained = list(session.run().losses)
         await pilot.press("w")
         await until(pilot, lambda: isinstance(pilot.app.screen, ModelPathScreen))
         assert pilot.app.screen.query_one("#model-path", Input).value == DEFAULT_MODEL_PATH
@@ -53,14 +53,14 @@ def test_w_saves_through_the_prompt_and_l_loads_it_back(session, tmp_path, monke
         assert any("saved 3 epochs" in note for note in notices(pane))
 
         await pilot.press("r", "n")  # another W: one epoch from the seed
-        assert session.run.epoch == 1
+        assert session.run().epoch == 1
         await pilot.press("l")
         await answer_prompt(pilot, str(target))
-        assert session.run.losses == trained  # the session's run is the file's
-        assert pane.run is session.run
+        assert session.run().losses == trained  # the session's run is the file's
+        assert pane.run is session.run(2)
         assert "epoch 3/500" in text_of(pane, "#train-status")
         await pilot.press("n")  # and training goes on from it
-        assert session.run.epoch == 4
+        assert session.run().epoch == 4
 
     drive_pane(TrainPane(id="train"), session, scenario)
 
@@ -81,7 +81,7 @@ def test_load_shows_the_files_lr_and_lambda_in_the_fields(session, tmp_path):
         await pilot.pause()
         assert pane.query_one("#train-lr", Input).value == "10"
         assert pane.query_one("#train-reg", Input).value == "0.01"
-        assert (session.run.lr, session.run.reg) == (10.0, 0.01)
+        assert (session.run().lr, session.run().reg) == (10.0, 0.01)
 
     drive_pane(TrainPane(id="train"), session, scenario)
 
@@ -92,16 +92,16 @@ def test_a_bad_file_keeps_the_current_model_and_says_why(session, tmp_path):
 
     async def scenario(pilot, pane):
         await pilot.press("n", "n")
-        before = session.run
+        before = session.run()
         pane.load_from(str(junk))
         await pilot.pause()
-        assert session.run is before and pane.run is before
-        assert session.run.epoch == 2
+        assert session.run() is before and pane.run is before
+        assert session.run().epoch == 2
         assert any("is not a bigram-tui model file" in note for note in notices(pane))
         pane.load_from(str(tmp_path / "missing.pt"))
         await pilot.pause()
         assert any("no such model file" in note for note in notices(pane))
-        assert session.run is before
+        assert session.run() is before
 
     drive_pane(TrainPane(id="train"), session, scenario)
 
@@ -143,17 +143,17 @@ def test_load_at_start_before_the_model_is_ready(session, tmp_path):
     from bigram_tui.core.persist import save_model
 
     target = tmp_path / "start.pt"
-    session.run.lr = 50.0
-    session.run.run(5)
-    save_model(target, session.run)
-    session.run.reset()
+    session.run().lr = 50.0
+    session.run().run(5)
+    save_model(target, session.run())
+    session.run().reset()
 
     pane = TrainPane(id="train")
     pane.load_at_start(str(target))  # before attach: remembered
 
     async def scenario(pilot, pane):
         await pilot.pause()
-        assert session.run.epoch == 5
+        assert session.run().epoch == 5
         assert "epoch 5/500" in text_of(pane, "#train-status")
 
     drive_pane(pane, session, scenario)
@@ -179,14 +179,14 @@ def test_the_app_loads_a_model_given_at_start(names_path, tmp_path):
     """`bigram-tui --load PATH` reaches the Train pane, however late it mounts."""
     import asyncio
 
-    from bigram_tui.core.counts import BigramCounts
+    from bigram_tui.core.counts import NgramCounts
     from bigram_tui.core.neural import TrainingRun
     from bigram_tui.core.persist import save_model
     from bigram_tui.tui.app.app import BigramApp
 
     from .helpers import until, wait_until_loaded
 
-    run = TrainingRun(BigramCounts.from_words(names_path.read_text().splitlines()))
+    run = TrainingRun(NgramCounts.from_words(names_path.read_text().splitlines(), 2))
     run.run(7)
     target = tmp_path / "seven.pt"
     save_model(target, run)
@@ -195,6 +195,6 @@ def test_the_app_loads_a_model_given_at_start(names_path, tmp_path):
         app = BigramApp(data=str(names_path), load=str(target))
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_until_loaded(pilot)
-            await until(pilot, lambda: app.session is not None and app.session.run.epoch == 7)
+            await until(pilot, lambda: app.session is not None and app.session.run().epoch == 7)
 
     asyncio.run(main())

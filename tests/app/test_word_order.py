@@ -6,8 +6,9 @@ import math
 
 import pytest
 
-from bigram_tui.core.ngram_counts import NgramCounts
-from bigram_tui.core.ngram_model import NgramModel, score_word
+from bigram_tui.core.counts import NgramCounts
+from bigram_tui.core.model import NgramModel
+from bigram_tui.core.scoring import score_word
 from bigram_tui.tui.app.word_pane import WordPane
 
 from .helpers import LECTURE_SEED, HeldCounting, drive_pane, session_fixture, text_of, until
@@ -84,12 +85,14 @@ def test_back_at_order_two_the_lecture_numbers_return(session):
     drive_pane(WordPane(), session, scenario, size=(80, 24))
 
 
-def test_the_bigram_net_at_another_order_says_what_to_do(session):
+def test_the_net_scores_the_word_at_another_order_too(session):
     async def scenario(pilot, pane):
         await pilot.press("m")
         await at_order(pilot, pane, 3)
         table = text_of(pane, "#word-table")
-        assert "The net is a bigram" in table and "press m" in table
+        # The order's net (the one Train trains), context by context: no refusal.
+        assert "The net is a bigram" not in table and "ej → q" in table
+        assert "neural net, W untrained, trigram" in text_of(pane, "#word-settings")
         await pilot.press("m")
         assert "ej → q" in text_of(pane, "#word-table")
 
@@ -123,12 +126,10 @@ def test_walkthrough_title_names_the_model_in_use(session):
 
 
 def test_neural_comparison_is_the_nets_own_dataset_nll(session):
-    from bigram_tui.core.scoring import score_dataset
-
     async def scenario(pilot, pane):
         await pilot.press("m")
         summary = text_of(pane, "#word-summary")
-        net = score_dataset(session.model("neural"), session.counts).mean_nll
+        net = session.dataset_score(model=session.model("neural")).mean_nll
         assert f"dataset mean NLL {net:.6f}  (neural net, W untrained" in summary
         assert "counts model" not in summary and "2.454014" not in summary
 

@@ -22,11 +22,10 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Input, Static, Tab, Tabs
 
-from bigram_tui.core.dataset import dataset_label
-from bigram_tui.core.defaults import DEFAULT_ORDER
+from bigram_tui.core.defaults import DEFAULT_ORDER, DEFAULT_SEED
 from bigram_tui.core.display import shown_path, shown_text
 from bigram_tui.core.params import MAX_ORDER, MIN_ORDER
-from bigram_tui.core.session import Session
+from bigram_tui.core.session import Session, dataset_label
 
 from .counts_pane import CountsPane
 from .driver import terminal_driver
@@ -40,9 +39,8 @@ from .messages import (
     SmoothingChosen,
     WordChanged,
 )
-from .ngram_view import ORDER_NAMES
 from .notices import CoalescingNotices
-from .pane import Pane
+from .pane import ORDER_NAMES, Pane
 from .registry import FIRST_PANE, PANES
 from .screens import DataProblemScreen, HelpScreen, SafeCommandPalette
 from .terminal import EXIT_SIGNALS, refuse_without_terminal
@@ -73,8 +71,13 @@ class BigramApp(CoalescingNotices[None]):
         Binding("escape", "leave_field", "Leave field"),  # in the footer while a field has focus
     ]
 
+    # The state every pane shares, in one place: each pane binds to it (data_bind in
+    # compose) and changes it through Pane.share. The nets are the session's, one per order.
     # The n of the n-gram model every pane shows; 2, the lecture's bigram, unless --order.
     order: var[int] = var(DEFAULT_ORDER, init=False)
+    # The counts model's add-k: Word's +/−, Evaluate's table (+/− and `a`) and Sample's
+    # counts model use this one k.
+    k: var[float] = var(0.0, init=False)
 
     def __init__(
         self,
@@ -85,8 +88,6 @@ class BigramApp(CoalescingNotices[None]):
         load: str | None = None,
     ) -> None:
         super().__init__(driver_class=terminal_driver())
-        from bigram_tui.core.rng import DEFAULT_SEED
-
         self.data_arg = data
         self.seed = DEFAULT_SEED if seed is None else seed
         self.set_reactive(BigramApp.order, order)
@@ -107,6 +108,7 @@ class BigramApp(CoalescingNotices[None]):
         with Horizontal(id="panes"):
             for spec in PANES:
                 pane = spec.pane(id=spec.name, classes="pane")
+                pane.data_bind(BigramApp.order, BigramApp.k)
                 # All but the first are mounted after the first frame, which then paints sooner.
                 yield pane if spec is FIRST_PANE else Lazy(pane)
         yield Static(id="too-small")
@@ -135,14 +137,13 @@ class BigramApp(CoalescingNotices[None]):
 
             # One core stays free for the UI thread on a small machine.
             torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
-            from bigram_tui.core.data import DataError
-            from bigram_tui.core.dataset import DatasetUnavailable, resolve_dataset
+            from bigram_tui.core.session import DataError, DatasetUnavailable, resolve_dataset
 
             def reading(words: int) -> None:
                 self.post_message(LoadProgress(f"counting: {words:,} words…"))
 
             path = resolve_dataset(self.data_arg)
-            session = Session.load(Path(path), self.seed, progress=reading)
+            session = Session.load(Path(path), self.seed, progress=reading, order=self.order)
         except (DataError, DatasetUnavailable) as error:
             self.post_message(LoadFailed(str(error)))
         except Exception as error:
@@ -161,11 +162,9 @@ class BigramApp(CoalescingNotices[None]):
         self._show_panes()
         if self.session is not None and not message.pane.ready:
             message.pane.attach(self.session)
-            message.pane.use_order(self.order)
 
     def on_smoothing_chosen(self, message: SmoothingChosen) -> None:
-        for pane in self.query(Pane):
-            pane.use_smoothing(message.k)
+        self.k = message.k
         self.notify(f"smoothing k = {message.k:.3g} (best on dev at order {message.order})")
 
     def on_session_ready(self, message: SessionReady) -> None:
@@ -173,7 +172,6 @@ class BigramApp(CoalescingNotices[None]):
         self._show_status()
         for pane in self.query(Pane):
             pane.attach(message.session)
-            pane.use_order(self.order)  # BigramApp(order=…) sets it before any pane listens
         self._mark_grid()
         self._pane(self.active_pane).focus_default()
         self.key_queue.release(self)
@@ -337,7 +335,7 @@ class BigramApp(CoalescingNotices[None]):
         """Save an SVG of the screen and say where, or why not (never silently)."""
         if self.is_web:
             return super().deliver_screenshot(filename, path, time_format)  # a browser download
-        from bigram_tui.core.files import WriteRefused, atomic_write
+        from bigram_tui.core.session import WriteRefused, atomic_write
 
         directory = Path(path) if path else screenshot_directory(self.screenshots_dir)
         name = filename or generate_datetime_filename(self.title, ".svg", time_format)
@@ -363,9 +361,10 @@ class BigramApp(CoalescingNotices[None]):
         self.order = MIN_ORDER + (self.order - MIN_ORDER + 1) % (MAX_ORDER - MIN_ORDER + 1)
 
     def watch_order(self, order: int) -> None:
+        # The panes follow by data_bind; the session's default order follows too.
+        if self.session is not None:
+            self.session.order = order
         self._show_status()
-        for pane in self.query(Pane):
-            pane.use_order(order)
         self.notify(f"order {order}: the {ORDER_NAMES[order]} model")
 
     def _run_pane_action(self, pane: Pane, action: str) -> None:
@@ -382,14 +381,14 @@ class BigramApp(CoalescingNotices[None]):
         if self.session is None:
             return
         width = self.size.width if width is None else width
-        counts = self.session.counts
-        name = dataset_label(self.session.data_path, short=True)
+        session = self.session
+        name = dataset_label(session.data_path, short=True)
         order = ORDER_NAMES[self.order]
-        words = f"{counts.words:,} words"
+        words = f"{session.words:,} words"
         # The longest that leaves every tab in view (the status is padded by a column each side).
         room = width - TABS_WIDTH - 2
         choices = [
-            (name, words, f"{counts.vocab.size} tokens", order),
+            (name, words, f"{session.vocab.size} tokens", order),
             (words, order),
             (order,),
         ]

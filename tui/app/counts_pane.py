@@ -3,16 +3,19 @@
 At order 2 the grid is the bigram matrix. At order n ≥ 3 it is one V×V slice of the n-gram
 counts: rows are the last context token, columns the next token, for one prefix of the
 earlier context tokens, which `[` and `]` step through. At order 1 it is one row.
+
+Every probability shown is the model's own (`next_probs` of the grid's row contexts): the
+counts model at k = 0 and k = 1, and the order's net (session.run(order)), the one the Train
+pane trains. The pane counts nothing and normalises nothing itself.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, cast
 
 from rich.style import Style
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -22,19 +25,25 @@ from textual.widgets import Static
 
 from bigram_tui.core.defaults import DEFAULT_ORDER
 from bigram_tui.core.display import shown_text
-from bigram_tui.core.vocab import BOUNDARY, END_TOKEN, START_TOKEN
+from bigram_tui.core.session import BOUNDARY, END_TOKEN, START_TOKEN
 
 from .colour_scale import Scale, palette, xterm
 from .heatmap import MARK_SEEN, Heatmap, HeatmapData, fit_cells, grid_label, readout_label
-from .ngram_view import ORDER_NAMES, source_for
-from .pane import Pane
+from .pane import ORDER_NAMES, Pane
 from .weights_note import weights_note
 from .word_marks import marked_cells, word_ngrams
 
 if TYPE_CHECKING:
     import torch
 
-    from .ngram_view import NgramSource
+    from bigram_tui.core.session import NextTokenModel
+
+
+class Net(Protocol):
+    """A net as a model: its logits too, the W row(s) a context selects (exp(W) is drawn)."""
+
+    def logits(self, context_ids: torch.Tensor) -> torch.Tensor: ...
+
 
 VIEWS = {
     "counts": "counts N[i,j]",
@@ -43,8 +52,8 @@ VIEWS = {
     "neural": "neural net exp(W)",
     "diff": "P counts − P neural",
 }
-NEURAL_VIEWS = ("neural", "diff")  # drawn from W, on the '.' layout only
-COUNT_VIEWS = ("counts", "probs", "log_probs")  # the views of every order (the net is a bigram)
+NEURAL_VIEWS = ("neural", "diff")  # drawn from the order's net, on the '.' layout only
+COUNT_VIEWS = ("counts", "probs", "log_probs")
 # The cursor read-out is padded to this height; 7 leaves the whole legend in view at 80×24.
 CELL_INFO_LINES = 7
 LEGEND_LINES = 12  # "scale", ten bins, "never seen"
@@ -108,7 +117,6 @@ class CountsPane(Pane):
     labelled: var[bool] = var(False, init=False)  # numbers in the cells, or colour only
     show_legend: var[bool] = var(True, init=False)
     show_top: var[bool] = var(False, init=False)
-    order: var[int] = var(DEFAULT_ORDER, init=False)  # the app's; set through use_order
     # At order n ≥ 3: the n−2 earlier context tokens that fix the slice the grid shows.
     prefix: var[tuple[str, ...]] = var((), init=False)
     # The Word pane's word while it is shown beside the grid (wide layout); '' marks nothing.
@@ -117,7 +125,8 @@ class CountsPane(Pane):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.auto_zoom = True  # until the user zooms, the labelled grid is used when it fits
-        self._trained_epoch = -1
+        self._drawn_weights: object = None  # the net's W the neural views last drew
+        self._prefix_lists: dict[int, list[tuple[str, ...]]] = {}  # `[`/`]` step through
         self._shown_order = DEFAULT_ORDER  # the order the grid holds (it lags while counting)
 
     def compose(self) -> ComposeResult:
@@ -183,43 +192,73 @@ class CountsPane(Pane):
 
     # Values ----------------------------------------------------------------------
 
-    @property
-    def _source(self) -> NgramSource:
-        return source_for(self.session)
-
     def _count_table(self) -> tuple[tuple[str, ...] | None, tuple[str, ...], torch.Tensor]:
         """Row labels (None: as the columns), column labels and the counts the grid shows."""
         import torch
 
         order = self._shown_order
         if order == 2:
-            table = self.session.counts.table(self.layout_name)
+            table = self.session.count_table(self.layout_name)
             return None, table.labels, table.counts
-        counts = self._source.counts(order)  # counted already: _shown_order follows _counted
         if order == 1:
+            counts = self.session.counts(1)  # counted already: _shown_order follows _counted
             row = torch.zeros(counts.size, dtype=torch.long)
             row[counts.nexts] = counts.counts
             return ("",), counts.vocab.itos, row.unsqueeze(0)
-        piece = counts.count_slice(self.prefix)
+        piece = self.session.count_slice(self.prefix, order)
         return None, piece.labels, piece.counts
 
-    def _labels_and_values(self) -> tuple[tuple[str, ...] | None, tuple[str, ...], torch.Tensor]:
+    def _row_contexts(self) -> torch.Tensor:
+        """The context id of each of the grid's rows in the '.' layout, at the order shown."""
         import torch
 
-        session = self.session
+        order, itos = self._shown_order, self.session.vocab.itos
+        if order == 1:
+            return torch.zeros(1, dtype=torch.long)
+        counts = self.session.counts(order)
+        return torch.tensor([counts.encode_tokens((*self.prefix, token)) for token in itos])
+
+    def _rows_of(self, model: NextTokenModel) -> torch.Tensor:
+        """The model's P(next | context) for each of the grid's rows, laid out as the grid."""
+        if model.order <= 2:
+            probs = self.session.probs_matrix(model)
+        else:
+            probs = model.next_probs(self._row_contexts())
+        return self._laid_out(probs)
+
+    def _laid_out(self, dot_rows: torch.Tensor) -> torch.Tensor:
+        """Rows of the '.' layout placed as the grid's layout places them: in <S>/<E>, '.'
+        starts a row as <S> and ends one as <E>; the <E> row and the <S> column stay 0."""
+        import torch
+
+        if self.layout_name == "dot" or self._shown_order != 2:
+            return dot_rows
+        itos = self.session.vocab.itos
+        labels = self.session.count_table(self.layout_name).labels
+        laid = torch.zeros(len(labels), len(labels), dtype=dot_rows.dtype)
+        for i, first in enumerate(labels):
+            if first == END_TOKEN:
+                continue  # nothing follows the end
+            row = dot_rows[itos.index(BOUNDARY if first == START_TOKEN else first)]
+            for j, second in enumerate(labels):
+                if second != START_TOKEN:  # nothing precedes the start
+                    laid[i, j] = row[itos.index(BOUNDARY if second == END_TOKEN else second)]
+        return laid
+
+    def _net(self) -> NextTokenModel:
+        """The order's net as it stands: the one the Train pane trains."""
+        return self.session.model("neural", order=self._shown_order)
+
+    def _labels_and_values(self) -> tuple[tuple[str, ...] | None, tuple[str, ...], torch.Tensor]:
+        row_labels, labels, table = self._count_table()
+        if self.view == "counts":
+            return row_labels, labels, table.double()
         if self.view in COUNT_VIEWS:
-            row_labels, labels, table = self._count_table()
-            counts = table.double()
-            if self.view == "counts":
-                return row_labels, labels, counts
-            totals = counts.sum(dim=1, keepdim=True)
-            probs = torch.where(totals > 0, counts / totals.clamp_min(1), 0.0)
-            return row_labels, labels, probs if self.view == "probs" else probs.log()
-        labels = session.vocab.itos
-        weights = session.run.weights
+            return row_labels, labels, self._probs if self.view == "probs" else self._probs.log()
+        net = self._net()
         if self.view == "neural":
-            return None, labels, weights.exp()
-        return None, labels, session.model("counts").probs - torch.softmax(weights, dim=1)
+            return row_labels, labels, cast(Net, net).logits(self._row_contexts()).exp()
+        return row_labels, labels, self._probs - self._rows_of(net)
 
     def _scale(self, values: torch.Tensor) -> Scale:
         finite = values[values.isfinite()]
@@ -239,6 +278,10 @@ class CountsPane(Pane):
         return "dark" if self.app.current_theme.dark else "light"
 
     def redraw(self) -> None:
+        session, order = self.session, self._shown_order
+        # The counts model's rows at k = 0 and k = 1, for the views and the cursor read-out.
+        self._probs = self._rows_of(session.model("counts", 0.0, order))
+        self._smoothed = self._rows_of(session.model("smoothed", order=order)).tolist()
         row_labels, labels, values = self._labels_and_values()
         scale = self._scale(values)
         rows = values.tolist()
@@ -251,10 +294,10 @@ class CountsPane(Pane):
         )
         self._values = rows
         if self.view in NEURAL_VIEWS:
-            import torch
-
-            self._net_probs = torch.softmax(self.session.run.weights, dim=1).tolist()
+            self._drawn_weights = session.run(order).weights
+            self._net_probs = self._rows_of(self._net()).tolist()
         # Plain lists for the cursor read-out: a key press then touches no tensor.
+        self._probs_list = self._probs.tolist()
         table_counts = self._count_table()[2]
         self._counts = table_counts.tolist()
         self._row_totals = table_counts.sum(dim=1).tolist()
@@ -266,10 +309,10 @@ class CountsPane(Pane):
         self._show_top()
 
     def _follow_training(self) -> None:
-        if self.view not in NEURAL_VIEWS or self._shown_order != 2:
+        if self.view not in NEURAL_VIEWS or self.order != self._shown_order:
             return
-        if self.session.run.epoch != self._trained_epoch:
-            self._trained_epoch = self.session.run.epoch
+        # W is replaced by every epoch and reset, never changed in place.
+        if self.session.run(self._shown_order).weights is not self._drawn_weights:
             self.redraw()
 
     # Side panel --------------------------------------------------------------------
@@ -286,10 +329,10 @@ class CountsPane(Pane):
         title = Text.assemble(
             (VIEWS[self.view], "bold"),
             f"  ·  {len(self._values)}×{len(self._values)}, {layout}",
-            f"  ·  {self.session.counts.total:,} bigrams",
+            f"  ·  {self.session.counts(2).total:,} bigrams",
         )
         if self.view in NEURAL_VIEWS:
-            title.append(f"  ·  {weights_note(self.session.run.epoch)}")
+            title.append(f"  ·  {weights_note(self.session.run(2).epoch)}")
         title.append(self._marks_note())
         self.query_one("#counts-title", Static).update(title)
 
@@ -325,7 +368,7 @@ class CountsPane(Pane):
 
     def _ngram_title(self) -> Text:
         order = self._shown_order
-        counts = self._source.counts(order)
+        counts = self.session.counts(order)
         title = Text(VIEWS[self.view], style="bold")
         if order == 1:
             title.append(f"  ·  one row: no context, {counts.size} tokens")
@@ -336,6 +379,8 @@ class CountsPane(Pane):
             title.append(f"{earlier} · _ → next", style="bold")
             title.append(f": {self._contexts:,} contexts")
         title.append(f"  ·  {counts.total:,} {ORDER_NAMES[order]}s")
+        if self.view in NEURAL_VIEWS:
+            title.append(f"  ·  {weights_note(self.session.run(order).epoch)}")
         title.append(self._marks_note())
         return title
 
@@ -360,7 +405,7 @@ class CountsPane(Pane):
         assert heatmap.data is not None
         labels = heatmap.data.labels
         context, second = self._cell_context(row), readout_label(labels[col])
-        name = ORDER_NAMES[self._shown_order] if self.view in COUNT_VIEWS else "bigram"
+        name = ORDER_NAMES[self._shown_order]
         text = Text.assemble((f"{name} ", "bold"), (context + second, "bold reverse"), "\n")
         after = f"'{second}' after '{context}'" if context else f"'{second}', no context"
         text.append(after + "\n", style="dim")
@@ -370,7 +415,7 @@ class CountsPane(Pane):
         if self.view in NEURAL_VIEWS:
             self._net_cell(text, row, col)
         else:
-            self._counts_cell(text, context, count, row_total, len(labels))
+            self._counts_cell(text, context, row, col, row_total)
         # The read-out keeps its height, so skip the relayout a size change would need.
         text.rstrip()  # no blank line at the end: CELL_INFO_LINES is the height on screen
         text.append("\n" * max(0, CELL_INFO_LINES - 1 - text.plain.count("\n")))
@@ -381,22 +426,18 @@ class CountsPane(Pane):
         p = self._net_probs[row][col]
         text.append(f"P net   {p:.6f}\n", style="bold")
         text.append("log P   " + ("-inf" if p == 0 else f"{math.log(p):.4f}") + "\n")
-        row_total = self._row_totals[row]
-        counts_p = f"{self._counts[row][col] / row_total:.6f}" if row_total else "—"
+        counts_p = f"{self._probs_list[row][col]:.6f}" if self._row_totals[row] else "—"
         text.append(f"P count {counts_p}\n", style="dim")
         value = self._values[row][col]
         text.append(f"{'exp(W)' if self.view == 'neural' else 'ΔP':7} {value:.6g}\n")
 
-    def _counts_cell(
-        self, text: Text, context: str, count: int, row_total: int, n_cols: int
-    ) -> None:
+    def _counts_cell(self, text: Text, context: str, row: int, col: int, row_total: int) -> None:
         text.append(f"{'row sum' if context else 'total':7} {row_total:,}\n")
         if row_total:
-            p = count / row_total
+            p = self._probs_list[row][col]
             text.append(f"P       {p:.6f}\n")
             text.append("log P   " + ("-inf" if p == 0 else f"{math.log(p):.4f}") + "\n")
-            smoothed = (count + 1) / (row_total + n_cols)
-            text.append(f"P k=1   {smoothed:.6f}\n")
+            text.append(f"P k=1   {self._smoothed[row][col]:.6f}\n")
         else:
             text.append("unseen context\n" if context else "", style="dim")
 
@@ -411,15 +452,13 @@ class CountsPane(Pane):
     def _show_top(self) -> None:
         top = Text("most common\n", style="bold")
         if self._shown_order == 2:
-            for first, second, count in self.session.counts.most_common(
+            for first, second, count in self.session.most_common_bigrams(
                 self._top_rows(), self.layout_name
             ):
                 pair = fit_cells(grid_label(first) + grid_label(second), 6, "right")  # cells
                 top.append(f"{pair} {count:>6,}\n")
         else:
-            for tokens, count in self._source.counts(self._shown_order).most_common(
-                self._top_rows()
-            ):
+            for tokens, count in self.session.most_common(self._top_rows(), self._shown_order):
                 ngram = fit_cells("".join(map(grid_label, tokens)), 6, "right")
                 top.append(f"{ngram} {count:>6,}\n")
         top.rstrip()
@@ -427,39 +466,19 @@ class CountsPane(Pane):
 
     # The order --------------------------------------------------------------------
 
-    def use_order(self, order: int) -> None:
-        self.order = order
-
     def watch_order(self, order: int) -> None:
-        if not self.ready:
+        if not self.ready or order == self._shown_order:
             return  # attach draws the order it finds
-        if order == 2 or self._source.counted(order) is not None:
-            self._counted(order)
-        else:
+        if not self.counted(order):
             self._show_title()  # "counting order n…" until the worker is done
-            self._count_order(order)
-
-    @work(thread=True, group="ngram-counts")
-    def _count_order(self, order: int) -> None:
-        try:
-            self._source.counts(order)
-        except Exception as error:  # a data file gone or changed since loading: say so
-            self.app.call_from_thread(self._count_failed, order, shown_text(str(error)))
-        else:
-            self.app.call_from_thread(self._counted, order)
-
-    def _count_failed(self, order: int, reason: str) -> None:
-        self.notify(f"cannot count order {order}: {reason}", severity="error", timeout=6)
+        self.when_counted(order, lambda: self._counted(order))
 
     def _counted(self, order: int) -> None:
         if order != self.order:
             return  # the user moved on while this order was counted
         self._shown_order = order
         if order != 2:
-            # Neither the net (a bigram) nor the <S>/<E> layout exists at other orders.
-            if self.view not in COUNT_VIEWS:
-                self.set_reactive(CountsPane.view, "counts")
-            self.set_reactive(CountsPane.layout_name, "dot")
+            self.set_reactive(CountsPane.layout_name, "dot")  # <S>/<E> is the bigram's
         prefix = (".",) * (order - 2)  # the start of every word: always observed
         self.set_reactive(CountsPane.prefix, prefix)
         self.redraw()
@@ -471,8 +490,9 @@ class CountsPane(Pane):
         return sum(1 for total in self._row_totals if total)
 
     def action_prefix(self, step: int) -> None:
-        prefixes = self._source.prefixes(self._shown_order)
         import bisect
+
+        prefixes = self._prefixes()
 
         at = bisect.bisect_left(prefixes, self.prefix)
         if at < len(prefixes) and prefixes[at] == self.prefix:
@@ -480,6 +500,17 @@ class CountsPane(Pane):
         elif step < 0:
             at -= 1
         self.prefix = prefixes[at % len(prefixes)]
+
+    def _prefixes(self) -> list[tuple[str, ...]]:
+        """The observed context prefixes (all but the last context token), sorted."""
+        import torch
+
+        order = self._shown_order
+        if order not in self._prefix_lists:
+            counts = self.session.counts(order)
+            ids = torch.unique_consecutive(counts.contexts // counts.size).tolist()
+            self._prefix_lists[order] = [counts.decode_tokens(i, order - 2) for i in ids]
+        return self._prefix_lists[order]
 
     def watch_prefix(self) -> None:
         self.redraw()
@@ -504,15 +535,15 @@ class CountsPane(Pane):
         assert heatmap.data is not None
         ngram = self._cell_context(row) + readout_label(heatmap.data.labels[col])
         count, total = self._counts[row][col], self._row_totals[row]
-        p = f"{count / total:.6f}" if total else "no distribution"
-        name = ORDER_NAMES[self._shown_order] if self.view in COUNT_VIEWS else "bigram"
+        p = f"{self._probs_list[row][col]:.6f}" if total else "no distribution"
+        name = ORDER_NAMES[self._shown_order]
         text = f"{name}\tcount\tP\n{ngram}\t{count}\t{p}\n"
         return f"the cell {ngram}", text
 
     # Actions -----------------------------------------------------------------------
 
     def action_cycle_view(self) -> None:
-        names = list(VIEWS) if self._shown_order == 2 else list(COUNT_VIEWS)
+        names = list(VIEWS)  # the net's views too, at every order
         view = names[(names.index(self.view) + 1) % len(names)]
         if view in NEURAL_VIEWS and self.layout_name != "dot":
             # Without its watcher: the grid is redrawn once, for the new view.
@@ -540,7 +571,7 @@ class CountsPane(Pane):
         else:
             first = BOUNDARY if first in (START_TOKEN, END_TOKEN) else first
             second = BOUNDARY if second in (START_TOKEN, END_TOKEN) else second
-        labels = self.session.counts.table(layout).labels
+        labels = self.session.count_table(layout).labels
         heatmap.row, heatmap.col = labels.index(first), labels.index(second)
 
     def action_zoom(self) -> None:
@@ -561,7 +592,6 @@ class CountsPane(Pane):
         self.action_toggle_top()
 
     def watch_view(self) -> None:
-        self._trained_epoch = self.session.run.epoch
         self.redraw()
 
     def watch_layout_name(self) -> None:

@@ -20,6 +20,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from bigram_tui.core.errors import SweepCancelled
+
 from . import evaluate_view as view
 from .messages import (
     EvaluationFailed,
@@ -34,8 +36,7 @@ from .sweep_plot import SweepPlot
 from .sweep_worker import CoalescedProgress, WorkerCancel
 
 if TYPE_CHECKING:
-    from bigram_tui.core.evaluation import Evaluation, OrderRow
-    from bigram_tui.core.sweeps import KSweep, LambdaSweep
+    from bigram_tui.core.session import Evaluation, KSweep, LambdaSweep, OrderRow
 
 # The k values + and − step through (the k a user applies is kept even if not listed).
 SMOOTHING_STEPS = (0.0, 0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0)
@@ -61,8 +62,7 @@ class EvaluatePane(Pane):
         Binding("minus", "smoothing(-1)", "k−", tooltip="fewer fake counts"),
     ]
 
-    order: reactive[int] = reactive(2, init=False)  # set by the app; sweeps run at this order
-    smoothing: reactive[float] = reactive(0.0, init=False)  # the k of the table
+    # `order` (sweeps run at it) and `k` (the table's) are the app's (Pane).
     sweeping: reactive[bool] = reactive(False, init=False, bindings=True)  # a λ sweep runs
 
     def __init__(self, **kwargs) -> None:
@@ -103,7 +103,7 @@ class EvaluatePane(Pane):
     @property
     def rows(self) -> list[OrderRow] | None:
         """The table at the current k, once scored."""
-        return self._rows.get(self.smoothing)
+        return self._rows.get(self.k)
 
     @property
     def k_sweep(self) -> KSweep | None:
@@ -126,9 +126,6 @@ class EvaluatePane(Pane):
             return True if self.k_sweep is not None else None
         return True
 
-    def use_order(self, order: int) -> None:
-        self.order = order
-
     def action_sweep_lambda(self) -> None:
         self._start_sweep(with_lambda=True)
 
@@ -140,21 +137,21 @@ class EvaluatePane(Pane):
         sweep = self.k_sweep
         if sweep is None:
             return
-        self.smoothing = sweep.best_k
+        self.share("k", sweep.best_k)
         self.post_message(SmoothingChosen(sweep.best_k, self.order))
         self.notify(f"k = {view.short(sweep.best_k)}, the best on dev at order {self.order}")
 
     def action_smoothing(self, direction: int) -> None:
         steps = SMOOTHING_STEPS
-        position = max(i for i, k in enumerate(steps) if k <= self.smoothing)
-        if direction < 0 and steps[position] < self.smoothing:
+        position = max(i for i, k in enumerate(steps) if k <= self.k)
+        if direction < 0 and steps[position] < self.k:
             position += 1  # from an applied k between two steps, − goes to the lower one
-        self.smoothing = steps[max(0, min(len(steps) - 1, position + direction))]
+        self.share("k", steps[max(0, min(len(steps) - 1, position + direction))])
 
     # ----- state ------------------------------------------------------------------------
 
     def watch_order(self, old: int, new: int) -> None:
-        if not self.ready:
+        if not self.ready or old == new:
             return
         if self.sweeping:
             self._cancel_sweep(f"λ sweep at order {old} cancelled: the order changed")
@@ -162,17 +159,17 @@ class EvaluatePane(Pane):
             self._start_sweep(with_lambda=False)
         self._show_all()
 
-    def watch_smoothing(self) -> None:
+    def watch_k(self) -> None:
         if not self.ready:
             return
         if self.rows is None:
-            self._status = f"scoring orders 1–5 at k = {self.smoothing:g}…"
+            self._status = f"scoring orders 1–5 at k = {self.k:g}…"
             self._request_table()
         self._show_all()
 
     def _request_table(self) -> None:
         if self.rows is None:
-            self._score_table(self.smoothing)
+            self._score_table(self.k)
 
     def _start_sweep(self, with_lambda: bool) -> None:
         self._generation += 1
@@ -210,8 +207,6 @@ class EvaluatePane(Pane):
 
     @work(thread=True, exclusive=True, group="evaluate-table")
     def _score_table(self, k: float) -> None:
-        from bigram_tui.core.sweeps import SweepCancelled
-
         worker = get_current_worker()
         try:
             rows = self._evaluation_in_worker().table(k, cancel=WorkerCancel(worker))
@@ -224,8 +219,6 @@ class EvaluatePane(Pane):
 
     @work(thread=True, exclusive=True, group="evaluate")
     def _sweep(self, generation: int, order: int, with_lambda: bool) -> None:
-        from bigram_tui.core.sweeps import SweepCancelled
-
         cancel = WorkerCancel(get_current_worker())
         try:
             evaluation = self._evaluation_in_worker()
@@ -248,7 +241,7 @@ class EvaluatePane(Pane):
     @on(TableReady)
     def _table_ready(self, message: TableReady) -> None:
         self._rows[message.k] = message.rows
-        if message.k == self.smoothing and not self.sweeping:
+        if message.k == self.k and not self.sweeping:
             self._status = ""
         self._show_all()
 
@@ -292,7 +285,7 @@ class EvaluatePane(Pane):
             return
         order, rows = self.order, self.rows
         sizes = self._evaluation.split.sizes if self._evaluation is not None else None
-        self.query_one("#eval-heading", Static).update(view.heading(sizes, self.smoothing))
+        self.query_one("#eval-heading", Static).update(view.heading(sizes, self.k))
         table = self.query_one(EvalTable)
         table.update(view.table_content(rows, order) if rows else "scoring…")
         why = view.inf_lines(rows, order) if rows else []

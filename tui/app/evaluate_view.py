@@ -11,8 +11,7 @@ from textual.content import Content
 from .sweep_plot import Curve
 
 if TYPE_CHECKING:
-    from bigram_tui.core.evaluation import OrderRow
-    from bigram_tui.core.sweeps import KSweep, LambdaSweep
+    from bigram_tui.core.session import KSweep, LambdaSweep, OrderRow
 
 ORDER_NAMES = {1: "unigram", 2: "bigram", 3: "trigram"}
 _NLL, _PPL = 7, 6  # column widths: the table and the summary beside it fit 80 columns

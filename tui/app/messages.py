@@ -8,9 +8,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from bigram_tui.core.evaluation import OrderRow
-    from bigram_tui.core.session import Session
-    from bigram_tui.core.sweeps import KSweep, LambdaSweep
+    from bigram_tui.core.session import KSweep, LambdaSweep, OrderRow, Session
 
     from .pane import Pane
 

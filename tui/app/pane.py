@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.containers import Vertical
+from textual.reactive import Reactive, var
 from textual.widget import Widget
 from textual.widgets import Static
+
+from bigram_tui.core.defaults import DEFAULT_ORDER
+from bigram_tui.core.display import shown_text
 
 from .messages import PaneMounted
 
@@ -15,13 +20,20 @@ LOADING_NOTE = (
     "Loading the model…\nimporting torch and counting bigrams; this pane fills in when ready."
 )
 STYLES = Path(__file__).parent / "styles"
+ORDER_NAMES = {1: "unigram", 2: "bigram", 3: "trigram", 4: "4-gram", 5: "5-gram"}
 
 if TYPE_CHECKING:
     from bigram_tui.core.session import Session
 
 
 class Pane(Vertical):
-    """One of the app's tabs. It shows a loading note until `attach` hands it the model."""
+    """One of the app's tabs. It shows a loading note until `attach` hands it the model.
+
+    The app owns the state every pane shares, the order and the smoothing k (reactives on
+    BigramApp, bound to these two by data_bind); the nets are the session's, one per order
+    (`session.run(order)`). A pane changes the shared state through `share`, never its own
+    reactive alone, so that every pane follows.
+    """
 
     TITLE: ClassVar[str] = ""
     # The pane's own stylesheet in styles/, read into DEFAULT_CSS: Textual reads CSS_PATH
@@ -33,9 +45,48 @@ class Pane(Vertical):
         if cls.STYLESHEET and "STYLESHEET" in cls.__dict__:
             cls.DEFAULT_CSS = (STYLES / cls.STYLESHEET).read_text(encoding="utf-8")
 
+    # The app's, through data_bind: the n of the n-gram, and the counts model's add-k.
+    order: var[int] = var(DEFAULT_ORDER, init=False)
+    k: var[float] = var(0.0, init=False)
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._session: Session | None = None
+        # The orders this pane has seen counted, so it asks the session for them on the UI
+        # thread only when that cannot block (the session counts each order once for all).
+        self._counted_orders = {2}  # Session.load counts the bigrams
+
+    def share(self, name: str, value: object) -> None:
+        """Set the app's `name` ("order" or "k"): every pane bound to it follows. In a host
+        app without it (a test's), the pane's own."""
+        owner = self.app if isinstance(getattr(type(self.app), name, None), Reactive) else self
+        setattr(owner, name, value)
+
+    def counted(self, order: int) -> bool:
+        """Whether the session's counts of `order` are there (asking for them cannot block)."""
+        return order in self._counted_orders
+
+    def when_counted(self, order: int, then: Callable[[], None]) -> None:
+        """Call `then` on the UI thread once the session has counted `order`: now if it has,
+        else after a worker has counted it (a failure is one line, and `then` is not called)."""
+        if self.counted(order):
+            then()
+            return
+
+        def count() -> None:
+            try:
+                self.session.counts(order)
+            except Exception as error:  # a data file gone or changed since loading: say so
+                reason = f"cannot count order {order}: {shown_text(str(error))}"
+                self.app.call_from_thread(self.notify, reason, severity="error", timeout=6)
+                return
+            self.app.call_from_thread(self._now_counted, order, then)
+
+        self.run_worker(count, thread=True, group="ngram-counts", exit_on_error=False)
+
+    def _now_counted(self, order: int, then: Callable[[], None]) -> None:
+        self._counted_orders.add(order)
+        then()
 
     @property
     def ready(self) -> bool:
@@ -90,10 +141,8 @@ class Pane(Vertical):
         return ""
 
     def use_order(self, order: int) -> None:
-        """The app's n-gram order changed (key o, the palette, --order); follow it."""
-
-    def use_smoothing(self, k: float) -> None:
-        """The user chose the counts model's k elsewhere (Evaluate's best k); follow it."""
+        """Show `order` in this pane alone (the app's `order` reaches it by data_bind)."""
+        self.order = order
 
     def copy_text(self) -> tuple[str, str] | None:
         """What `y` copies from the pane: (what, named in the notice; the text), or None."""

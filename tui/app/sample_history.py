@@ -12,8 +12,7 @@ from textual.widgets import RichLog
 from .prob_bars import MUTED
 
 if TYPE_CHECKING:
-    from bigram_tui.core.sampling import SampledName
-    from bigram_tui.core.split import WordSplit
+    from bigram_tui.core.session import SampledName, WordSplit
 
 HISTORY_LIMIT = 1_000
 # core.split's classes, by the one-letter mark each gets and its style.

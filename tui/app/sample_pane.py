@@ -1,10 +1,11 @@
 """The Sample tab: draw a name one character at a time, and see what decided each draw.
 
-Each key press is one `NgramSampler.step()` at the app's order, with the pane's temperature
-and top-k. The pane shows the probability row the draw used (and the model's own beside
-it), the random numbers it consumed and how they picked the winner: the classic sampler's
-u on the cumulative bar, or torch's exponential race (sample_view). Each finished name is
-marked as a training word, a dev/test word or a new name (sample_history).
+Each key press is one `Sampler.step()` (session.sampler) at the app's order, with the pane's
+temperature and top-k; the counts model uses the app's k, and the neural model is the order's
+net, the one the Train pane trains. The pane shows the probability row the draw used (and
+the model's own beside it), the random numbers it consumed and how they picked the winner:
+the classic sampler's u on the cumulative bar, or torch's exponential race (sample_view).
+Each finished name is marked as a training word, a dev/test word or a new name (sample_history).
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
 from bigram_tui.core.defaults import DEFAULT_ORDER
+from bigram_tui.core.errors import NgramError
 from bigram_tui.core.params import MODEL_KINDS, SAMPLERS, ParameterError, parse_seed
+from bigram_tui.core.session import SMOOTHED_K
 
 from .messages import SeedFieldClosed
 from .pane import Pane
 from .prob_bars import MUTED, CumulativeBar, ProbBars
 from .sample_history import MARK_LEGEND, NameHistory
-from .sample_models import BIGRAM, TEMPERATURES, TOP_KS, OrderModels, new_sampler, shaped_row
 from .sample_seed import SeedField
 from .sample_view import (
     CLASSIC_PROMPT,
@@ -38,12 +40,15 @@ from .sample_view import (
     shaping_label,
     u_line,
 )
+from .weights_note import weights_note
 
 if TYPE_CHECKING:
-    from bigram_tui.core.ngram_model import NextTokenModel
-    from bigram_tui.core.ngram_sampling import NgramDraw, NgramSampler
-    from bigram_tui.core.sampling import SampledName
-    from bigram_tui.core.split import WordSplit
+    from bigram_tui.core.session import Draw, NextTokenModel, SampledName, Sampler, WordSplit
+
+# Temperatures the [ and ] keys step through; 1 leaves the model's distribution as it is.
+TEMPERATURES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
+# Top-k values the k and K keys step through; None keeps every token.
+TOP_KS: tuple[int | None, ...] = (None, 1, 2, 3, 5, 10)
 
 AUTO_SECONDS = 0.1  # between auto draws at 1×: 10 draws a second, slow enough to follow
 AUTO_SPEEDS = (0.2, 1.0, 5.0)  # what > and < choose from, times the draws a second at 1×
@@ -60,7 +65,7 @@ def _cycle(choices: tuple[int | None, ...], current: int | None, step: int) -> i
 
 
 class SamplePane(Pane):
-    """Steps core.ngram_sampling.NgramSampler one draw at a time and explains each draw."""
+    """Steps the session's sampler one draw at a time and explains each draw."""
 
     TITLE = "Sample"
     STYLESHEET = "sample.tcss"
@@ -127,10 +132,10 @@ class SamplePane(Pane):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._sampler: NgramSampler | None = None
-        self._models: OrderModels | None = None
-        self.order = DEFAULT_ORDER  # the n of the n-gram sampled from
-        self.last_draw: NgramDraw | None = None
+        self._sampler: Sampler | None = None
+        # The n of the n-gram sampled from: the app's order once it is counted (it lags).
+        self._sampled_order = DEFAULT_ORDER
+        self.last_draw: Draw | None = None
         self.last_finished: SampledName | None = None
         self._drawn_with = shaping_label(1.0, None)  # the shaping the last draw used
         self._model_note = ""  # e.g. which epoch the neural weights are from
@@ -157,21 +162,16 @@ class SamplePane(Pane):
                 yield Static(MARK_LEGEND, id="sample-history-legend")
 
     @property
-    def sampler(self) -> NgramSampler:
+    def sampler(self) -> Sampler:
         assert self._sampler is not None, "SamplePane used before attach()"
         return self._sampler
 
-    @property
-    def models(self) -> OrderModels:
-        assert self._models is not None, "SamplePane used before attach()"
-        return self._models
-
     def on_attach(self) -> None:
-        self._models = OrderModels(self.session)
-        self.order = getattr(self.app, "order", self.order)
-        self._counts_for_order(self.order)  # at order 2 no counting: the session has them
+        self._sampled_order = self.order
+        self.session.counts(self.order)  # at order 2 no counting: the session has them
+        self._counted_orders.add(self.order)
         model = self._model(self.model_kind)
-        self._sampler = new_sampler(model, self.session.seed, SAMPLERS[0])
+        self._sampler = self.session.sampler(model, algorithm=SAMPLERS[0])
         # The sampler starts with these: no watcher needs to pass them on.
         self.set_reactive(SamplePane.seed, self.sampler.seed)
         self.set_reactive(SamplePane.algorithm, self.sampler.algorithm)
@@ -182,7 +182,7 @@ class SamplePane(Pane):
     def _read_split(self) -> None:
         """On a worker thread: the split that marks the names; the list is marked when done."""
         try:
-            split = self.models.split()
+            split = self.session.word_split()
         except Exception as error:  # the file changed since loading, say: the names stay unmarked
             note = f"names stay unmarked (train, dev/test, new): {error}"
             self.app.call_from_thread(self.notify, note, severity="warning")
@@ -192,37 +192,24 @@ class SamplePane(Pane):
     def _use_split(self, split: WordSplit) -> None:
         self.query_one(NameHistory).use_split(split)
 
-    def _counts_for_order(self, order: int) -> None:
-        if order != BIGRAM:
-            self.models.counts(order)
+    # ----- the app's order and k ------------------------------------------------------------
 
-    # ----- the app's order ----------------------------------------------------------------
-
-    def use_order(self, order: int) -> None:
-        if not self.ready:
-            self.order = order  # on_attach starts from it
-            return
-        if order == self.order:
-            return  # the app tells every pane its order on attach: nothing to switch, or say
-        self.run_worker(
-            lambda: self._count_then_switch(order),
-            thread=True,
-            exclusive=True,
-            group="sample-order",
-        )
-
-    def _count_then_switch(self, order: int) -> None:
-        """On a worker thread: the counts of the order (once each), then the switch."""
-        try:
-            self._counts_for_order(order)
-        except Exception as error:  # a file that changed since loading, say: one line
-            self.app.call_from_thread(self.notify, str(error), severity="error")
-            return
-        self.app.call_from_thread(self._switch_order, order)
+    def watch_order(self, order: int) -> None:
+        if not self.ready or order == self._sampled_order:
+            return  # on_attach starts from the order; an order set again switches nothing
+        self.when_counted(order, lambda: self._switch_order(order))
 
     def _switch_order(self, order: int) -> None:
-        self.order = order
+        if order != self.order or order == self._sampled_order:
+            return  # the user moved on while it was counted
+        self._sampled_order = order
         self._use_model(f"Order {order}")
+
+    def watch_k(self, old: float, new: float) -> None:
+        if self.ready and self.model_kind == "counts" and old != new:
+            # The counts model at the app's k, chosen in Word or Evaluate: the header says
+            # so, without a toast over the pane the user is in.
+            self._use_model("Model", quiet=True)
 
     def copy_text(self) -> tuple[str, str] | None:
         """The sampled names in the list, one a line (the app's y copies them)."""
@@ -234,8 +221,6 @@ class SamplePane(Pane):
     # ----- keys -------------------------------------------------------------------------
 
     def action_draw(self) -> None:
-        from bigram_tui.core.ngram_counts import NgramError
-
         self._follow_training()
         try:
             draw, finished = self.sampler.step()
@@ -246,8 +231,6 @@ class SamplePane(Pane):
         self._show()
 
     def action_finish(self) -> None:
-        from bigram_tui.core.ngram_counts import NgramError
-
         self._follow_training()
         try:
             draws, finished = self.sampler.finish_name()
@@ -323,7 +306,7 @@ class SamplePane(Pane):
     def watch_model_kind(self, kind: str) -> None:
         self._use_model("Model")
 
-    def _use_model(self, what: str) -> None:
+    def _use_model(self, what: str, quiet: bool = False) -> None:
         """Sample from the pane's model kind at its order, from the next name on."""
         sampler = self.sampler
         in_progress = "".join(sampler.current)
@@ -334,9 +317,10 @@ class SamplePane(Pane):
         self.last_draw, self.last_finished = None, None
         dropped = f"; dropped the name in progress {in_progress!r}" if in_progress else ""
         start = "." * len(sampler.start) or "nothing (no context)"
-        self.notify(
-            f"{what}: {self._model_label()}{dropped}. Next names start at {start!r}", timeout=3
-        )
+        if not quiet:
+            self.notify(
+                f"{what}: {self._model_label()}{dropped}. Next names start at {start!r}", timeout=3
+            )
         self._show()
 
     def watch_temperature(self) -> None:
@@ -386,16 +370,31 @@ class SamplePane(Pane):
             self.focus_default()
 
     def _model(self, kind: str) -> NextTokenModel:
-        model = self.models.model(kind, self.order)
-        self._model_note = self.models.note(kind, self.order)
-        self._weights_of = self.models.weights_of(kind, self.order)
+        """The session's model of `kind` at the order sampled from; the counts model at the
+        app's k, the neural one the order's net (what Train trains)."""
+        order = self._sampled_order
+        model = self.session.model(kind, self.k, order)
+        self._model_note = self._note(kind)
+        self._weights_of = self._weights_in_use(kind)
         return model
+
+    def _note(self, kind: str) -> str:
+        """What the model is made of, for the header: its k, or how trained its W is."""
+        if kind == "neural":
+            return weights_note(self.session.run(self._sampled_order).epoch)
+        return {"smoothed": f"k={SMOOTHED_K:g}", "counts": f"k={self.k:g}"}.get(kind, "")
+
+    def _weights_in_use(self, kind: str) -> tuple[object, int] | None:
+        """Which W a neural model was built from (the run and its epoch), to tell when
+        training moved on."""
+        if kind != "neural":
+            return None
+        run = self.session.run(self._sampled_order)
+        return run, run.epoch
 
     def _follow_training(self) -> bool:
         """Take the training run's W if it moved on since; whether it did."""
-        if self._weights_of is None or self._weights_of == self.models.weights_of(
-            self.model_kind, self.order
-        ):
+        if self._weights_of is None or self._weights_of == self._weights_in_use(self.model_kind):
             return False
         sampler = self.sampler
         # The name in progress carries on: the same order, only the weights are newer.
@@ -418,10 +417,11 @@ class SamplePane(Pane):
             self._show()
 
     def _model_label(self) -> str:
-        kind = self.model_kind if self.order == BIGRAM else f"{self.order}-gram {self.model_kind}"
+        order = self._sampled_order
+        kind = self.model_kind if order == 2 else f"{order}-gram {self.model_kind}"
         return f"{kind} ({self._model_note})" if self._model_note else kind
 
-    def _record(self, draw: NgramDraw, finished: SampledName | None) -> None:
+    def _record(self, draw: Draw, finished: SampledName | None) -> None:
         self.last_draw = draw
         self.last_finished = finished
         self._drawn_with = shaping_label(self.sampler.temperature, self.sampler.top_k)
@@ -488,9 +488,13 @@ class SamplePane(Pane):
         if draw is not None:
             return draw.probs.tolist(), draw.original.tolist(), self._drawn_with
         sampler = self.sampler
-        original = self.models.row(sampler.model, self._row_context())
-        drawn = shaped_row(original, sampler.temperature, sampler.top_k)
-        return drawn.tolist(), original.tolist(), shaping_label(sampler.temperature, sampler.top_k)
+        shaping = shaping_label(sampler.temperature, sampler.top_k)
+        try:
+            original, drawn = sampler.row(self._row_context())
+        except NgramError:  # a context with no distribution (k = 0): nothing to draw from
+            nothing = [0.0] * sampler.model.vocab.size
+            return nothing, nothing, shaping
+        return drawn.tolist(), original.tolist(), shaping
 
     def _show_row(self) -> None:
         itos = self.sampler.model.vocab.itos

@@ -10,8 +10,7 @@ from textual.content import Content
 from .prob_bars import CHOSEN, CHOSEN_LABEL, MUTED, display_char
 
 if TYPE_CHECKING:
-    from bigram_tui.core.ngram_sampling import NgramDraw
-    from bigram_tui.core.sampling import SampledName
+    from bigram_tui.core.session import Draw, SampledName
 
 Parts = list[tuple[str, str] | str]
 
@@ -59,7 +58,7 @@ def header_line(
     )
 
 
-def name_line(so_far: list[str], draw: NgramDraw | None, finished: SampledName | None) -> Content:
+def name_line(so_far: list[str], draw: Draw | None, finished: SampledName | None) -> Content:
     parts: Parts = [("name ", MUTED)]
     if draw is None:
         parts.append(("press space (or n) to draw the first character", MUTED))
@@ -100,7 +99,7 @@ def row_title(
     return Content.assemble(*title)
 
 
-def u_line(draw: NgramDraw, itos: tuple[str, ...]) -> Content:
+def u_line(draw: Draw, itos: tuple[str, ...]) -> Content:
     """Where the classic sampler's u fell on the cumulative bar."""
     probs = draw.probs.tolist()
     u = float(draw.uniforms[0])
@@ -116,7 +115,7 @@ def u_line(draw: NgramDraw, itos: tuple[str, ...]) -> Content:
     return Content.assemble(text, (chosen, CHOSEN_LABEL))
 
 
-def race_table(draw: NgramDraw | None, itos: tuple[str, ...], rows: int) -> Content:
+def race_table(draw: Draw | None, itos: tuple[str, ...], rows: int) -> Content:
     """torch's exponential race: the `rows` leaders by p/q, and where the winner ranked by p."""
     if draw is None or draw.race is None:
         return Content.assemble((RACE_PROMPT, MUTED), (RACE_NOTE, MUTED))

@@ -59,7 +59,7 @@ class DataProblemScreen(Screen[None]):
         self.reason = reason
 
     def compose(self) -> ComposeResult:
-        from bigram_tui.core.dataset import DATA_ENV_VAR
+        from bigram_tui.core.session import DATA_ENV_VAR
 
         text = Text()
         text.append("No word list to load\n\n", style="bold")

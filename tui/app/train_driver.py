@@ -17,7 +17,8 @@ from textual.worker import Worker, get_current_worker
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
-    from bigram_tui.core.neural import TrainingDiverged, TrainingRun
+    from bigram_tui.core.errors import TrainingDiverged
+    from bigram_tui.core.session import TrainingRun
 
 PAUSED, RUNNING, FINISHED, DIVERGED = "paused", "running", "finished", "diverged"
 YIELD_EVERY = 8  # epochs between the worker's time.sleep(0), so the UI thread gets the GIL
@@ -101,10 +102,11 @@ class TrainingDriver:
     # ----- on the worker thread, or under the lock ------------------------------------
 
     def _step_once(self) -> Stop | None:
-        from bigram_tui.core.neural import TrainingDiverged
+        from bigram_tui.core.errors import TrainingDiverged
 
         try:
-            self.run.step()
+            # With dev counts (a run on the split) each epoch records its dev loss too.
+            self.run.step(with_dev=self.run.dev is not None)
         except TrainingDiverged as error:
             return DIVERGED, diverged_message(error)
         return None

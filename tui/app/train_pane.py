@@ -1,9 +1,11 @@
 """The Train tab: gradient descent on W, one epoch at a time, with its loss drawn as it falls.
 
 The epochs run on the TrainingDriver's thread worker; a 4 Hz timer on the UI thread reads
-`run.losses` and redraws. The net follows the app's order; `t` picks the table or linear net
-and `d` trains on the split's train part, plotting the dev loss too (train_models builds
-them). `w` and `l` save and load the lecture's net; `b` pins a curve to compare runs with.
+`run.losses` and redraws. The net follows the app's order: it is the session's net of that
+order (`session.run(order)`), the one Word, Counts and Sample use. `t` picks the table or
+linear net and `d` trains on the split's train part, plotting the dev loss too (a net of its
+own: the session's nets are fitted on all the words). `w` and `l` save and load the net in
+hand, at any order; `b` pins a curve to compare runs with.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -23,19 +26,27 @@ from textual.widget import Widget
 from textual.widgets import Label, Static
 from textual.worker import Worker, WorkerState
 
-from bigram_tui.core.defaults import DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_REG, default_lr
+from bigram_tui.core.defaults import (
+    DEFAULT_EPOCHS,
+    DEFAULT_LR,
+    DEFAULT_ORDER,
+    DEFAULT_REG,
+    default_lr,
+)
+from bigram_tui.core.display import shown_path
 from bigram_tui.core.errors import BigramTuiError
+from bigram_tui.core.params import NET_KINDS
 
 from .loss_plot import Curve, LossPlot
 from .messages import TrainingSettingChanged
-from .ngram_view import ORDER_NAMES
-from .pane import Pane
+from .pane import ORDER_NAMES, Pane
 from .train_driver import DIVERGED, FINISHED, PAUSED, RUNNING, Stop, TrainingDriver
 from .train_fields import DEFAULT_MODEL_PATH, ModelPathScreen, TrainingFields
-from .train_models import LINEAR, NET_KINDS, RunSetup, TrainModels, dev_losses, run_label
 
 if TYPE_CHECKING:
-    from bigram_tui.core.neural import TrainingRun
+    from bigram_tui.core.session import Session, TrainingRun
+
+TABLE, LINEAR = NET_KINDS
 
 __all__ = ["DIVERGED", "FINISHED", "PAUSED", "RUNNING", "TrainPane"]
 
@@ -53,8 +64,48 @@ PACES: tuple[float | None, ...] = (None, 25.0, 250.0)
 PACE_NAMES = {None: "max", 25.0: "1×", 250.0: "10×"}
 
 
+@dataclass(frozen=True)
+class RunSetup:
+    """What the pane trains: the net of `order` of `kind`, on all the data or on the split."""
+
+    order: int = DEFAULT_ORDER
+    kind: str = TABLE
+    split: bool = False
+
+    @property
+    def is_lecture(self) -> bool:
+        """The lecture's own net: order 2, table, all the words."""
+        return (self.order, self.kind, self.split) == (2, TABLE, False)
+
+    def describe(self) -> str:
+        data = "train split" if self.split else "all words"
+        return f"order {self.order} {self.kind} net, {data}"
+
+
+def run_label(run: TrainingRun) -> str:
+    """A run's name in the plot's legend: its lr and λ."""
+    return f"lr {run.lr:g}, λ {run.reg:g}"
+
+
+def dev_losses(run: TrainingRun) -> list[float]:
+    """The dev loss per epoch of a run trained on the split (none otherwise)."""
+    return [run.dev_losses[epoch] for epoch in sorted(run.dev_losses)]
+
+
+def build_run(session: Session, setup: RunSetup, lr: float, reg: float) -> TrainingRun:
+    """The order's net of `session` when it is of `setup`'s kind, else a new one in its place."""
+    if session.has_run(setup.order) and session.run(setup.order).kind == setup.kind:
+        return session.run(setup.order)
+    return session.new_run(setup.kind, setup.order, lr=lr, reg=reg)
+
+
+def floor(session: Session, setup: RunSetup) -> float:
+    """The counts model's NLL (k=0) on the data training reads, at the same order."""
+    return session.dataset_score(0.0, setup.order).mean_nll
+
+
 class TrainPane(Pane):
-    """Trains the one-hot neural bigram (session.run) and plots its loss per epoch."""
+    """Trains the order's net (session.run(order)) and plots its loss per epoch."""
 
     TITLE = "Train"
     STYLESHEET = "train.tcss"
@@ -103,12 +154,11 @@ class TrainPane(Pane):
         self._rate: float | None = None
         self._ticker: Timer | None = None
         self._run: TrainingRun | None = None
-        self._models: TrainModels | None = None
+        self._on_split: Session | None = None  # session.on_word_split(), made on first use
         self._setup = RunSetup()
         self._run_setup = RunSetup()  # what the run in hand trains; _setup may be on its way
         self._setup_generation = 0  # a run built for an older setup is dropped
         self._preparing = False
-        self._weights: dict[str, int] = {}  # how many weights each net of the order has
         self._baseline: Curve | None = None
         self._model_path = DEFAULT_MODEL_PATH
         self._load_when_ready: str | None = None
@@ -132,10 +182,13 @@ class TrainPane(Pane):
         assert self._run is not None, "TrainPane used before attach()"
         return self._run
 
-    @property
-    def models(self) -> TrainModels:
-        assert self._models is not None, "TrainPane used before attach()"
-        return self._models
+    def _session_for(self, setup: RunSetup) -> Session:
+        """The session whose net `setup` trains (blocking the first time: call in a worker)."""
+        if not setup.split:
+            return self.session
+        if self._on_split is None:
+            self._on_split = self.session.on_word_split()
+        return self._on_split
 
     @property
     def setup(self) -> RunSetup:
@@ -148,11 +201,9 @@ class TrainPane(Pane):
         return self._driver
 
     def on_attach(self) -> None:
-        self._models = TrainModels(self.session)
-        self._run = self.session.run
-        self._floor = self.models.floor(RunSetup())
-        size = self.session.vocab.size
-        self._weights = {kind: size * size for kind in NET_KINDS}  # the same net at order 2
+        self._setup = RunSetup(self.order, self._setup.kind, self._setup.split)
+        self._run = self.session.run(2)  # in hand until the order's net is built
+        self._floor = floor(self.session, RunSetup())
         self.run.lr, self.run.reg = DEFAULT_LR, DEFAULT_REG
         self._driver = TrainingDriver(self, self.run, self.target_epochs)
         self._ticker = self.set_interval(REDRAW_SECONDS, self._on_tick, pause=True)
@@ -214,7 +265,7 @@ class TrainPane(Pane):
 
     # ----- what is trained: order, net, split -------------------------------------------
 
-    def use_order(self, order: int) -> None:
+    def watch_order(self, order: int) -> None:
         self._change_setup(RunSetup(order, self._setup.kind, self._setup.split))
 
     def action_next_net(self) -> None:
@@ -252,13 +303,13 @@ class TrainPane(Pane):
 
         def build() -> None:
             try:
-                run = self.models.build(setup, lr, reg)
-                floor = self.models.floor(setup)
-                weights = self.models.weight_counts(setup)
+                session = self._session_for(setup)
+                run = build_run(session, setup, lr, reg)
+                run_floor = floor(session, setup)
             except Exception as error:  # any failure: one line, never a traceback
                 self._from_thread(self._build_failed, generation, " ".join(str(error).split()))
                 return
-            self._from_thread(self._install, generation, setup, run, floor, weights)
+            self._from_thread(self._install, generation, setup, run, run_floor)
 
         self.run_worker(
             build, thread=True, exclusive=True, group="train-setup", exit_on_error=False
@@ -279,8 +330,7 @@ class TrainPane(Pane):
         generation: int,
         setup: RunSetup,
         run: TrainingRun,
-        floor: float,
-        weights: dict[str, int],
+        run_floor: float,
     ) -> None:
         if generation != self._setup_generation:
             return  # the user moved on to another setup meanwhile
@@ -293,7 +343,7 @@ class TrainPane(Pane):
         self.driver.replace(run)
         self.driver.set("lr", lr)
         self.driver.set("reg", reg)
-        self._floor, self._weights = floor, weights
+        self._floor = run_floor
         self._rate = None
         self._set_preparing(False)
         self.state = FINISHED if run.epoch >= self.target_epochs else PAUSED
@@ -315,24 +365,17 @@ class TrainPane(Pane):
     # ----- model files --------------------------------------------------------------------
 
     def action_save(self) -> None:
-        if not self._run_setup.is_lecture:
-            self.notify(
-                f"only the lecture's net (order 2, table, all words) is saved; "
-                f"this is the {self._run_setup.describe()}",
-                severity="warning",
-                timeout=5,
-            )
-            return
         self.pause()
         self.app.push_screen(ModelPathScreen("Save", self._model_path), self.save_to)
 
     def save_to(self, path: str | None) -> None:
-        """Save the session's run to `path` (None: the prompt was cancelled)."""
+        """Save the net in hand to `path` (None: the prompt was cancelled)."""
         if path is None:
             return
+        session, order = self._session_for(self._run_setup), self._run_setup.order
         try:
-            self.models.check_save_path(path)
-            written = self.models.save(path)
+            session.check_save_path(path)
+            written = shown_path(session.save(path, order))
         except BigramTuiError as error:  # a refused path or a diverged run: the core's line
             self.notify(str(error), title="Model not saved", severity="error", timeout=8)
             return
@@ -351,25 +394,24 @@ class TrainPane(Pane):
             self._load_when_ready = path
 
     def load_from(self, path: str | None) -> None:
-        """Make the model file at `path` the session's run; a bad file keeps the current one."""
+        """Make the model file at `path` the session's net of its order, and train it here
+        (the app's order follows the file's); a bad file keeps the current one."""
         if path is None:
             return
         self.pause()
         try:
-            saved = self.models.restore(path)
+            saved = self.session.restore(path)
         except BigramTuiError as error:
             self.notify(str(error), title="Model not loaded", severity="error", timeout=8)
             return
         self._model_path = path
         shown = f"loaded {saved.epoch:,} epochs, lr {saved.lr:g}, λ {saved.reg:g}"
-        if not self._run_setup.is_lecture:
-            self.notify(
-                f"{shown}: the Word and Sample panes use it; Train shows the "
-                f"{self._run_setup.describe()} (order 2, table, no split shows it)",
-                timeout=6,
-            )
-            return
-        self._run = self.session.run
+        self._setup_generation += 1  # a net still being built for another setup is dropped
+        self._set_preparing(False)
+        self._setup = self._run_setup = RunSetup(saved.order, saved.kind, False)
+        self._run = self.session.run(saved.order)
+        self._floor = floor(self.session, self._setup)
+        self.share("order", saved.order)  # every pane shows the loaded net's order
         self.driver.replace(self._run)
         self.query_one(TrainingFields).show_values(saved.lr, saved.reg)
         self._rate = None
@@ -586,9 +628,7 @@ class TrainPane(Pane):
             line += f"  final weights {self._final_loss()}"
         if self._setup.is_lecture:
             return line
-        weights = self._weights.get(self._setup.kind)
-        counted = f" {weights:,} weights" if weights is not None else ""
-        return f"{line}  · n={self._setup.order} {self._setup.kind}{counted}"
+        return f"{line}  · n={self._setup.order} {self._setup.kind} {run.parameters:,} weights"
 
     def _losses_table(self, losses: list[float]) -> Content:
         """The first epochs (the lecture prints them) and as many of the latest as fit."""

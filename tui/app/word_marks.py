@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bigram_tui.core.vocab import BOUNDARY, END_TOKEN, START_TOKEN
+from bigram_tui.core.session import BOUNDARY, END_TOKEN, START_TOKEN
 
 
 def word_ngrams(word: str, order: int) -> list[tuple[str, ...]]:

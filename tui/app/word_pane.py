@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -14,17 +14,12 @@ from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from bigram_tui.core.defaults import DEFAULT_ORDER
-from bigram_tui.core.display import shown_text
-
 from .messages import WordChanged
-from .ngram_view import ORDER_NAMES, source_for
-from .pane import Pane
+from .pane import ORDER_NAMES, Pane
 from .weights_note import weights_note
 
 if TYPE_CHECKING:
-    from bigram_tui.core.ngram_model import NgramWordScore
-    from bigram_tui.core.scoring import WordScore
+    from bigram_tui.core.session import DatasetScore, NextTokenModel, WordScore
 
 MAX_WORD_LENGTH = 40  # a long paste is cut here, with a message: the table stays readable
 SMOOTHING_STEPS = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0)
@@ -84,16 +79,18 @@ class WordPane(Pane):
 
     # What the pane scores, and how; each change rescores (the watchers below).
     word: var[str] = var("andrejq", init=False)
-    # Always: a key at the end of the scale still shows the net's latest numbers.
+    # The app's k (Pane), here always updated: a key at the end of the scale still shows
+    # the net's latest numbers.
     k: var[float] = var(0.0, init=False, always_update=True)
     model_kind: var[str] = var("counts", init=False)
     walkthrough: var[bool] = var(False, init=False)
-    order: var[int] = var(DEFAULT_ORDER, init=False)  # the app's; set through use_order
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         # What `y` copies: a header and one row per example, tab-separated; None: nothing.
         self._copy_rows: list[tuple[str, ...]] | None = None
+        # What the last summary scored (model kind, order, k; the net's W) and its score.
+        self._reference: tuple[tuple[object, ...], object, DatasetScore] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="word-entry"):
@@ -143,10 +140,7 @@ class WordPane(Pane):
         position = max(i for i, k in enumerate(steps) if k <= self.k)
         if self.model_kind == "neural":
             self.notify("Smoothing applies to the counts model; switch with m.", timeout=3)
-        self.k = steps[max(0, min(len(steps) - 1, position + direction))]
-
-    def use_smoothing(self, k: float) -> None:
-        self.k = k
+        self.share("k", steps[max(0, min(len(steps) - 1, position + direction))])
 
     def action_toggle_model(self) -> None:
         self.model_kind = "neural" if self.model_kind == "counts" else "counts"
@@ -167,23 +161,8 @@ class WordPane(Pane):
     def watch_walkthrough(self) -> None:
         self.rescore()
 
-    def use_order(self, order: int) -> None:
-        self.order = order
-
     def watch_order(self) -> None:
         self.rescore()
-
-    @work(thread=True, group="ngram-counts")
-    def _count_order(self, order: int) -> None:
-        try:
-            source_for(self.session).counts(order)
-        except Exception as error:  # a data file gone or changed since loading: say so
-            reason = shown_text(str(error))
-            self.app.call_from_thread(
-                self.notify, f"cannot count order {order}: {reason}", severity="error", timeout=6
-            )
-        else:
-            self.app.call_from_thread(self.rescore)
 
     def grid_word(self) -> str:
         return self.word
@@ -198,23 +177,31 @@ class WordPane(Pane):
 
     def _model_caption(self) -> str:
         if self.model_kind == "neural":
-            return f"neural net, {weights_note(self.session.run.epoch)}"
-        caption = f"counts, k = {self.k:g}"
+            caption = f"neural net, {weights_note(self.session.run(self.order).epoch)}"
+        else:
+            caption = f"counts, k = {self.k:g}"
         return caption if self.order == 2 else f"{caption}, {ORDER_NAMES[self.order]}"
 
     def rescore(self) -> None:
         if not self.ready:
             return  # the first rescore comes with the model, in on_attach
         self._copy_rows = None
-        word = self.word
-        model = self.session.model(self.model_kind, self.k)
+        table = self.query_one("#word-table", Static)
+        summary = self.query_one("#word-summary", Static)
+        order = self.order
+        if not self.counted(order):
+            self.query_one("#word-settings", Static).update("")
+            table.update(Text(f"counting order {order}…", style="bold"))
+            summary.update("")
+            self.when_counted(order, self.rescore)
+            return
+        session = self.session
+        # The net is the order's, the one the Train pane trains (session.run(order)).
+        model = session.model(self.model_kind, self.k, order)
         self.query_one("#word-settings", Static).update(
             Text.assemble(("model ", "dim"), self._model_caption())
         )
-        table = self.query_one("#word-table", Static)
-        summary = self.query_one("#word-summary", Static)
-        if self.order != 2 and not self._ngram_ready(table, summary):
-            return
+        word = self.word
         if not word.strip():
             table.update(
                 Text("Type a word to score it: press e (or /), type, then enter.", style="bold")
@@ -226,47 +213,39 @@ class WordPane(Pane):
             table.update(self._unknown_message(word, unknown))
             summary.update("")
             return
-        if self.order != 2:
-            ngram_score = source_for(self.session).score_word(self.order, self.k, word)
-            table.update(self._ngram_table(ngram_score))
-            summary.update(self._ngram_summary(ngram_score))
-            return
-        from bigram_tui.core.scoring import score_word
-
-        score = score_word(model, word)
-        rows: list[tuple[str, ...]] = [("bigram", "P", "log P")]
-        rows += [(b.first + b.second, f"{b.prob:.6f}", fmt_log(b.log_prob)) for b in score.bigrams]
-        self._copy_rows = rows
+        [score] = session.score_words([word], model)
         if self.walkthrough:
             table.update(self._walkthrough(model, word))
-        else:
+            self._copy_rows = self._score_rows(score)
+        elif order == 2:
             table.update(self._bigram_table(score))
-        summary.update(self._summary(score))
+            self._copy_rows = self._score_rows(score)
+        else:
+            table.update(self._ngram_table(score))
+        summary.update(self._summary(model, score))
 
-    def _ngram_ready(self, table: Static, summary: Static) -> bool:
-        """Whether the order's counts are here; if not, say so and count them (a worker)."""
-        order = self.order
-        if self.model_kind == "neural":
-            table.update(
-                Text(
-                    "The net is a bigram (it trains in the Train pane): press m to score with "
-                    f"the {ORDER_NAMES[order]} counts model, or o to go back to order 2.",
-                    style="bold",
-                )
-            )
-            summary.update("")
-            return False
-        if source_for(self.session).counted(order) is None:
-            table.update(Text(f"counting order {order}…", style="bold"))
-            summary.update("")
-            self._count_order(order)
-            return False
-        return True
+    @staticmethod
+    def _score_rows(score: WordScore) -> list[tuple[str, ...]]:
+        """What `y` copies at order 2, and under the walkthrough: one row per example."""
+        if len(score.steps[0].context) != 1:
+            return WordPane._ngram_rows(score)
+        rows: list[tuple[str, ...]] = [("bigram", "P", "log P")]
+        for step in score.steps:
+            rows.append((step.context[0] + step.next, f"{step.prob:.6f}", fmt_log(step.log_prob)))
+        return rows
 
-    def _ngram_table(self, score: NgramWordScore) -> Text:
+    @staticmethod
+    def _ngram_rows(score: WordScore) -> list[tuple[str, ...]]:
+        rows: list[tuple[str, ...]] = [("context", "next", "P", "log P", "why -inf")]
+        for step in score.steps:
+            context, token = printable("".join(step.context)), printable(step.next)
+            prob, log_prob = f"{step.prob:.6f}", fmt_log(step.log_prob)
+            rows.append((context, token, prob, log_prob, step.reason or ""))
+        return rows
+
+    def _ngram_table(self, score: WordScore) -> Text:
         # Narrow columns: the longest reason still fits 80 columns beside a scrollbar.
         text = Text(f"{'context → next':<14}{'P':>6}{'log P':>10}  surprise −log P\n", "bold")
-        rows: list[tuple[str, ...]] = [("context", "next", "P", "log P", "why -inf")]
         impossible = None
         for step in score.steps:
             context, token = printable("".join(step.context)), printable(step.next)
@@ -278,9 +257,7 @@ class WordPane(Pane):
                 text.append(f"∞ {step.reason}", style="bold red")
                 impossible = impossible or (context, token, step.reason)
             text.append("\n")
-            row = (context, token, f"{step.prob:.6f}", fmt_log(step.log_prob), step.reason or "")
-            rows.append(row)
-        self._copy_rows = rows
+        self._copy_rows = self._ngram_rows(score)
         if impossible is not None:
             context, token, reason = impossible
             text.append(
@@ -288,21 +265,6 @@ class WordPane(Pane):
                 "word is impossible. Press + to add fake counts (k).\n",
                 style="bold red",
             )
-        return text
-
-    def _ngram_summary(self, score: NgramWordScore) -> Text:
-        order, k = self.order, self.k
-        text = Text()
-        text.append(f"log-likelihood  {fmt_log(score.log_likelihood)}\n")
-        text.append(f"NLL             {score.nll:.4f}\n")
-        text.append(f"mean NLL        {score.mean_nll:.4f}", style="bold")
-        text.append(f"   over {len(score.steps)} {ORDER_NAMES[order]}s\n")
-        reference = source_for(self.session).dataset_score(order, k)
-        text.append(
-            f"dataset mean NLL {reference.mean_nll:.6f}  ({ORDER_NAMES[order]} counts model, "
-            f"k = {k:g}, {reference.examples:,} examples)\n",
-            style="dim",
-        )
         return text
 
     def _unknown_message(self, word: str, positions: list[int]) -> Text:
@@ -331,12 +293,12 @@ class WordPane(Pane):
             ("bigram        P     log P   surprise −log P\n", "bold"),
         )
         never_seen = None
-        for b in score.bigrams:
-            pair = printable(b.first + b.second)
-            text.append(f"{pair:>6}  {b.prob:8.4f}  {fmt_log(b.log_prob):>8}  ")
-            text.append_text(surprise_bar(b.log_prob))
+        for step in score.steps:
+            pair = printable(step.context[0] + step.next)
+            text.append(f"{pair:>6}  {step.prob:8.4f}  {fmt_log(step.log_prob):>8}  ")
+            text.append_text(surprise_bar(step.log_prob))
             text.append("\n")
-            if b.log_prob == -math.inf and never_seen is None:
+            if step.log_prob == -math.inf and never_seen is None:
                 never_seen = pair
         if never_seen is not None:
             text.append(
@@ -346,9 +308,7 @@ class WordPane(Pane):
             )
         return text
 
-    def _walkthrough(self, model, word: str) -> Text:
-        from bigram_tui.core.neural import walkthrough
-
+    def _walkthrough(self, model: NextTokenModel, word: str) -> Text:
         itos = model.vocab.itos
         # Titled for the model whose numbers these are (issue 10, item 2).
         title = (
@@ -357,11 +317,12 @@ class WordPane(Pane):
             else f"Each example under the counts model, k = {self.k:g}: the row of P it reads"
         )
         text = Text(title + "\n", style="bold")
-        steps = walkthrough(model, word)
+        steps = self.session.walkthrough(word, model)
         for n, step in enumerate(steps, start=1):
-            pair = printable(step.first + step.second)
-            text.append(f"\nexample {n}: {pair} (indices {step.input_index}, {step.label})\n")
-            text.append(f"  input x = {step.input_index}   label y = {step.label}\n")
+            example = printable("".join(step.context) + step.next)
+            inputs = ", ".join(map(str, step.inputs)) or "none"
+            text.append(f"\nexample {n}: {example} (indices {inputs}, {step.label})\n")
+            text.append(f"  input x = {inputs}   label y = {step.label}\n")
             text.append("  output probabilities\n")
             for start in range(0, len(itos), WALKTHROUGH_COLUMNS):
                 text.append("   ")
@@ -377,34 +338,49 @@ class WordPane(Pane):
         text.append(f"\nmean nll = loss = {mean:.4f}\n", style="bold")
         return text
 
-    def _summary(self, score: WordScore) -> Text:
+    def _dataset_score(self, model: NextTokenModel) -> DatasetScore:
+        """The model's score of the whole data, kept while the model is the same: the net's
+        costs a softmax per distinct n-gram, too slow to redo at every key at order 5."""
+        kind, order = self.model_kind, self.order
+        weights = self.session.run(order).weights if kind == "neural" else None
+        key = (kind, order, self.k)
+        kept = self._reference
+        # W is replaced by every step, never changed in place: `is` tells a newer one.
+        if kept is None or kept[0] != key or kept[1] is not weights:
+            score = self.session.dataset_score(self.k, order, model)
+            kept = self._reference = (key, weights, score)
+        return kept[2]
+
+    def _summary(self, model: NextTokenModel, score: WordScore) -> Text:
+        order, k = self.order, self.k
+        # The lecture's words at order 2: bigrams; at any other order, n-grams by name.
+        examples = "bigrams" if order == 2 else f"{ORDER_NAMES[order]}s"
         text = Text()
         text.append(f"log-likelihood  {fmt_log(score.log_likelihood)}\n")
         text.append(f"NLL             {score.nll:.4f}\n")
         text.append(f"mean NLL        {score.mean_nll:.4f}", style="bold")
-        text.append(f"   over {len(score.bigrams)} bigrams\n")
+        text.append(f"   over {len(score.steps)} {examples}\n")
+        # The word beside its model's own score of the whole data (the net against its own).
+        reference = self._dataset_score(model)
+        count = f"{reference.examples:,} {'bigrams' if order == 2 else 'examples'}"
         if self.model_kind == "neural":
-            # The net is compared with its own dataset NLL, not the counts model's.
-            from bigram_tui.core.scoring import score_dataset
-
-            net = score_dataset(self.session.model("neural"), self.session.counts)
+            name = "neural net" if order == 2 else f"{ORDER_NAMES[order]} neural net"
+            epoch = self.session.run(order).epoch
             text.append(
-                f"dataset mean NLL {net.mean_nll:.6f}  (neural net, "
-                f"{weights_note(self.session.run.epoch)}, {net.bigrams:,} bigrams)\n",
+                f"dataset mean NLL {reference.mean_nll:.6f}  ({name}, "
+                f"{weights_note(epoch)}, {count})\n",
                 style="dim",
             )
             return text
-        k = self.k
-        reference = self.session.dataset_score(k)
+        name = "counts model" if order == 2 else f"{ORDER_NAMES[order]} counts model"
         text.append(
-            f"dataset mean NLL {reference.mean_nll:.6f}  (counts model, k = {k:g}, "
-            f"{reference.bigrams:,} bigrams)\n",
+            f"dataset mean NLL {reference.mean_nll:.6f}  ({name}, k = {k:g}, {count})\n",
             style="dim",
         )
         notebook_sum = self.session.notebook_log_likelihood
-        if k == 0 and notebook_sum is not None:
+        if order == 2 and k == 0 and notebook_sum is not None:
             text.append(
-                f"the notebook prints {-notebook_sum / reference.bigrams:.4f}: its float32 "
+                f"the notebook prints {-notebook_sum / reference.examples:.4f}: its float32 "
                 f"running sum drifts to {notebook_sum:,.2f}, the exact sum is "
                 f"{reference.log_likelihood:,.2f}",
                 style="dim",
