@@ -1,4 +1,5 @@
-"""Training a net to convergence, for the λ sweep: damped Newton per row, else L-BFGS."""
+"""Training a net to convergence, for the λ sweep: damped Newton on every row of the table
+net at once (O(V) a row, by Sherman–Morrison), else L-BFGS."""
 
 from __future__ import annotations
 
@@ -49,8 +50,24 @@ class Cancel(Protocol):
     def is_set(self) -> bool: ...
 
 
-# The table net's Newton solver holds one V×V Hessian per context: at most this many cells.
-_NEWTON_CELLS = 1 << 23
+_FROZEN_BELOW = 1e-6  # a row stops at this fraction of CONVERGENCE_GRAD
+
+
+def _newton_steps(
+    scale: torch.Tensor, probs: torch.Tensor, grad: torch.Tensor, ridge: float
+) -> torch.Tensor:
+    """−H⁻¹g for every row at once, in O(V) per row, where H = s·(diag p − p pᵀ) + r·I.
+
+    H is D − s·p pᵀ with D = diag(s·p + r): a diagonal minus a rank-one term, so by the
+    Sherman–Morrison formula H⁻¹g = D⁻¹g + s·D⁻¹p (pᵀD⁻¹g) / (1 − s·pᵀD⁻¹p). No V×V
+    Hessian is built or solved; the denominator is positive because s·p_i²/(s·p_i + r) < p_i.
+    """
+    inverse_diagonal = 1.0 / (scale * probs + ridge)
+    scaled_p = inverse_diagonal * probs
+    scaled_g = inverse_diagonal * grad
+    denominator = 1.0 - scale * (probs * scaled_p).sum(dim=1, keepdim=True)
+    along_p = scale * (probs * scaled_g).sum(dim=1, keepdim=True) / denominator
+    return -(scaled_g + scaled_p * along_p)
 
 
 def _newton_rows(
@@ -68,33 +85,49 @@ def _newton_rows(
     """
     pairs, totals = objective.pair_counts, objective.context_totals
     total, ridge = objective.total, 2.0 * reg / weights.numel()
-    eye = torch.eye(weights.shape[1], dtype=torch.float64)
+    scale = totals / total
 
-    def row_losses(w: torch.Tensor) -> torch.Tensor:
-        data = -(pairs * torch.log_softmax(w, dim=1)).sum(dim=1) / total
+    def row_losses(w: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
+        counts = pairs if rows is None else pairs[rows]
+        data = -(counts * torch.log_softmax(w, dim=1)).sum(dim=1) / total
         return data + 0.5 * ridge * (w**2).sum(dim=1)
 
     losses = row_losses(weights)
+    weights = weights.clone()
+    active = torch.arange(len(weights))  # rows whose gradient is still above the tolerance
     for iteration in range(max_iterations):
         if cancel is not None and cancel.is_set():
             raise TrainingCancelled("cancelled")
-        probs = torch.softmax(weights, dim=1)
-        grad = (totals * probs - pairs) / total + ridge * weights
-        if float(grad.abs().max()) <= CONVERGENCE_GRAD:
-            return weights, iteration
-        scale = (totals / total).unsqueeze(2)
-        hessian = scale * (torch.diag_embed(probs) - probs.unsqueeze(2) * probs.unsqueeze(1))
-        step = -torch.linalg.solve(hessian + ridge * eye, grad)
+        w, counts, row_totals = weights[active], pairs[active], totals[active]
+        probs = torch.softmax(w, dim=1)
+        grad = (row_totals * probs - counts) / total + ridge * w
+        largest = grad.abs().amax(dim=1)
+        if float(largest.max()) <= CONVERGENCE_GRAD:
+            return weights, iteration  # the rule of every net: the largest gradient entry
+        # A row is its own problem: once its gradient is far below the tolerance (Newton has
+        # converged quadratically there) it is done, and the others go on without it, so
+        # each iteration costs only the rows still moving, and the optimum is today's.
+        moving = largest > CONVERGENCE_GRAD * _FROZEN_BELOW
+        active, w, grad, probs = active[moving], w[moving], grad[moving], probs[moving]
+        step = _newton_steps(scale[active], probs, grad, ridge)
         slope = (grad * step).sum(dim=1)
-        size = torch.ones(len(weights), 1, dtype=torch.float64)
-        for _ in range(40):  # Armijo backtracking, row by row
-            trial = weights + size * step
-            trial_losses = row_losses(trial)
-            ok = trial_losses <= losses + 1e-4 * size.squeeze(1) * slope
-            if bool(ok.all()):
+        row_loss = losses[active]
+        # Armijo backtracking, row by row: a row whose full step lowers its loss enough keeps
+        # it; only the rows still pending are halved and scored again.
+        trial = w + step
+        trial_losses = row_losses(trial, active)
+        pending = (trial_losses > row_loss + 1e-4 * slope).nonzero().squeeze(1)
+        size = torch.ones(len(w), dtype=torch.float64)
+        for _ in range(40):
+            if len(pending) == 0:
                 break
-            size = torch.where(ok.unsqueeze(1), size, size / 2)
-        weights, losses = trial, trial_losses
+            size[pending] /= 2
+            retried = w[pending] + size[pending].unsqueeze(1) * step[pending]
+            retried_losses = row_losses(retried, active[pending])
+            trial[pending], trial_losses[pending] = retried, retried_losses
+            rejected = retried_losses > row_loss[pending] + 1e-4 * size[pending] * slope[pending]
+            pending = pending[rejected]
+        weights[active], losses[active] = trial, trial_losses
     return weights, max_iterations
 
 
@@ -113,6 +146,7 @@ def train_to_convergence(
     seed: int = DEFAULT_SEED,
     max_iterations: int = MAX_ITERATIONS,
     cancel: Cancel | None = None,
+    newton: bool = True,
 ) -> ConvergedNet:
     """Minimise the training loss from the seed's W (see CONVERGENCE_* for when it stops).
 
@@ -123,12 +157,13 @@ def train_to_convergence(
     `CountsObjective.separable`). At λ = 0
     the infimum may lie at infinite W (a next token never seen); the stopping rule then
     decides where it stops. `cancel.is_set()` is checked at every iteration; once set,
-    TrainingCancelled is raised.
+    TrainingCancelled is raised. `newton=False` takes L-BFGS even where Newton applies
+    (a check that the two reach one optimum).
     """
     check_reg(reg)
     size = objective.counts.vocab.size
     start = initial_weights(objective.rows, size, seed).double()
-    if objective.separable and reg > 0 and objective.rows * size * size <= _NEWTON_CELLS:
+    if newton and objective.separable and reg > 0:
         with _threads_for(start.numel()):
             final, iterations = _newton_rows(objective, reg, start, max_iterations, cancel)
         loss, _ = objective.loss_and_grad(final, reg)

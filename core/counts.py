@@ -168,6 +168,48 @@ class NgramCounts:
         first = torch.from_numpy(run.first_seen)
         return cls(vocab, order, ids_tensor, counts, first, n_words, min_len, max_len)
 
+    @classmethod
+    def from_windows(
+        cls,
+        windows: torch.Tensor,
+        vocab: Vocab,
+        *,
+        words: int,
+        min_length: int = 0,
+        max_length: int = 0,
+    ) -> NgramCounts:
+        """Count windows (W, n) of token ids taken by any convention (see core.stream): NG's
+        stream gives one per character past the first n−1. `words` and the lengths are
+        what the report says of the text the windows came from."""
+        order = check_order(windows.shape[1])
+        _check_fits(vocab.size, order)
+        if len(windows) == 0:
+            raise NgramError(
+                f"no {order}-gram to count: the text is shorter than {order} characters; "
+                "use a longer file or a lower --order"
+            )
+        ids = np.zeros(len(windows), dtype=np.int64)
+        for column in windows.long().numpy().T:  # a loop over the width, never the windows
+            ids = ids * vocab.size + column
+        packed = count_runs.can_pack(vocab.size, order, len(ids))
+        run = count_runs.chunk_run(ids, 0, packed)
+        ids_tensor = torch.from_numpy(run.ids.copy()).to(_id_dtype(vocab.size, order))
+        counts = torch.from_numpy(run.counts.astype(np.int64))
+        first = torch.from_numpy(run.first_seen.astype(np.int64))
+        return cls(vocab, order, ids_tensor, counts, first, words, min_length, max_length)
+
+    @classmethod
+    def from_stream(cls, text: str, vocab: Vocab, order: int) -> NgramCounts:
+        """NG's convention: the text one stream, the newline the boundary '.', no padding."""
+        from .stream import stream_windows
+
+        names = text.splitlines()
+        lengths = [len(name) for name in names if name] or [0]
+        return cls.from_windows(
+            stream_windows(text, vocab, check_order(order)), vocab,
+            words=len(names), min_length=min(lengths), max_length=max(lengths),
+        )  # fmt: skip
+
     # --- sizes -----------------------------------------------------------------------------
 
     @property

@@ -8,7 +8,7 @@ UNIGRAM_LR = 10.0
 DEFAULT_REG = 0.0
 DEFAULT_EPOCHS = 500
 DEFAULT_MAX_LENGTH = 256  # longest sampled name; the lecture's uniform names reach ~140
-DEFAULT_ORDER = 2  # the lecture's bigram; n-gram orders run from 1 to 5
+DEFAULT_ORDER = 2  # the lecture's bigram; n-gram orders run from 1 to 6
 
 
 def default_lr(order: int) -> float:

@@ -71,8 +71,10 @@ def score_part(part: str, train: NgramCounts, data: NgramCounts, k: float) -> Pa
 class Evaluation:
     """A split with its counts at each order, counted once on first use (thread-safe)."""
 
-    def __init__(self, split: WordSplit) -> None:
+    def __init__(self, split: WordSplit, texts: tuple[str, str, str] | None = None) -> None:
         self.split = split
+        # The parts as NG's streams (see core.stream), or None for the lecture's padding.
+        self.texts = texts
         self._counts: dict[int, tuple[NgramCounts, NgramCounts, NgramCounts]] = {}
         self._lock = threading.Lock()
 
@@ -91,7 +93,14 @@ class Evaluation:
         order = check_order(order)
         with self._lock:
             if order not in self._counts:
-                self._counts[order] = count_split(self.split, order)
+                if self.texts is None:
+                    self._counts[order] = count_split(self.split, order)
+                else:
+                    vocab = self.split.vocab
+                    train, dev, test = (
+                        NgramCounts.from_stream(t, vocab, order) for t in self.texts
+                    )
+                    self._counts[order] = (train, dev, test)
             return self._counts[order]
 
     def row(self, order: int, k: float) -> OrderRow:
@@ -143,6 +152,13 @@ class Evaluation:
     ) -> LambdaSweep:
         train, dev, test = self.counts(order)
         return lambda_sweep(train, dev, test, lambdas, kind=kind, progress=progress, cancel=cancel)
+
+
+def stream_texts(split: WordSplit) -> tuple[str, str, str]:
+    """Each part of a word split as one stream: every word followed by the newline."""
+    train, dev, test = ("".join(word + "\n" for word in part) for part in
+                        (split.train, split.dev, split.test))  # fmt: skip
+    return train, dev, test
 
 
 def _check_cancel(cancel: Cancel | None) -> None:

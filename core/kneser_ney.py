@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .params import KN_DISCOUNTS
 from .window_counts import (
     ContextTotals,
     WindowCounts,
@@ -37,7 +38,7 @@ from .window_counts import (
     shorter_runs,
 )
 
-DISCOUNTS = (0.6, 0.75, 0.85, 0.95)  # the sweep that issue 19 reports its numbers with
+DISCOUNTS = KN_DISCOUNTS  # the sweep that issue 19 reports its numbers with
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,13 @@ class KneserNey:
     ) -> KneserNey:
         """Count the windows (W, N) of token ids in 0..V−1 at every order 1..N."""
         windows = check_windows(windows, order, vocab_size)
-        top = WindowCounts.count(windows, vocab_size)
+        return cls.from_top(WindowCounts.count(windows, vocab_size), discount)
+
+    @classmethod
+    def from_top(cls, top: WindowCounts, discount: float) -> KneserNey:
+        """The model of the top order's n-gram counts (any convention's, e.g. an
+        NgramCounts' ids and counts): every lower order is read off them."""
+        vocab_size, order = top.vocab_size, top.width
         levels = [KneserNeyLevel.of(order, top)]
         runs = top.ids  # the distinct runs of n+1 tokens, starting at n + 1 = N
         for n in range(order - 1, 0, -1):

@@ -29,10 +29,14 @@ from .defaults import (
 from .errors import BigramTuiError
 
 __all__ = [
+    "CHARS",
     "DEFAULT_ORDER",
     "DEFAULT_SPLIT_SEED",
+    "DISCOUNT",
     "EPOCHS",
+    "KN_DISCOUNTS",
     "LR",
+    "MAX_CHARS",
     "MAX_EPOCHS",
     "MAX_LENGTH",
     "MAX_MAX_LENGTH",
@@ -45,9 +49,11 @@ __all__ = [
     "NET_KINDS",
     "ORDER",
     "REG",
+    "RNGS",
     "SAMPLERS",
     "SEED",
     "SMOOTHING",
+    "SMOOTHING_METHODS",
     "SPLIT_FRACTIONS",
     "SPLIT_PARTS",
     "SPLIT_SEED",
@@ -55,6 +61,8 @@ __all__ = [
     "TOP_K",
     "ParameterError",
     "Rule",
+    "check_chars",
+    "check_discount",
     "check_epochs",
     "check_lr",
     "check_max_length",
@@ -71,6 +79,8 @@ __all__ = [
     "check_temperature",
     "check_top_k",
     "format_split",
+    "parse_chars",
+    "parse_discount",
     "parse_epochs",
     "parse_lr",
     "parse_max_length",
@@ -92,12 +102,17 @@ MAX_SEED = 2**64 - 1  # what torch.Generator.manual_seed accepts
 MAX_NAMES = 1_000_000
 MAX_MAX_LENGTH = 10_000  # longest name a sampler may draw: far past any name, short enough to print
 
-MIN_ORDER, MAX_ORDER = 1, 5  # the unigram to the 5-gram
+MIN_ORDER, MAX_ORDER = 1, 6  # the unigram to the 6-gram, where Kneser–Ney does best
 SPLIT_PARTS = ("train", "dev", "test")
 SPLIT_FRACTIONS = (0.8, 0.1, 0.1)  # the lectures' 80/10/10
 DEFAULT_SPLIT_SEED = 42  # the lectures' random.seed(42) before the shuffle
 
-MODEL_KINDS = ("counts", "smoothed", "neural", "uniform")
+MODEL_KINDS = ("counts", "smoothed", "neural", "uniform", "kn")  # kn: Kneser–Ney
+SMOOTHING_METHODS = ("addk", "kn")  # the counts model's add-k, or interpolated Kneser–Ney
+KN_DISCOUNTS = (0.6, 0.75, 0.85, 0.95)  # Kneser–Ney's D sweep, as issue 19 reports it
+RNGS = ("torch", "xorshift")  # the lecture's torch.Generator, or NG's portable xorshift64*
+# NG prints 200 characters; a Python loop draws each, so a million would take minutes.
+MAX_CHARS = 100_000
 NET_KINDS = ("table", "linear")  # the n-gram nets (core.ngram_neural)
 SAMPLERS = ("classic", "torch")
 
@@ -228,6 +243,16 @@ ORDER = Rule(
     too_small=f"from {MIN_ORDER} to {MAX_ORDER}", maximum=MAX_ORDER,
     too_large=f"must be from {MIN_ORDER} to {MAX_ORDER}", grouped=False, default=DEFAULT_ORDER,
 )  # fmt: skip
+# D ≤ 1 keeps every Kneser–Ney row a distribution (each count taken from is at least 1).
+DISCOUNT = Rule(
+    "discount D", whole=False, minimum=0, minimum_allowed=True, too_small="from 0 to 1",
+    maximum=1, too_large="must be from 0 to 1",
+)  # fmt: skip
+CHARS = Rule(
+    "characters", whole=True, minimum=1, minimum_allowed=True, too_small="at least 1",
+    maximum=MAX_CHARS, too_large=f"at most {MAX_CHARS:,} characters in one run",
+    too_large_hint="; run it several times with different seeds for more",
+)  # fmt: skip
 TEMPERATURE = Rule("temperature", whole=False, minimum=0, minimum_allowed=False,
                    too_small="more than 0", default=1.0)  # fmt: skip
 TOP_K = Rule("top-k", whole=True, minimum=1, minimum_allowed=True, too_small="at least 1")
@@ -304,6 +329,22 @@ def parse_positive_count(text: str, label: str) -> int:
     """A whole number ≥ 1 with no upper limit of its own (how many rows to show, say)."""
     rule = Rule(label, whole=True, minimum=1, minimum_allowed=True, too_small="at least 1")
     return int(rule.parse(text))
+
+
+def parse_discount(text: str) -> float:
+    return float(DISCOUNT.parse(text))
+
+
+def check_discount(value: object) -> float:
+    return float(DISCOUNT.check(value))
+
+
+def parse_chars(text: str) -> int:
+    return int(CHARS.parse(text))
+
+
+def check_chars(value: object) -> int:
+    return int(CHARS.check(value))
 
 
 def _check_choice(label: str, value: object, choices: tuple[str, ...]) -> str:

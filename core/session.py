@@ -1,7 +1,10 @@
 """The headless session both front ends use: the data, its counts and every model built on them.
 
 One character model of order n (the lecture's bigram is n = 2) and an optional
-train/dev/test split. Models are fitted on train (all the words without a split); counts are
+train/dev/test split: fractions of one file, or three files given pre-split (NG's
+train.txt, val.txt, test.txt). Each file is counted by the lecture's padding (the
+default) or as NG's stream (`stream=True`, see core.stream). Models (add-k counts,
+Kneser–Ney, nets) are fitted on train (all the words without a split); counts are
 made once per order and per part for the whole process, and the nets, one per order, live
 here too, so the net the Train pane trains is the net every other pane uses.
 
@@ -27,6 +30,7 @@ from .dataset import DATA_ENV_VAR, DatasetUnavailable, dataset_label, resolve_da
 from .defaults import DEFAULT_LR, DEFAULT_MAX_LENGTH, DEFAULT_REG, DEFAULT_SEED
 from .files import WriteRefused, atomic_write
 from .params import DEFAULT_ORDER, DEFAULT_SPLIT_SEED, MODEL_KINDS, check_epochs, check_order
+from .params import KN_DISCOUNTS as DISCOUNTS
 from .split import DEV_TEST, NEW, TRAIN
 from .vocab import BOUNDARY, END_TOKEN, START_TOKEN
 
@@ -36,6 +40,8 @@ if TYPE_CHECKING:
     from .convergence import Cancel
     from .counts import CountSlice, NgramCounts
     from .evaluation import Evaluation, OrderRow
+    from .grid import Grid, GridCell
+    from .kn_model import KneserNeyModel
     from .model import NextTokenModel
     from .neural import Epoch, TrainingRun
     from .notebook import CountTable, ExampleStep
@@ -50,6 +56,7 @@ __all__ = [
     "BOUNDARY",
     "DATA_ENV_VAR",
     "DEV_TEST",
+    "DISCOUNTS",
     "END_TOKEN",
     "MODEL_KINDS",
     "NEW",
@@ -66,7 +73,10 @@ __all__ = [
     "Draw",
     "Epoch",
     "ExampleStep",
+    "Grid",
+    "GridCell",
     "KSweep",
+    "KneserNeyModel",
     "LambdaSweep",
     "NextTokenModel",
     "OrderRow",
@@ -102,10 +112,17 @@ class Session:
     notebook_log_likelihood: float | None = None  # In[16]'s float32 running sum, for comparison
     order: int = DEFAULT_ORDER  # what every method uses when it is given no order
     split: WordSplit | None = None  # None: every word is training data
+    files: tuple[Path, Path, Path] | None = None  # train, dev and test given pre-split
+    stream: bool = False  # NG's convention: each file one stream, nothing padded
+    _texts: tuple[str, ...] | None = field(default=None, repr=False)  # the streams' text
     _counts: dict[int, NgramCounts] = field(default_factory=dict, repr=False)
     _part_counts: dict[int, dict[str, NgramCounts]] = field(default_factory=dict, repr=False)
     _models: dict[tuple[int, float], NextTokenModel] = field(default_factory=dict, repr=False)
     _runs: dict[int, TrainingRun] = field(default_factory=dict, repr=False)
+    # Kneser–Ney per order and D (the tables are shared by every D of an order), and the
+    # D chosen on dev per order.
+    _kn_models: dict[tuple[int, float], KneserNeyModel] = field(default_factory=dict, repr=False)
+    _kn_discounts: dict[int, float] = field(default_factory=dict, repr=False)
     # A model's rows for sampling, per shaping, made once: the last few models asked for.
     _rows: dict[tuple[int, float, int | None], Rows] = field(default_factory=dict, repr=False)
     _words: frozenset[str] | None = field(default=None, repr=False)
@@ -126,6 +143,9 @@ class Session:
         order: int = DEFAULT_ORDER,
         split: Sequence[float] | None = None,
         split_seed: int = DEFAULT_SPLIT_SEED,
+        dev_path: Path | None = None,
+        test_path: Path | None = None,
+        stream: bool = False,
     ) -> Session:
         """Read and count the data (bigrams first: they fix the vocabulary), and keep `seed`,
         `lr` and `reg` for the nets.
@@ -133,7 +153,9 @@ class Session:
         `progress(words)` is called after each chunk. `notebook_sum` replays the lecture's
         float32 sum (a second read of the file) for files up to NOTEBOOK_SUM_MAX_BYTES.
         `split` holds the train/dev/test fractions, shuffled from `split_seed`
-        (ParameterError if a part would have no word).
+        (ParameterError if a part would have no word). `dev_path` and `test_path`, both or
+        neither and never with `split`, make `data_path` the training file of a pre-split
+        set, the vocabulary from all three. `stream` reads each file as NG's stream.
         """
         from .counts import NgramCounts
         from .data import iter_word_chunks
@@ -150,6 +172,9 @@ class Session:
 
         order = check_order(order)
         seed, lr, reg = check_seed(seed), check_lr(lr), check_reg(reg)
+        if dev_path is not None or test_path is not None:
+            files = _check_files(data_path, dev_path, test_path, split)
+            return cls._load_files(files, seed, lr, reg, order, stream, progress)
         fractions = None if split is None else check_split(tuple(split))
         split_seed = check_split_seed(split_seed)
         kept: list[str] = []  # the words, only when a split needs them all at once
@@ -173,9 +198,42 @@ class Session:
         if fractions is not None:
             word_split = split_words(kept, fractions, split_seed)
             check_split_sizes(fractions, word_split.sizes)
+        if stream:
+            texts = (_stream_text(data_path, bigrams.vocab),)
+            session = cls(data_path, bigrams.vocab, seed, lr, reg, None, order, word_split,
+                          stream=True, _texts=texts)  # fmt: skip
+            return session
         session = cls(data_path, bigrams.vocab, seed, lr, reg, notebook, order, word_split)
         session._counts[2] = bigrams
         return session
+
+    @classmethod
+    def _load_files(
+        cls,
+        files: tuple[Path, Path, Path],
+        seed: int,
+        lr: float,
+        reg: float,
+        order: int,
+        stream: bool,
+        progress: Callable[[int], None] | None,
+    ) -> Session:
+        from .data import read_words
+        from .split import WordSplit
+        from .vocab import Vocab
+
+        parts = []
+        for path in files:
+            parts.append(tuple(read_words(path)))
+            if progress is not None:
+                progress(sum(map(len, parts)))
+        # From all three files: dev and test then hold no character train lacks a token for.
+        vocab = Vocab.from_words(word for part in parts for word in part)
+        train, dev, test = parts
+        word_split = WordSplit(vocab, train, dev, test)
+        texts = tuple(_stream_text(path, vocab) for path in files) if stream else None
+        return cls(files[0], vocab, seed, lr, reg, None, order, word_split,
+                   files=files, stream=stream, _texts=texts)  # fmt: skip
 
     def _order(self, order: int | None) -> int:
         return self.order if order is None else check_order(order)
@@ -187,9 +245,15 @@ class Session:
         from .counts import NgramCounts
 
         order = self._order(order)
+        if self.files is not None:
+            return self.train_counts(order)  # the data is the training file
         with self._lock:
             if order not in self._counts:
-                self._counts[order] = NgramCounts.from_path(self.data_path, order, self.vocab)
+                if self._texts is not None:
+                    counted = NgramCounts.from_stream(self._texts[0], self.vocab, order)
+                else:
+                    counted = NgramCounts.from_path(self.data_path, order, self.vocab)
+                self._counts[order] = counted
             return self._counts[order]
 
     @property
@@ -233,9 +297,28 @@ class Session:
 
         with self._lock:
             if self._evaluation is None:
+                from .evaluation import stream_texts
+
                 split = self.split if self.split is not None else self._default_split()
-                self._evaluation = Evaluation(split)
+                texts = None
+                if self.stream and self.files is not None and self._texts is not None:
+                    train, dev, test = self._texts  # each file as read, byte for byte
+                    texts = (train, dev, test)
+                elif self.stream:
+                    texts = stream_texts(split)
+                self._evaluation = Evaluation(split, texts)
             return self._evaluation
+
+    def on_word_split(self) -> Session:
+        """This session when it has a split, else a session of the same data whose models and
+        nets are fitted on `word_split()`'s train part (nets record their dev loss). It
+        shares this session's split and the split's counts, so nothing is counted twice."""
+        if self.split is not None:
+            return self
+        return Session(
+            self.data_path, self.vocab, self.seed, self.lr, self.reg, self.notebook_log_likelihood,
+            self.order, self.word_split(), _evaluation=self.evaluation(),
+        )  # fmt: skip
 
     def _default_split(self) -> WordSplit:
         from .data import read_words
@@ -282,14 +365,22 @@ class Session:
     # --- models ---------------------------------------------------------------------------
 
     def model(
-        self, kind: str = "counts", k: float = 0.0, order: int | None = None
+        self,
+        kind: str = "counts",
+        k: float = 0.0,
+        order: int | None = None,
+        *,
+        discount: float | None = None,
     ) -> NextTokenModel:
         """`kind` is one of MODEL_KINDS: the counts model at add-k `k`, "smoothed" (k = 1),
-        "neural" (the order's net as it stands: trained, restored, or not yet) or "uniform"."""
+        "neural" (the order's net as it stands: trained, restored, or not yet), "uniform"
+        or "kn", interpolated Kneser–Ney at `discount` (default `default_discount`)."""
         from .model import NgramModel, UniformModel
         from .params import check_model_kind, check_smoothing
 
         kind, order = check_model_kind(kind), self._order(order)
+        if kind == "kn":
+            return self.kn_model(discount, order)
         if kind == "neural":
             return self.run(order).model()
         if kind == "uniform":
@@ -300,6 +391,36 @@ class Session:
             if (order, k) not in self._models:
                 self._models[order, k] = NgramModel(self.train_counts(order), k)
             return self._models[order, k]
+
+    def kn_model(self, discount: float | None = None, order: int | None = None) -> KneserNeyModel:
+        """Kneser–Ney of train at `discount` (default `default_discount(order)`), made once
+        per order and D; every D of an order shares one set of tables."""
+        from .kn_model import KneserNeyModel
+        from .params import check_discount
+
+        order = self._order(order)
+        d = self.default_discount(order) if discount is None else check_discount(discount)
+        with self._lock:
+            if (order, d) not in self._kn_models:
+                base = next((m for (o, _), m in self._kn_models.items() if o == order), None)
+                if base is None:
+                    made = KneserNeyModel.fit(self.train_counts(order), d)
+                else:
+                    made = base.with_discount(d)
+                self._kn_models[order, d] = made
+            return self._kn_models[order, d]
+
+    def default_discount(self, order: int | None = None) -> float:
+        """D chosen on dev from core.kneser_ney.DISCOUNTS with a split, else 0.75."""
+        from .kn_model import DEFAULT_DISCOUNT
+
+        order = self._order(order)
+        if self.split is None:
+            return DEFAULT_DISCOUNT
+        with self._lock:
+            if order not in self._kn_discounts:
+                self._kn_discounts[order] = self.discount_sweep(order=order).best.value
+            return self._kn_discounts[order]
 
     def probs_matrix(self, model: NextTokenModel) -> torch.Tensor:
         """Every row of a model of order ≤ 2 (V×V, or 1×V for the unigram), as a tensor."""
@@ -516,6 +637,38 @@ class Session:
             rows=self._sampling_rows(chosen, temperature, top_k),
         )
 
+    def sample_chars(
+        self, count: int, model: NextTokenModel | None = None, *, seed: int | None = None
+    ) -> str:
+        """NG's sample: `count` characters by xorshift64* from `seed` (see core.xorshift),
+        the tape starting at n−1 boundaries and running on across names; the boundary is
+        a newline in the text."""
+        import torch
+
+        from .params import check_chars, check_seed
+        from .sampling import context_id
+        from .xorshift import sample_text
+
+        chosen = self.model() if model is None else model
+        size = chosen.vocab.size
+        rows: dict[tuple[int, ...], list[float]] = {}
+
+        def row(context: tuple[int, ...]) -> list[float]:
+            if context not in rows:  # a context met again costs nothing
+                probs = chosen.next_probs(torch.tensor([context_id(context, size)]))[0]
+                if not bool((probs > 0).any()):
+                    from .errors import NgramError
+
+                    raise NgramError(
+                        "the sample reached a context never seen in training, which has no "
+                        "distribution; sample with smoothing k > 0"
+                    )
+                rows[context] = probs.tolist()
+            return rows[context]
+
+        seed = self.seed if seed is None else check_seed(seed)
+        return sample_text(row, chosen.vocab, chosen.order, check_chars(count), seed)
+
     def classify(self, names: Sequence[str]) -> list[str]:
         """Where each name comes from: train, dev/test or new with a split, else train or new."""
         from .split import NEW, TRAIN, classify_names
@@ -545,6 +698,36 @@ class Session:
         dev, test = self._held_out(order)
         return k_sweep(self.train_counts(order), dev, test, ks)
 
+    def grid(
+        self,
+        orders: Sequence[int],
+        values: Sequence[float],
+        method: str = "addk",
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: Cancel | None = None,
+    ) -> Grid:
+        """NG's grid: per order and value (k of add-k, or D of Kneser–Ney, by `method`) the
+        train and dev mean NLL of the model fitted on train; the best cell on dev is
+        tested once."""
+        from .grid import grid
+
+        self._held_out(None)  # a grid needs a dev and a test part
+
+        def parts(order: int) -> tuple[NgramCounts, NgramCounts, NgramCounts]:
+            counted = self.part_counts(order)
+            return counted["train"], counted["dev"], counted["test"]
+
+        return grid(parts, orders, values, method, progress=progress, cancel=cancel)
+
+    def discount_sweep(
+        self, discounts: Sequence[float] | None = None, order: int | None = None
+    ) -> Grid:
+        """Kneser–Ney's D on dev at one order (default DISCOUNTS), its best tested once."""
+
+        chosen = DISCOUNTS if discounts is None else discounts
+        return self.grid([self._order(order)], chosen, "kn")
+
     def lambda_sweep(
         self,
         lambdas: Sequence[float] | None = None,
@@ -564,3 +747,39 @@ class Session:
             train, dev, test, lambdas, kind=kind, seed=self.seed,
             progress=progress, cancel=cancel,
         )  # fmt: skip
+
+
+def _check_files(
+    train: Path, dev: Path | None, test: Path | None, split: Sequence[float] | None
+) -> tuple[Path, Path, Path]:
+    from .params import ParameterError
+
+    if split is not None:
+        raise ParameterError(
+            "split", "split fractions and pre-split dev and test files are exclusive; give one"
+        )
+    if dev is None or test is None:
+        missing = "test" if test is None else "dev"
+        raise ParameterError(
+            "files", f"pre-split files need a dev and a test file; the {missing} file is missing"
+        )
+    return Path(train), Path(dev), Path(test)
+
+
+def _stream_text(path: Path, vocab: Vocab) -> str:
+    """A file as NG reads it, once its lines passed the word-list rules (core.data); a
+    character those rules strip from a line's edges (a space) is refused, as the stream
+    would keep it."""
+    from .data import DataError
+    from .display import shown_path
+    from .stream import read_stream, vocab_of_texts
+
+    text = read_stream(path)
+    extra = sorted(set(vocab_of_texts([text]).chars) - set(vocab.chars))
+    if extra:
+        raise DataError(
+            shown_path(path),
+            f"holds {''.join(extra)!r} at the edge of a line, which the stream would count "
+            "as a character; strip the lines or drop --stream",
+        )
+    return text

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import torch
 
-from bigram_tui.core.data import read_words
-from bigram_tui.core.counts import NgramCounts, count_split
 from bigram_tui.core.convergence import train_to_convergence
+from bigram_tui.core.counts import NgramCounts, count_split
+from bigram_tui.core.data import read_words
 from bigram_tui.core.neural import TABLE, CountsObjective
 from bigram_tui.core.split import split_words
 from bigram_tui.core.sweeps import k_grid, k_sweep, lambda_grid, lambda_sweep, mean_nll_for_ks

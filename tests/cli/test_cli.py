@@ -174,7 +174,13 @@ def test_score_json_writes_infinities_as_strings(capsys, names_path: Path) -> No
     assert (andrejq["nll"], andrejq["mean_nll"]) == ("inf", "inf")
     assert report["total"]["mean_nll"] == "inf"
     assert report["words"][1]["mean_nll"] == pytest.approx(2.1764, abs=1e-4)
-    assert report["model"] == {"kind": "counts", "smoothing": 0.0, "order": 2, "split": None}
+    assert report["model"] == {
+        "kind": "counts",
+        "smoothing": 0.0,
+        "order": 2,
+        "split": None,
+        "stream": False,
+    }
 
 
 @pytest.mark.parametrize(
@@ -261,7 +267,8 @@ def test_train_save_then_load(capsys, names_path: Path, tmp_path: Path) -> None:
     assert (code, out.splitlines()) == (0, NOTEBOOK_NAMES[:5])
     code, out, _ = run(capsys, "score", "--data", names_path, "--load", model, "--json", "ava")
     assert strict_json(out)["model"] == {
-        "kind": "neural", "net": "table", "order": 2, "split": None, "file": str(model),
+        "kind": "neural", "net": "table", "order": 2, "split": None, "stream": False,
+        "file": str(model),
         "epochs": 500, "lr": 50.0, "reg": 0.0, "seed": 2147483647, "parameters": 27 * 27,
     }  # fmt: skip
 

@@ -54,7 +54,7 @@ def test_stats_with_a_split_gives_the_issue_numbers(capsys, names_path, order, k
         assert parts[name]["perplexity"] == pytest.approx(math.exp(parts[name]["mean_nll"]))
     assert sum(p["examples"] for p in report["parts"]) == report["examples"] == 228_146
     assert report["split"] == {
-        "percentages": "80/10/10", "seed": 42,
+        "percentages": "80/10/10", "seed": 42, "files": None,
         "words": {"train": 25_626, "dev": 3_203, "test": 3_204},
     }  # fmt: skip
 
@@ -168,7 +168,13 @@ def test_score_shows_context_next_and_why_minus_inf(capsys, names_path, order, s
         step for step in steps if step[2] is not None
     ]
     assert (word["mean_nll"] == "inf") == bool(infinite)
-    assert report["model"] == {"kind": "counts", "smoothing": 0.0, "order": order, "split": None}
+    assert report["model"] == {
+        "kind": "counts",
+        "smoothing": 0.0,
+        "order": order,
+        "split": None,
+        "stream": False,
+    }
 
 
 def test_score_at_order_3_shows_the_reason_in_text(capsys, names_path):
@@ -311,8 +317,8 @@ def test_new_reports_are_strict_json(capsys, names_path, argv):
 
 
 BAD_VALUES = [
-    (("stats", "--order", 0), "argument --order: must be from 1 to 5, got 0"),
-    (("score", "emma", "--order", 9), "argument --order: must be from 1 to 5, got 9"),
+    (("stats", "--order", 0), "argument --order: must be from 1 to 6, got 0"),
+    (("score", "emma", "--order", 9), "argument --order: must be from 1 to 6, got 9"),
     (("sample", "--order", "2.5"), "argument --order: expected a whole number"),
     (("sample", "--temperature", 0), "argument --temperature: must be more than 0, got 0"),
     (("sample", "--temperature", "-1"), "argument --temperature: must be more than 0"),
@@ -322,7 +328,10 @@ BAD_VALUES = [
     (("train", "--split", "90/10/0"), "argument --split: test must be at least 1%"),
     (("stats", "--split", "80/20"), "argument --split: expected three whole percentages"),
     (("tune", "--split", "80.5/10/9.5"), "argument --split: expected three whole percentages"),
-    (("stats", "--split-seed", "-1", "--split", "80/10/10"), "argument --split-seed: must be 0"),
+    (
+        ("stats", "--split-seed", "-1", "--split", "80/10/10"),
+        "argument --split-seed: must be between 0",
+    ),
     (("stats", "--split-seed", 3), "--split-seed shuffles a split; add --split"),
     (("train", "--net", "linear", "--order", 1), "the linear net needs a context"),
     (("train", "--net", "mlp"), "argument --net: invalid choice"),

@@ -69,7 +69,7 @@ MALFORMED = [
     (["--screenshots", ".", "stats"], "--screenshots is an option of the app"),
     (["--order", "3", "stats"], "--order is an option of the app; drop it from `stats`, or give"),
     (["--load", "m.pt", "sample"], "--load is an option of the app"),
-    (["--order", "9"], "order: must be from 1 to 5"),
+    (["--order", "9"], "order: must be from 1 to 6"),
 ]
 OUT_OF_RANGE = [
     (["stats", "--top", "-1"], "must be at least 1"),

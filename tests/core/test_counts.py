@@ -272,8 +272,8 @@ def test_encoding_rejects_characters_outside_the_vocabulary():
     assert info.value.chars == ["z"]
 
 
-@pytest.mark.parametrize("order", [0, 6, 2.0, True, "3"])
-def test_order_outside_1_to_5_is_refused(order):
+@pytest.mark.parametrize("order", [0, 7, 2.0, True, "3"])
+def test_order_outside_1_to_6_is_refused(order):
     with pytest.raises(ParameterError):
         check_order(order)
     with pytest.raises(ParameterError):

@@ -129,8 +129,8 @@ def test_order_sampling_and_split_good_values(parse, text, expected):
 @pytest.mark.parametrize(
     ("parse", "text", "message"),
     [
-        (params.parse_order, "0", "order: must be from 1 to 5, got 0"),
-        (params.parse_order, "9", "order: must be from 1 to 5, got 9"),
+        (params.parse_order, "0", "order: must be from 1 to 6, got 0"),
+        (params.parse_order, "9", "order: must be from 1 to 6, got 9"),
         (params.parse_order, "2.0", "order: expected a whole number"),
         (params.parse_temperature, "0", "temperature: must be more than 0, got 0"),
         (params.parse_temperature, "-0.5", "temperature: must be more than 0"),
@@ -173,7 +173,7 @@ def test_order_sampling_and_split_checks_pass_good_values(check, value, expected
     ("check", "value"),
     [
         (params.check_order, 0),
-        (params.check_order, 6),
+        (params.check_order, 7),
         (params.check_order, True),
         (params.check_order, 2.0),
         (params.check_temperature, 0.0),
@@ -210,7 +210,7 @@ def test_the_modules_use_the_one_rule():
     assert split.SPLIT_SEED == params.DEFAULT_SPLIT_SEED == 42
     assert not hasattr(counts, "MAX_ORDER")
     with pytest.raises(ParameterError, match="order"):
-        counts.NgramCounts.from_words(["ab"], 6)
+        counts.NgramCounts.from_words(["ab"], 7)
     with pytest.raises(ParameterError, match="split"):
         split.split_words(["ab", "ba"], (0.5, 0.5, 0.0))
 

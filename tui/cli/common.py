@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from bigram_tui.core.session import NextTokenModel, SavedModel, Vocab
 
 NO_SPLIT_SEED = "--split-seed shuffles a split; add --split, e.g. --split 80/10/10"
+SPLIT_AND_FILES = (
+    "--split and --dev/--test are exclusive: give the split's percentages or the pre-split "
+    "files, not both"
+)
 
 
 def first_given(*values: Any) -> Any:
@@ -54,20 +58,50 @@ def load_session(args: argparse.Namespace) -> Session:
     order = first_given(args.order, DEFAULT_ORDER)
     lr = first_given(getattr(args, "lr", None), default_lr(order))
     reg = first_given(getattr(args, "reg", None), DEFAULT_REG)
+    files = check_files(args)
+    if args.split is None and files is None:
+        args.split = getattr(args, "default_split", None)  # tune's 80/10/10
     if args.split_seed is not None and args.split is None:
         raise UsageError(NO_SPLIT_SEED)
+    dev, test = (None, None) if files is None else files
     return Session.load(
         data_path(args), seed, lr=lr, reg=reg, notebook_sum=False, order=order,
         split=args.split, split_seed=first_given(args.split_seed, DEFAULT_SPLIT_SEED),
+        dev_path=dev, test_path=test, stream=args.stream,
     )  # fmt: skip
 
 
+def check_files(args: argparse.Namespace) -> tuple[Path, Path] | None:
+    """--dev and --test, which come together and never with --split; None without them."""
+    if args.dev is None and args.test is None:
+        return None
+    if args.split is not None:
+        raise UsageError(SPLIT_AND_FILES)
+    if args.dev is None or args.test is None:
+        given, missing = ("--dev", "--test") if args.test is None else ("--test", "--dev")
+        raise UsageError(
+            f"{given} needs {missing} too: pre-split files come as --dev PATH and --test PATH "
+            "together (--data is then the training file)"
+        )
+    if args.split_seed is not None:
+        raise UsageError("--split-seed shuffles a split; pre-split files are not shuffled, drop it")
+    return Path(args.dev), Path(args.test)
+
+
 def split_report(args: argparse.Namespace, session: Session | None) -> dict[str, Any] | None:
-    """The split as asked for (the sizes may round differently from the percentages)."""
-    if args.split is None or session is None:
+    """The split as asked for (the sizes may round differently from the percentages), or the
+    pre-split files, by part."""
+    if session is None:
+        return None
+    if session.files is not None:
+        names = dict(zip(("train", "dev", "test"), map(str, session.files)))
+        return {"percentages": None, "seed": None, "files": names,
+                "words": session.part_words()}  # fmt: skip
+    if args.split is None:
         return None
     seed = first_given(args.split_seed, DEFAULT_SPLIT_SEED)
-    return {"percentages": format_split(args.split), "seed": seed, "words": session.part_words()}
+    return {"percentages": format_split(args.split), "seed": seed, "files": None,
+            "words": session.part_words()}  # fmt: skip
 
 
 def check_words(words: list[str], vocab: Vocab) -> None:
@@ -89,9 +123,37 @@ def smoothing(args: argparse.Namespace) -> float:
     return 0.0 if args.smoothing is None else float(args.smoothing)
 
 
+def counts_model(
+    args: argparse.Namespace, session: Session
+) -> tuple[NextTokenModel, dict[str, Any]]:
+    """stats' model: add-k at --smoothing, or Kneser–Ney with --smoothing-method kn."""
+    if args.smoothing_method == "kn":
+        if args.smoothing is not None:
+            raise UsageError("--smoothing is add-k's k; Kneser-Ney takes --discount D")
+        return kn_model(args, session)
+    if args.discount is not None:
+        raise UsageError("--discount is Kneser-Ney's D; add --smoothing-method kn")
+    k = smoothing(args)
+    return session.model("counts", k), {"kind": "counts", "smoothing": k}
+
+
 def model_kind(args: argparse.Namespace) -> str:
     """The model asked for, refusing options that would be silently ignored."""
+    method, discount = getattr(args, "smoothing_method", None), getattr(args, "discount", None)
     kind: str = args.model or ("neural" if args.load is not None else "counts")
+    if kind == "counts" and method == "kn":
+        kind = "kn"  # Kneser–Ney is the counts model's other smoothing
+    if kind == "kn" and method == "addk":
+        raise UsageError("--model kn is Kneser-Ney, not add-k; drop --smoothing-method addk")
+    if method is not None and kind not in ("counts", "kn"):
+        raise UsageError(f"--smoothing-method applies to the counts model; drop it for {kind}")
+    if discount is not None and kind != "kn":
+        raise UsageError("--discount is Kneser-Ney's D; add --smoothing-method kn")
+    if args.smoothing is not None and kind == "kn":
+        raise UsageError(
+            "--smoothing is add-k's k; Kneser-Ney takes --discount D (or drop "
+            "--smoothing-method kn)"
+        )
     training = [
         flag
         for flag, value in [
@@ -114,6 +176,18 @@ def model_kind(args: argparse.Namespace) -> str:
     return kind
 
 
+def kn_model(args: argparse.Namespace, session: Session) -> tuple[NextTokenModel, dict[str, Any]]:
+    """Kneser–Ney at --discount, else at the D chosen on dev (0.75 without a dev part)."""
+    discount = getattr(args, "discount", None)
+    model = session.kn_model(discount)
+    chosen_on_dev = discount is None and session.split is not None
+    return model, {
+        "kind": "kn",
+        "discount": model.discount,
+        "discount_chosen_on_dev": chosen_on_dev,
+    }
+
+
 def from_model_file(args: argparse.Namespace) -> bool:
     """--load without data: the file carries its vocabulary, so no data is read or counted.
 
@@ -121,7 +195,8 @@ def from_model_file(args: argparse.Namespace) -> bool:
     other characters than it has; so is the default data when a split is asked for.
     """
     named_data = args.data is not None or args.app_data is not None
-    wants_split = args.split is not None or args.split_seed is not None
+    wants_split = args.split is not None or args.split_seed is not None or args.stream
+    wants_split = wants_split or args.dev is not None or args.test is not None
     return args.load is not None and not named_data and not wants_split
 
 
@@ -151,7 +226,8 @@ def saved_info(
 ) -> dict[str, Any]:
     return {
         "kind": "neural", "net": saved.kind, "order": saved.order,
-        "split": split_report(args, session), "file": args.load, "epochs": saved.epoch,
+        "split": split_report(args, session), "stream": session is not None and session.stream,
+        "file": args.load, "epochs": saved.epoch,
         "lr": saved.lr, "reg": saved.reg, "seed": saved.seed,
         "parameters": saved.weights.numel(),
     }  # fmt: skip
@@ -162,7 +238,11 @@ def chosen_model(
 ) -> tuple[NextTokenModel, dict[str, Any]]:
     """The model of `kind` at the session's order, trained or loaded if it is a net; and
     its description for the report."""
-    where = {"order": session.order, "split": split_report(args, session)}
+    where = {"order": session.order, "split": split_report(args, session),
+             "stream": session.stream}  # fmt: skip
+    if kind == "kn":
+        model, info = kn_model(args, session)
+        return model, {**info, **where}
     if kind == "counts":
         k = smoothing(args)
         return session.model("counts", k), {"kind": "counts", "smoothing": k, **where}

@@ -60,9 +60,12 @@ def render_json(report: Any) -> str:
 # --- shared pieces of text ----------------------------------------------------------------
 
 
-def is_lecture(order: int, split: Report | None, net: str | None = None) -> bool:
-    """The lecture's layout: the bigram on all the words (and its one net, the table)."""
-    return order == 2 and split is None and net in (None, "table")
+def is_lecture(
+    order: int, split: Report | None, net: str | None = None, stream: bool = False
+) -> bool:
+    """The lecture's layout: the bigram on all the words, each padded (and its one net,
+    the table)."""
+    return order == 2 and split is None and net in (None, "table") and not stream
 
 
 def order_name(order: int) -> str:
@@ -109,6 +112,9 @@ def _table(
 def describe_split(split: Report | None) -> str:
     if split is None:
         return "none: every word is training data"
+    if split.get("files"):
+        files = split["files"]
+        return "the files " + ", ".join(shown_path(files[p]) for p in ("train", "dev", "test"))
     return f"{split['percentages']} of the words, shuffled with seed {split['seed']}"
 
 
@@ -117,6 +123,8 @@ def describe_model(model: Report) -> str:
     kind = model["kind"]
     if kind == "counts":
         described = f"counts, smoothing k={_short(model['smoothing'])}"
+    elif kind == "kn":
+        described = describe_kn(model)
     elif kind == "neural":
         origin = f"loaded from {shown_path(model['file'])}, " if model.get("file") else ""
         described = (
@@ -125,7 +133,7 @@ def describe_model(model: Report) -> str:
         )
     else:
         described = str(kind)
-    if is_lecture(model["order"], model["split"], model.get("net")):
+    if is_lecture(model["order"], model["split"], model.get("net"), model.get("stream", False)):
         return described
     if kind == "neural":
         described = described.replace("neural net", f"neural {model['net']} net", 1)
@@ -133,14 +141,22 @@ def describe_model(model: Report) -> str:
     if kind == "uniform":  # fitted on nothing
         return f"{described}; {order_name(model['order'])}"
     fitted = "all the words" if model["split"] is None else "train"
-    return f"{described}; {order_name(model['order'])}, fitted on {fitted}"
+    stream = ", as NG's stream" if model.get("stream") else ""
+    return f"{described}; {order_name(model['order'])}, fitted on {fitted}{stream}"
+
+
+def describe_kn(smoothed: Report) -> str:
+    """ "Kneser-Ney, discount D=0.85 (chosen on dev)"."""
+    chosen = " (chosen on dev)" if smoothed.get("discount_chosen_on_dev") else ""
+    return f"Kneser-Ney, discount D={_short(smoothed['discount'])}{chosen}"
 
 
 # --- stats ----------------------------------------------------------------------------
 
 
 def stats_lines(report: Report) -> list[str]:
-    if is_lecture(report["order"], report["split"]):
+    addk = report.get("smoothing_method", "addk") == "addk"
+    if addk and is_lecture(report["order"], report["split"], stream=report.get("stream", False)):
         return _lecture_stats_lines(report)
     return _ngram_stats_lines(report)
 
@@ -186,17 +202,25 @@ def _reasons(never_seen: Report) -> str:
 def _ngram_stats_lines(report: Report) -> list[str]:
     order = report["order"]
     context = "no context" if order == 1 else f"the previous {order - 1} tokens"
+    stream = report.get("stream", False)
+    per = (
+        "one per character after the first N-1 of the stream"
+        if stream
+        else "len(word)+1 per word, at every order"
+    )
     rows = [
         ("data", shown_path(report["data"])),
         ("words", _int(report["words"])),
-        ("examples", f"{_int(report['examples'])} (len(word)+1 per word, at every order)"),
+        ("examples", f"{_int(report['examples'])} ({per})"),
         ("distinct", f"{_int(report['distinct_ngrams'])} {order_name(order)}s"),
         ("vocabulary", _vocabulary(report)),
         ("word length", f"{report['min_length']} to {report['max_length']} characters"),
         ("order", f"{order}, the {order_name(order)}: context is {context}"),
-        ("smoothing k", _short(report["smoothing"])),
+        _smoothing_row(report),
         ("split", describe_split(report["split"])),
     ]
+    if stream:
+        rows.append(("convention", STREAM_NOTE))
     lines = _aligned(rows)
     lines += ["", *_parts_table(report["parts"])]
     fitted = "the training counts" if report["split"] else "the counts"
@@ -210,11 +234,21 @@ def _ngram_stats_lines(report: Report) -> list[str]:
     lines += [part["unseen"]["described"] for part in report["parts"] if _has_unseen(part)]
     top = report["top_ngrams"]
     lines.append("")
-    lines.append(
-        f"top {len(top)} {order_name(order)}s of all the words "
-        "('.' pads the start and marks the end):"
+    marks = "'.' is the newline" if stream else "'.' pads the start and marks the end"
+    of = (
+        "the training file" if report["split"] and report["split"].get("files") else "all the words"
     )
+    lines.append(f"top {len(top)} {order_name(order)}s of {of} ({marks}):")
     return lines + _top_lines(top, _int)
+
+
+STREAM_NOTE = "NG's stream: each file one stream, the newline '.', nothing padded"
+
+
+def _smoothing_row(report: Report) -> tuple[str, str]:
+    if report.get("smoothing_method") == "kn":
+        return ("smoothing", describe_kn(report))
+    return ("smoothing k", _short(report["smoothing"]))
 
 
 def _has_unseen(part: Report) -> bool:
@@ -241,7 +275,9 @@ def _parts_table(parts: Sequence[Report]) -> list[str]:
 
 def score_lines(report: Report) -> list[str]:
     model = report["model"]
-    lecture = is_lecture(model["order"], model["split"], model.get("net"))
+    lecture = is_lecture(
+        model["order"], model["split"], model.get("net"), model.get("stream", False)
+    )
     lines = [f"model: {describe_model(model)}"]
     word_lines = _lecture_word_lines if lecture else _ngram_word_lines
     for word in report["words"]:
@@ -316,9 +352,9 @@ def sample_lines(report: Report) -> list[str]:
     """One name per line (outside the lecture's layout, with where it comes from: train,
     dev/test or new); with a trace, each name is followed by its draws."""
     model, names = report["model"], report["names"]
-    lecture = is_lecture(model["order"], model["split"], model.get("net")) and (
-        report["temperature"] == 1.0 and report["top_k"] is None
-    )
+    lecture = is_lecture(
+        model["order"], model["split"], model.get("net"), model.get("stream", False)
+    ) and (report["temperature"] == 1.0 and report["top_k"] is None)
     width = max((len(name_line(name)) for name in names), default=0)
     lines = []
     for number, name in enumerate(names, start=1):
@@ -333,11 +369,16 @@ def sample_lines(report: Report) -> list[str]:
     return lines
 
 
+def xorshift_lines(report: Report) -> list[str]:
+    """NG's sample as NG prints it: the characters themselves, newlines included."""
+    return [report["text"]]
+
+
 # --- train ----------------------------------------------------------------------------
 
 
 def epoch_line(report: Report, epoch: Report, epoch_width: int) -> str:
-    if is_lecture(report["order"], report["split"], report["net"]):
+    if is_lecture(report["order"], report["split"], report["net"], report.get("stream", False)):
         return f"epoch {epoch['epoch']:>{epoch_width}}  loss {epoch['loss']:.6f}"
     line = f"epoch {epoch['epoch']:>{epoch_width}}  train loss {epoch['loss']:.6f}"
     if epoch["dev_loss"] is not None:
@@ -347,7 +388,7 @@ def epoch_line(report: Report, epoch: Report, epoch_width: int) -> str:
 
 def train_header(report: Report) -> str | None:
     """The net's line above the epochs; none in the lecture's layout."""
-    if is_lecture(report["order"], report["split"], report["net"]):
+    if is_lecture(report["order"], report["split"], report["net"], report.get("stream", False)):
         return None
     what = "context" if report["net"] == "table" else "context position and token"
     split = report["split"]
@@ -360,7 +401,9 @@ def train_header(report: Report) -> str | None:
 
 def train_summary_lines(report: Report) -> list[str]:
     summary = report["summary"]
-    lecture = is_lecture(report["order"], report["split"], report["net"])
+    lecture = is_lecture(
+        report["order"], report["split"], report["net"], report.get("stream", False)
+    )
     settings = f"lr {_short(summary['lr'])}, reg {_short(summary['reg'])}, seed {summary['seed']}"
     trained = f"trained {summary['epochs']} epochs ({settings})"
     loss = "loss" if lecture else "train loss"
@@ -428,5 +471,40 @@ def tune_lines(report: Report) -> list[str]:
         f"matching k: {matching['k']:.6g}, whose counts model's dev NLL "
         f"{_number(matching['dev_nll'])} is nearest the best λ's "
         f"{_number(l_sweep['best_dev_nll'])}",
+    ]
+    return lines
+
+
+def grid_lines(report: Report) -> list[str]:
+    """NG's table: a row per cell with its train and dev loss as NG rounds them (4 places),
+    the best cell on dev marked, and its test loss once, in NG's own words."""
+    grid = report["grid"]
+    kn = grid["method"] == "kn"
+    what = "Kneser-Ney models" if kn else "add-k counts models"
+    value = "D" if kn else "k"
+    stream = ", each file as NG's stream" if report.get("stream") else ""
+    lines = [
+        f"grid: {what} fitted on train, scored on train and dev; split "
+        f"{describe_split(report['split'])}{stream}",
+        "",
+    ]
+    best = grid["best"]
+    rows = [
+        (
+            ("* " if (c["order"], c["value"]) == (best["order"], best["value"]) else "  ")
+            + str(c["order"]),
+            f"{c['value']:g}",
+            _number(c["train_nll"]),
+            _number(c["dev_nll"]),
+        )
+        for c in grid["cells"]
+    ]
+    lines += ["  " + line for line in _table(("order", value, "train NLL", "dev NLL"), rows)]
+    test, perplexity = grid["test_nll"], grid["test_perplexity"]
+    lines += [
+        "",
+        f"best on dev: order {best['order']}, {value} {best['value']:g} "
+        f"(dev {_number(best['dev_nll'])})",
+        f"test_loss {test:f}, test_perplexity {perplexity:f}",
     ]
     return lines

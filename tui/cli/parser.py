@@ -93,6 +93,29 @@ _split = _argument_type(params.parse_split, "split")
 _split_seed = _argument_type(params.parse_split_seed, "split_seed")
 _temperature = _argument_type(params.parse_temperature, "temperature")
 _top_k = _argument_type(params.parse_top_k, "top_k")
+_discount = _argument_type(params.parse_discount, "discount")
+_chars = _argument_type(params.parse_chars, "chars")
+
+
+def _list_of(parse: Callable[[str], Any], name: str) -> Callable[[str], Any]:
+    """A comma-separated list of `parse`'s values, e.g. --orders 3,4,5."""
+
+    def parse_list(text: str) -> tuple[Any, ...]:
+        pieces = text.split(",")
+        if not all(piece.strip() for piece in pieces):
+            raise argparse.ArgumentTypeError(f"expected values separated by ',', got {text!r}")
+        try:
+            return tuple(parse(piece) for piece in pieces)
+        except ParameterError as exc:
+            raise argparse.ArgumentTypeError(exc.problem) from None
+
+    parse_list.__name__ = name
+    return parse_list
+
+
+_orders = _list_of(params.parse_order, "orders")
+_ks = _list_of(params.parse_smoothing, "ks")
+_discounts = _list_of(params.parse_discount, "discounts")
 
 
 # --- the parser -----------------------------------------------------------------------
@@ -134,6 +157,24 @@ _SMOOTHING_OPTION: dict[str, Any] = {
 }
 
 
+_METHOD_OPTION: dict[str, Any] = {
+    "choices": params.SMOOTHING_METHODS,
+    "help": "addk: add-k (--smoothing K, the default); kn: interpolated Kneser-Ney (--discount D)",
+}
+_DISCOUNT_OPTION: dict[str, Any] = {
+    "type": _discount,
+    "metavar": "D",
+    "help": "Kneser-Ney's discount, 0 to 1 (default: chosen on dev from 0.6, 0.75, 0.85, "
+    "0.95 when there is a dev part, else 0.75)",
+}
+
+
+def _add_smoothing_options(group: Any) -> None:
+    group.add_argument("--smoothing", **_SMOOTHING_OPTION)
+    group.add_argument("--smoothing-method", **_METHOD_OPTION)
+    group.add_argument("--discount", **_DISCOUNT_OPTION)
+
+
 _NET_HELP = (
     "table (a row of W per context; at order 2 the lecture's net) or linear (a block of W "
     "per context position); default table"
@@ -149,7 +190,7 @@ def _add_model_options(parser: argparse.ArgumentParser, seed: str) -> None:
     group.add_argument(
         "--model", choices=_CLI_MODEL_KINDS, help="which model of the order (default counts)"
     )
-    group.add_argument("--smoothing", **_SMOOTHING_OPTION)
+    _add_smoothing_options(group)
     group.add_argument(
         "--epochs", type=_epochs, help=f"neural: epochs to train (default {DEFAULT_EPOCHS})"
     )
@@ -188,7 +229,7 @@ def _add_ngram_options(
     group.add_argument(
         "--split",
         type=_split,
-        default=None if default_split is None else params.parse_split(default_split),
+        default=None,  # a command's own default split is applied only without --dev/--test
         metavar="TRAIN/DEV/TEST",
         help="shuffle the words and split them by these percentages, e.g. 80/10/10; models "
         f"are fitted on train only (default {shown})",
@@ -199,6 +240,18 @@ def _add_ngram_options(
         metavar="S",
         help=f"seed of the shuffle before the split (default {params.DEFAULT_SPLIT_SEED})",
     )
+    group.add_argument(
+        "--dev", metavar="PATH",
+        help="a pre-split dev file (with --test; --data is then the training file); the "
+        "vocabulary comes from all three files. Exclusive with --split",
+    )  # fmt: skip
+    group.add_argument("--test", metavar="PATH", help="a pre-split test file (with --dev)")
+    group.add_argument(
+        "--stream", action="store_true",
+        help="NG's convention (EurekaLabsAI/ngram): each file is one stream, the newline is "
+        "the boundary '.', nothing is padded, and the first N-1 characters are context only "
+        "(default: the lecture's padding of each word)",
+    )  # fmt: skip
 
 
 def _add_stats(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -208,7 +261,7 @@ def _add_stats(commands: Any, common: argparse.ArgumentParser) -> None:
         "shows dev and test) and the most common n-grams of the order.",
         epilog=cli_output.JSON_INFINITY_NOTE,
     )  # fmt: skip
-    parser.add_argument("--smoothing", **_SMOOTHING_OPTION)
+    _add_smoothing_options(parser)
     parser.add_argument(
         "--top", type=_top, default=10, metavar="N", help="n-grams to list (default 10)"
     )
@@ -237,9 +290,7 @@ def _add_sample(commands: Any, common: argparse.ArgumentParser) -> None:
         "train, dev/test or new with a split, else train (a word of the data) or new.",
         epilog=cli_output.JSON_INFINITY_NOTE,
     )  # fmt: skip
-    parser.add_argument(
-        "-n", dest="count", type=_name_count, default=20, help="names to sample (default 20)"
-    )
+    parser.add_argument("-n", dest="count", type=_name_count, help="names to sample (default 20)")
     parser.add_argument(
         "--seed", type=_seed, metavar="N", help=f"sampling seed (default {DEFAULT_SEED})"
     )
@@ -257,6 +308,15 @@ def _add_sample(commands: Any, common: argparse.ArgumentParser) -> None:
         help=f"stop a name after N characters (default {DEFAULT_MAX_LENGTH})",
     )
     parser.add_argument("--trace", action="store_true", help="show every draw")
+    parser.add_argument(
+        "--rng", choices=params.RNGS, default="torch",
+        help="torch: torch.Generator, as in the lecture; xorshift: NG's portable xorshift64*, "
+        "one coin per character, printing --chars characters that run on across names",
+    )  # fmt: skip
+    parser.add_argument(
+        "--chars", type=_chars, metavar="N",
+        help="with --rng xorshift: characters to draw, newlines included (default 200, NG's)",
+    )  # fmt: skip
     parser.add_argument(
         "--temperature",
         type=_temperature,
@@ -326,7 +386,21 @@ def _add_tune(commands: Any, common: argparse.ArgumentParser) -> None:
         "--seed", dest="train_seed", type=_seed, metavar="N",
         help=f"seed of the nets' initial weights (default {DEFAULT_SEED})",
     )  # fmt: skip
+    grid = parser.add_argument_group(
+        "grid", "NG's grid instead of the k and λ sweeps: each cell fitted on train, train and "
+        "dev NLL printed, the best cell on dev tested once",
+    )  # fmt: skip
+    grid.add_argument("--orders", type=_orders, metavar="N,N,…", help="e.g. 3,4,5")
+    grid.add_argument(
+        "--ks", type=_ks, metavar="K,K,…", help="add-k values, e.g. 0.03,0.1,0.3,1 (the default)"
+    )
+    grid.add_argument("--smoothing-method", **_METHOD_OPTION)
+    grid.add_argument(
+        "--discounts", type=_discounts, metavar="D,D,…",
+        help="with --smoothing-method kn: the D values (default 0.6,0.75,0.85,0.95)",
+    )  # fmt: skip
     _add_ngram_options(parser, default_split="80/10/10")
+    parser.set_defaults(default_split=params.parse_split("80/10/10"))
 
 
 def _build_parsers() -> tuple[argparse.ArgumentParser, Mapping[str, argparse.ArgumentParser]]:

@@ -8,7 +8,7 @@ import argparse
 import math
 from typing import TYPE_CHECKING, Any
 
-from bigram_tui.core.defaults import DEFAULT_SEED
+from bigram_tui.core.defaults import DEFAULT_MAX_LENGTH, DEFAULT_SEED
 
 from . import output
 from .common import (
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
     from bigram_tui.core.session import Draw, NextTokenModel, SampledName, Sampler
 
+DEFAULT_NAMES = 20
+DEFAULT_CHARS = 200  # NG's sample
 MAX_TRACED_NAMES = 10_000  # a trace keeps a record of every draw of every name
 # Numbers a trace may hold before it is printed: a torch draw records one uniform per token,
 # so a wide vocabulary and a long --max-length made one name cost 81 MB. About 160 MB.
@@ -86,14 +88,56 @@ def traced_names(sampler: Sampler, count: int) -> list[dict[str, Any]]:
     return names
 
 
+def _check_xorshift(args: argparse.Namespace) -> None:
+    """NG's draw has one coin per character and no shaping: refuse what it would ignore."""
+    if args.rng != "xorshift":
+        if args.chars is not None:
+            raise UsageError("--chars counts the characters of --rng xorshift; add --rng xorshift")
+        return
+    ignored = [
+        ("-n", args.count is not None),
+        ("--trace", args.trace),
+        ("--temperature", args.temperature is not None),
+        ("--top-k", args.top_k is not None),
+        ("--sampler torch", args.sampler != "classic"),
+        ("--max-length", args.max_length != DEFAULT_MAX_LENGTH),
+    ]
+    for flag, given in ignored:
+        if given:
+            raise UsageError(
+                f"{flag} does not apply to --rng xorshift, which draws --chars characters "
+                f"by NG's running sum; drop {flag.split()[0]}"
+            )
+
+
+def _xorshift_run(args: argparse.Namespace, kind: str, seed: int) -> int:
+    """NG's sample: --chars characters from xorshift64*, printed as they come."""
+    model: NextTokenModel
+    if from_model_file(args):
+        session, saved = read_model_file(args)
+        model, info = saved.model(), saved_info(args, saved, None)
+    else:
+        session = load_session(args)
+        model, info = chosen_model(args, kind, session)
+    chars = first_given(args.chars, DEFAULT_CHARS)
+    text = session.sample_chars(chars, model, seed=seed)
+    report = {"model": info, "rng": "xorshift", "seed": seed, "chars": chars, "text": text}
+    emit(args, report, output.xorshift_lines)
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace) -> int:
     kind = model_kind(args)
+    _check_xorshift(args)
+    seed = first_given(args.seed, args.app_seed, DEFAULT_SEED)
+    if args.rng == "xorshift":
+        return _xorshift_run(args, kind, seed)
+    args.count = first_given(args.count, DEFAULT_NAMES)
     if args.trace and args.count > MAX_TRACED_NAMES:
         raise UsageError(
             f"--trace records every draw: at most {MAX_TRACED_NAMES:,} names, "
             f"not {args.count:,}; lower -n or drop --trace"
         )
-    seed = first_given(args.seed, args.app_seed, DEFAULT_SEED)
     temperature = first_given(args.temperature, 1.0)
     settings = {"temperature": temperature, "top_k": args.top_k, "algorithm": args.sampler,
                 "seed": seed, "max_length": args.max_length}  # fmt: skip
@@ -115,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
         origins = ORIGINS_WHOLE if session.split is None else ORIGINS_WITH_SPLIT
         for record, origin in zip(names, session.classify([n["name"] for n in names])):
             record["origin"] = origin
-    report = {"model": info, "sampler": args.sampler, "seed": seed,
+    report = {"model": info, "rng": "torch", "sampler": args.sampler, "seed": seed,
               "max_length": args.max_length, "temperature": temperature, "top_k": args.top_k,
               "trace": args.trace, "origins": origins, "names": names}  # fmt: skip
     emit(args, report, output.sample_lines)

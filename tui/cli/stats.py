@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from bigram_tui.core.session import BOUNDARY, dataset_label
 
 from . import output
-from .common import emit, load_session, smoothing, split_report
+from .common import counts_model, emit, load_session, split_report
 from .errors import EXIT_OK
 
 if TYPE_CHECKING:
@@ -50,12 +50,12 @@ def ngram_record(ngram: tuple[str, ...], count: int) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     session = load_session(args)
-    k = smoothing(args)
+    model, smoothed = counts_model(args, session)
     whole = session.counts()
     words = session.part_words()
     unseen = session.unseen()
     part_counts = session.part_counts()
-    scores = session.part_scores(session.model("counts", k))
+    scores = session.part_scores(model)
     parts = [
         {"part": name, "words": words[name], "distinct_ngrams": counts.entries,
          **score_record(scores[name]), "unseen": unseen_record(unseen.get(name), name)}
@@ -74,7 +74,11 @@ def run(args: argparse.Namespace) -> int:
         "boundary": BOUNDARY,
         "min_length": whole.min_length,
         "max_length": whole.max_length,
-        "smoothing": k,
+        "smoothing": smoothed.get("smoothing"),  # add-k's k; None for Kneser–Ney
+        "smoothing_method": "kn" if smoothed["kind"] == "kn" else "addk",
+        "discount": smoothed.get("discount"),
+        "discount_chosen_on_dev": smoothed.get("discount_chosen_on_dev"),
+        "stream": session.stream,
         "split": split_report(args, session),
         "parts": parts,
         "top_ngrams": [ngram_record(ngram, count) for ngram, count in top],

@@ -85,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
     net = session.new_run(args.net or "table")
     report: dict[str, Any] = {
         "net": net.kind, "order": session.order, "split": split_report(args, session),
+        "stream": session.stream,
         "parameters": net.parameters, "rows": len(net.weights),
     }  # fmt: skip
     header = output.train_header(report)

@@ -9,11 +9,11 @@ import threading
 import time
 from typing import TextIO
 
-from bigram_tui.core.session import dataset_label
+from bigram_tui.core.session import DISCOUNTS, Session, dataset_label
 
 from . import output
 from .common import emit, load_session, split_report
-from .errors import EXIT_OK
+from .errors import EXIT_OK, UsageError
 
 
 def _clock(seconds: float) -> str:
@@ -68,8 +68,47 @@ class _SweepProgress:
             self.stream.flush()
 
 
+NG_KS = (0.03, 0.1, 0.3, 1.0)  # NG's grid of k
+
+
+def _grid_run(args: argparse.Namespace, session: Session) -> int:
+    """NG's grid: --orders × --ks (or × --discounts with Kneser–Ney), best on dev, tested once."""
+    method = args.smoothing_method or "addk"
+    if method == "kn" and args.ks is not None:
+        raise UsageError("--ks are add-k's; Kneser-Ney sweeps --discounts D,D,…")
+    if method == "addk" and args.discounts is not None:
+        raise UsageError("--discounts are Kneser-Ney's; add --smoothing-method kn")
+    orders = args.orders or (session.order,)
+    values = (args.discounts or DISCOUNTS) if method == "kn" else (args.ks or NG_KS)
+    grid = session.grid(orders, values, method)
+    cell_records = [
+        {"order": c.order, "value": c.value, "train_nll": c.train_nll, "dev_nll": c.dev_nll,
+         "train_perplexity": c.train_perplexity, "dev_perplexity": c.dev_perplexity}
+        for c in grid.cells
+    ]  # fmt: skip
+    best = grid.best
+    report = {
+        "data": dataset_label(session.data_path),
+        "split": split_report(args, session),
+        "stream": session.stream,
+        "grid": {
+            "method": grid.method,
+            "value": "discount" if method == "kn" else "k",
+            "cells": cell_records,
+            "best": {"order": best.order, "value": best.value, "dev_nll": best.dev_nll},
+            "test_nll": grid.test_nll,
+            "test_perplexity": grid.test_perplexity,
+        },
+    }
+    emit(args, report, output.grid_lines)
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace) -> int:
+    grid_asked = [args.orders, args.ks, args.discounts, args.smoothing_method]
     session = load_session(args)
+    if any(option is not None for option in grid_asked):
+        return _grid_run(args, session)
     ks = session.k_sweep()
     stream = sys.stderr
     if stream is not None and stream.isatty():
@@ -91,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
         "data": dataset_label(session.data_path),
         "order": session.order,
         "split": split_report(args, session),
+        "stream": session.stream,
         "k_sweep": k_report,
         "lambda_sweep": l_report,
         "matching_k": {"k": lambdas.nearest_k, "dev_nll": lambdas.nearest_k_dev_nll},
