@@ -235,6 +235,20 @@ class Session:
         return cls(files[0], vocab, seed, lr, reg, None, order, word_split,
                    files=files, stream=stream, _texts=texts)  # fmt: skip
 
+    def notebook_sum(self) -> float | None:
+        """In[16]'s float32 running sum of log P over every bigram, made on first use (None
+        for a file over NOTEBOOK_SUM_MAX_BYTES): why the notebook prints 2.4541, not 2.4540."""
+        from .data import iter_word_chunks
+        from .notebook import notebook_log_likelihood
+
+        with self._lock:
+            if self.notebook_log_likelihood is None and (
+                self.data_path.stat().st_size <= NOTEBOOK_SUM_MAX_BYTES
+            ):
+                chunks = iter_word_chunks(self.data_path)
+                self.notebook_log_likelihood = notebook_log_likelihood(chunks, self.counts(2))
+            return self.notebook_log_likelihood
+
     def _order(self, order: int | None) -> int:
         return self.order if order is None else check_order(order)
 

@@ -1,22 +1,16 @@
-"""Shared fixtures: names.txt from BIGRAM_TUI_DATA, else ../shared, else the built-in copy."""
+"""Shared fixtures. names.txt is always the package's built-in copy (byte for byte the file
+of ../shared/data, checked by its sha256), copied under a temporary folder: so the tests
+pass on a clone alone, and nothing they show depends on where the data came from."""
 
 from __future__ import annotations
 
-import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-SHARED_NAMES = Path(__file__).resolve().parents[2] / "shared" / "data" / "names.txt"
 
-
-def find_names_txt() -> Path | None:
-    candidate = os.environ.get("BIGRAM_TUI_DATA")
-    if candidate and Path(candidate).is_file():
-        return Path(candidate)
-    if SHARED_NAMES.is_file():
-        return SHARED_NAMES
-    # A clean clone without ../shared still runs every test on the installed copy.
+def find_names_txt() -> Path:
     from bigram_tui.core.dataset import builtin_dataset
 
     return builtin_dataset()
@@ -35,12 +29,10 @@ def data(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def names_path() -> Path:
-    path = find_names_txt()
-    if path is None:
-        pytest.skip(
-            "names.txt not found: set BIGRAM_TUI_DATA or place the repo beside ../shared/data"
-        )
+def names_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built-in names.txt, as a plain file named names.txt (so the app shows 'names.txt')."""
+    path = tmp_path_factory.mktemp("data") / "names.txt"
+    shutil.copyfile(find_names_txt(), path)
     return path
 
 

@@ -103,7 +103,21 @@ def test_stats(capsys, names_path: Path) -> None:
     # The notebook prints 2.4541 after summing in float32; the float64 value is 2.454014.
     assert fields["mean NLL"] == "2.4540"
     assert fields["log-likelihood"] == "-559873.5896"
+    # Why the notebook's numbers differ, in one line (issue 18.20).
+    assert fields["notebook"] == "-559891.75, mean NLL 2.4541: In[16] sums in float32"
     assert "   1  n.  6763" in out and "   4  .a  4410" in out
+
+
+def test_stats_json_has_the_notebooks_float32_sum(capsys, names_path: Path) -> None:
+    code, out, _ = run(capsys, "stats", "--data", names_path, "--json")
+    assert code == 0 and strict_json(out)["notebook_log_likelihood"] == -559891.75
+    code, out, _ = run(capsys, "stats", "--data", names_path, "--json", "--smoothing", "1")
+    assert "notebook_log_likelihood" not in strict_json(out)  # the notebook's is at k=0
+
+
+def test_help_says_the_data_is_built_in(capsys) -> None:
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "built into the package" in out and "downloaded" not in out
 
 
 def test_stats_json(capsys, names_path: Path) -> None:

@@ -189,6 +189,12 @@ def _lecture_stats_lines(report: Report) -> list[str]:
         ("NLL", _number(whole["nll"])),
         ("mean NLL", _number(whole["mean_nll"])),
     ]
+    notebook = report.get("notebook_log_likelihood")
+    if notebook is not None:
+        mean = -notebook / whole["examples"]
+        rows.append(
+            ("notebook", f"{notebook:.2f}, mean NLL {mean:.4f}: In[16] sums in float32")
+        )
     top = report["top_ngrams"]
     lines = _aligned(rows)
     lines.append(f"top {len(top)} bigrams ('.' marks the start or end of a word):")
