@@ -20,14 +20,15 @@ from pathlib import Path
 from .results import Row, run_figure
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "names.txt"
+DEFAULT_DATA = REPO / "core" / "names.txt"  # the built-in copy: nothing beside the clone
 CORE_NAMES = ("counts", "nll", "train", "sample", "bigfile")
 APP_NAMES = ("startup", "keys", "rss")
 NGRAM_NAMES = (
     "ngram-counts", "ngram-sample", "ngram-bigfile", "ngram-ksweep", "ngram-lambda", "ngram-rss",
 )  # fmt: skip
-ALL_NAMES = (*CORE_NAMES, *APP_NAMES, *NGRAM_NAMES)
-GROUPS = {"core": CORE_NAMES, "app": APP_NAMES, "ngram": NGRAM_NAMES}
+ROUND3_NAMES = ("r3-count", "r3-score", "r3-sample", "r3-lambda", "r3-grid", "r3-cli")
+ALL_NAMES = (*CORE_NAMES, *APP_NAMES, *NGRAM_NAMES, *ROUND3_NAMES)
+GROUPS = {"core": CORE_NAMES, "app": APP_NAMES, "ngram": NGRAM_NAMES, "r3": ROUND3_NAMES}
 HEADER = ("figure", "reference", "ours", "ratio", "goal", "met")
 
 
@@ -52,7 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--data",
         type=Path,
-        help="names.txt (default: $BIGRAM_TUI_DATA, else ../shared/data/names.txt)",
+        help="names.txt (default: $BIGRAM_TUI_DATA, else the built-in core/names.txt)",
     )
     return parser.parse_args(argv)
 
@@ -162,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         if app_names:
             rows += _app_rows(app_names, data, args.quick)
         rows += _ngram_rows([n for n in names if n in NGRAM_NAMES], data, args.quick, workdir)
+        rows += _round3_rows([n for n in names if n in ROUND3_NAMES], data, args.quick, workdir)
     print(report(rows, args.markdown, time.perf_counter() - started, args.quick))
     return 0
 
@@ -178,13 +180,25 @@ def _ngram_rows(names: list[str], data: Path, quick: bool, workdir: str) -> list
     return rows
 
 
+def _round3_rows(names: list[str], data: Path, quick: bool, workdir: str) -> list[Row]:
+    if not names:
+        return []
+    from . import round3_figures
+
+    settings = round3_figures.Settings(data=data, quick=quick, workdir=Path(workdir))
+    rows: list[Row] = []
+    for name in names:
+        rows += run_figure("round-3 figure", name, partial(round3_figures.FIGURES[name], settings))
+    return rows
+
+
 def _app_rows(names: list[str], data: Path, quick: bool) -> list[Row]:
-    from bigram_tui.core.counts import BigramCounts
+    from bigram_tui.core.counts import NgramCounts
     from bigram_tui.core.data import read_words
 
     from . import app_figures
 
-    counts = BigramCounts.from_words(read_words(data))
+    counts = NgramCounts.from_words(read_words(data), 2)
     settings = app_figures.AppSettings(
         data=data,
         quick=quick,

@@ -192,9 +192,7 @@ def _lecture_stats_lines(report: Report) -> list[str]:
     notebook = report.get("notebook_log_likelihood")
     if notebook is not None:
         mean = -notebook / whole["examples"]
-        rows.append(
-            ("notebook", f"{notebook:.2f}, mean NLL {mean:.4f}: In[16] sums in float32")
-        )
+        rows.append(("notebook", f"{notebook:.2f}, mean NLL {mean:.4f}: In[16] sums in float32"))
     top = report["top_ngrams"]
     lines = _aligned(rows)
     lines.append(f"top {len(top)} bigrams ('.' marks the start or end of a word):")
