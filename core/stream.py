@@ -1,4 +1,4 @@
-"""NG's stream convention (EurekaLabsAI/ngram), the lecture's padding beside it, and add-k.
+"""NG's stream convention (EurekaLabsAI/ngram) and the lecture's padding beside it, as windows.
 
 NG reads each file as one stream of characters. The newline is the boundary token (id 0,
 shown as '.'), nothing is padded, and a window of n tokens may run from one name into the
@@ -7,28 +7,19 @@ with n−1 '.' before and one after, and takes windows inside each word. The two
 different tokens (NG never predicts a name's first letter from pure padding, and does
 predict across names), so their losses measure different streams and differ.
 
-Both give windows of shape (W, n), so every model here takes either.
+Both give windows of shape (W, n); NgramCounts.from_windows counts either, so every model of
+the family (add-k, Kneser–Ney, the nets) works on NG's stream unchanged.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from .vocab import BOUNDARY, Vocab
-from .window_counts import (
-    ContextTotals,
-    WindowCounts,
-    as_windows,
-    check_windows,
-    encode_windows,
-)
 
 NEWLINE = "\n"  # NG's boundary: the end of a line is the end of a name
 
@@ -96,80 +87,3 @@ def padded_windows(words: Sequence[str], vocab: Vocab, order: int) -> torch.Tens
     block = torch.repeat_interleave(torch.arange(len(words)), lengths)
     inside = block[: len(windows)] == block[order - 1 :]
     return windows[inside].contiguous()
-
-
-@dataclass(frozen=True)
-class StreamAddK:
-    """The counts model with add-k, as NG computes it:
-
-        P(w | h) = (c(h w) + k) / (c(h) + k·V)
-
-    A context never seen in training gets the uniform 1/V, which is (0 + k)/(0 + k·V) at
-    k > 0 and NG's own choice at k = 0 (where the formula is 0/0).
-    """
-
-    vocab_size: int
-    order: int
-    k: float
-    counts: WindowCounts
-    contexts: ContextTotals
-
-    @classmethod
-    def fit(
-        cls, windows: torch.Tensor | np.ndarray, vocab_size: int, order: int, k: float
-    ) -> StreamAddK:
-        """Count the training windows (W, order)."""
-        windows = check_windows(windows, order, vocab_size)
-        counts = WindowCounts.count(windows, vocab_size)
-        return cls(vocab_size, order, _check_k(k), counts, counts.by_context())
-
-    def with_k(self, k: float) -> StreamAddK:
-        """The same counts with another k (no recounting)."""
-        return dataclasses.replace(self, k=_check_k(k))
-
-    def _history(self, contexts: torch.Tensor) -> torch.Tensor:
-        if contexts.shape[1] != self.order - 1:
-            raise ValueError(f"a context at order {self.order} has {self.order - 1} tokens")
-        return encode_windows(contexts, self.vocab_size)
-
-    def _smooth(self, counts: torch.Tensor, totals: torch.Tensor) -> torch.Tensor:
-        denominator = totals + self.k * self.vocab_size
-        seen = denominator > 0
-        smoothed = (counts + self.k) / torch.where(seen, denominator, 1.0)
-        return torch.where(seen, smoothed, 1.0 / self.vocab_size)
-
-    def probs(self, contexts: torch.Tensor | np.ndarray) -> torch.Tensor:
-        """P(· | h) for each context (B, order−1) of token ids: (B, V) float64."""
-        history = self._history(as_windows(contexts))
-        totals, _ = self.contexts.find(history)
-        return self._smooth(self.counts.rows(history), totals.unsqueeze(1))
-
-    def row(self, context: Iterable[int]) -> torch.Tensor:
-        """P(· | h) for one context, a tuple of order−1 token ids: (V,) float64."""
-        return self.probs(torch.tensor([list(context)], dtype=torch.long).reshape(1, -1))[0]
-
-    def window_probs(self, windows: torch.Tensor | np.ndarray) -> torch.Tensor:
-        """P(last token | the order−1 before it) for each window: (W,) float64."""
-        windows = as_windows(windows)
-        history = self._history(windows[:, :-1])
-        totals, _ = self.contexts.find(history)
-        counts = self.counts.lookup(history * self.vocab_size + windows[:, -1])
-        return self._smooth(counts, totals)
-
-    def log_likelihood(self, windows: torch.Tensor | np.ndarray) -> float:
-        """Σ log P over the windows, in nats (−inf where k = 0 leaves a P at 0)."""
-        return float(self.window_probs(windows).log().sum())
-
-    def mean_nll(self, windows: torch.Tensor | np.ndarray) -> float:
-        """The mean negative log-likelihood per window, NG's loss (nan for no windows)."""
-        windows = as_windows(windows)
-        if len(windows) == 0:
-            return math.nan
-        return -self.log_likelihood(windows) / len(windows)
-
-
-def _check_k(k: float) -> float:
-    k = float(k)
-    if not k >= 0 or math.isinf(k):
-        raise ValueError(f"the add-k smoothing k must be 0 or more, not {k:g}")
-    return k

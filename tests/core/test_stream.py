@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from bigram_tui.core.stream import (
-    StreamAddK,
     padded_windows,
     read_stream,
     stream_ids,
@@ -17,6 +16,7 @@ from bigram_tui.core.stream import (
 )
 from bigram_tui.core.vocab import Vocab
 
+from .ng_add_k import StreamAddK
 from .ng_files import NG_SHA256, SPLITS, make_ng_files, sha256_of
 
 # NG's README: `python ngram.py` on its files, the grid over seq_len × smoothing.
@@ -75,6 +75,24 @@ def test_ngs_grid_table_best_cell_and_test_loss(ng_texts):
     assert f"test_loss {test_loss:f}, test_perplexity {math.exp(test_loss):f}" == (
         "test_loss 2.106370, test_perplexity 8.218358"
     )
+
+
+@pytest.mark.parametrize("order", [1, 3, 4, 5])
+def test_the_products_counts_model_on_the_stream_is_ngs_add_k(ng_texts, order):
+    """NgramModel on NgramCounts.from_stream equals NG's formula written directly."""
+    from bigram_tui.core.counts import NgramCounts
+    from bigram_tui.core.model import NgramModel
+    from bigram_tui.core.scoring import score_counts
+
+    texts, _ = ng_texts
+    vocab = vocab_of_texts(texts.values())
+    train = NgramCounts.from_stream(texts["train"], vocab, order)
+    val = NgramCounts.from_stream(texts["val"], vocab, order)
+    reference = StreamAddK.fit(stream_windows(texts["train"], vocab, order), vocab.size, order, 0)
+    val_windows = stream_windows(texts["val"], vocab, order)
+    for k in (0.03, 0.1, 1.0):
+        ours = score_counts(NgramModel(train, k), val).mean_nll
+        assert ours == pytest.approx(reference.with_k(k).mean_nll(val_windows), abs=1e-12)
 
 
 def test_add_k_with_the_lectures_padding_on_ngs_split(ng_texts):

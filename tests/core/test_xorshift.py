@@ -7,9 +7,10 @@ import hashlib
 import pytest
 import torch
 
-from bigram_tui.core.stream import StreamAddK, read_stream, stream_windows, vocab_of_texts
+from bigram_tui.core.stream import read_stream, stream_windows, vocab_of_texts
 from bigram_tui.core.xorshift import XorShift64Star, draw, sample_text, sample_tokens
 
+from .ng_add_k import StreamAddK
 from .ng_files import SPLITS, make_ng_files
 
 # NG's README: the sample of its best model (order 4, k = 0.1) from RNG(1337) begins so.
