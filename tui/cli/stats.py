@@ -83,8 +83,8 @@ def run(args: argparse.Namespace) -> int:
         "parts": parts,
         "top_ngrams": [ngram_record(ngram, count) for ngram, count in top],
     }
-    lecture = output.is_lecture(session.order, report["split"], stream=session.stream)
-    if lecture and smoothed.get("smoothing") == 0 and session.files is None:
+    lecture = session.order == 2 and session.split is None and not session.stream
+    if lecture and smoothed.get("smoothing") == 0:
         # In[16] sums in float32 and prints -559891.75 (2.4541): said beside the exact sum.
         report["notebook_log_likelihood"] = session.notebook_sum()
     emit(args, report, output.stats_lines)
