@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+from rich.text import Text
 from textual import events, on, work
 from textual._files import generate_datetime_filename
 from textual.app import ComposeResult, SystemCommand
@@ -20,6 +22,7 @@ from textual.geometry import Size
 from textual.lazy import Lazy
 from textual.reactive import var
 from textual.screen import Screen
+from textual.widget import MountError
 from textual.widgets import Input, Static, Tab, Tabs
 
 from bigram_tui.core.defaults import DEFAULT_ORDER, DEFAULT_SEED
@@ -43,11 +46,13 @@ from .notices import CoalescingNotices
 from .pane import ORDER_NAMES, Pane
 from .registry import FIRST_PANE, PANES
 from .screens import DataProblemScreen, HelpScreen, SafeCommandPalette
-from .terminal import EXIT_SIGNALS, refuse_without_terminal
+from .terminal import exit_guard, refuse_without_terminal
 from .train_pane import TrainPane
 
 # Keys a text field types instead: while one has focus the footer must not offer them.
 TYPED_IN_A_FIELD = frozenset({"next_order", "help", "quit", "copy"})
+EXIT_CRASHED = 1  # the CLI's internal error
+DEBUG_ENV_VAR = "BIGRAM_TUI_DEBUG"  # as the CLI's: show the traceback
 MIN_SIZE = (60, 16)  # below this, a message instead of a squashed layout
 WIDE_SIZE = (160, 45)  # from here, the counts grid stays beside the other panes
 # The tab bar's width: each tab is its key and title with a margin either side.
@@ -96,10 +101,48 @@ class BigramApp(CoalescingNotices[None]):
         self.active_pane = FIRST_PANE.name
         self.key_queue = KeyQueue()
         self.screenshots_dir = screenshots_dir  # --screenshots; else see screenshot_directory
+        self._exit_loop: asyncio.AbstractEventLoop | None = None
+        self.crash: str | None = None  # what ended the app, if something did
+        self._leaving = False
+
+    def exit_soon(self, status: int) -> None:
+        """From a signal handler or any thread: exit through Textual with `status`."""
+        loop = self._exit_loop
+        if loop is None:
+            return  # not yet running: the exit guard ends the process instead
+        with contextlib.suppress(RuntimeError):  # the loop has closed: leaving already
+            loop.call_soon_threadsafe(self.exit, None, status)
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        self._leaving = True
+        super().exit(*args, **kwargs)
+
+    def _handle_exception(self, error: Exception) -> None:
+        if self._leaving and isinstance(error, MountError):
+            return  # a lazy pane mounting as the app closes (q or a signal while loading)
+        self.crash = f"{type(error).__name__}: {error}"
+        super()._handle_exception(error)
+
+    def _print_error_renderables(self) -> None:
+        """A crash is one line, with the way to the traceback; never the traceback itself."""
+        if self._exit_renderables and self.crash is None:
+            self.crash = "the app stopped on an error"  # a panic (the input thread's, say)
+        if os.environ.get(DEBUG_ENV_VAR) == "1" or self.crash is None:
+            super()._print_error_renderables()
+            return
+        self._exit_renderables.clear()
+        line = (
+            f"bigram-tui: internal error: {self.crash}; "
+            f"rerun with {DEBUG_ENV_VAR}=1 for the traceback and report it"
+        )
+        self.error_console.print(Text(line), highlight=False, soft_wrap=True)
 
     async def on_event(self, event: events.Event) -> None:
-        if not self.key_queue.intercept(self, event):
-            await super().on_event(event)
+        if self.key_queue.intercept(self, event):
+            return
+        coming_back = isinstance(event, events.Key) and event.is_forwarded
+        await super().on_event(event)
+        self.key_queue.handled(event, coming_back)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top-bar"):
@@ -117,10 +160,8 @@ class BigramApp(CoalescingNotices[None]):
     def on_mount(self) -> None:
         self.query_one(Tabs).can_focus = False
         self._apply_size()
-        loop = asyncio.get_running_loop()
-        for signal_number in EXIT_SIGNALS:
-            # A dropped SSH link or a kill: leave through Textual, which restores the terminal.
-            loop.add_signal_handler(signal_number, self.exit, None, 128 + signal_number)
+        # From now a signal (see run_app) leaves through Textual, which restores the terminal.
+        self._exit_loop = asyncio.get_running_loop()
         # Loading torch's libraries holds the GIL for a while: paint the first frame before.
         self.call_after_refresh(self.load_session)
 
@@ -465,5 +506,10 @@ def run_app(
         # Read by App.__init__; the environment variable would be too late, textual is imported.
         constants.COLOR_SYSTEM = "truecolor"  # type: ignore[misc]
     app = BigramApp(data=data, seed=seed, order=order, screenshots_dir=screenshots, load=load)
+    # A signal or a hang-up, from here on, ends the process within 2 s (see terminal.py).
+    exit_guard.remember_terminal()
+    exit_guard.install(app.exit_soon)
     app.run(mouse=mouse)
+    if app.crash is not None and not app.return_code:
+        return EXIT_CRASHED  # Textual's panic leaves the return code unset: not a success
     return app.return_code or 0

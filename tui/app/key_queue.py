@@ -7,6 +7,14 @@
   macOS's Option+3 and sends `£`, which a text field inserts. It is split back into escape
   and 3 (leave the field, show pane 3). Those ten characters are never part of a name here.
 
+- Keys arriving in one read (typing while the app is busy, a paste-like burst): Textual
+  8.2.8 handles a printable key in the focused Input at once, but a key bound there
+  (backspace, enter, left, …) only once the event has bubbled up to the App, through the
+  queue of every widget on the way. Keys behind it overtook it: `ord`, backspace, `xy` in
+  one read gave `ordx` (x, y, then the backspace). So while one key is on its way, the
+  next ones wait: a key is done once a handler stopped it, the App consumed it, or it
+  has come back up to the App.
+
 Queued keys are replayed one at a time, each once the app has finished with the one before:
 a key that moves focus (`e`, escape) decides where the next one goes.
 """
@@ -14,6 +22,7 @@ a key that moves focus (`e`, escape) decides where the next one goes.
 from __future__ import annotations
 
 import asyncio
+import time
 
 from textual import events
 from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
@@ -22,6 +31,7 @@ from textual.app import App
 PASS_THROUGH = {"ctrl+c", "ctrl+q"}  # quitting never waits
 SETTLE_CHECKS = 3  # turns of the event loop in a row with every message queue empty
 SETTLE_TIMEOUT = 1.0
+IN_FLIGHT_TIMEOUT = 1.0  # a key lost on its way (its widget removed) holds the rest no longer
 QUIT_KEY = "q"  # with nothing held, q quits at once while loading, as it does after
 # '£' → '3' and the like: the characters Textual's own table makes of ESC + digit.
 ESCAPED_DIGITS = {
@@ -42,6 +52,8 @@ class KeyQueue:
         self._queued: list[events.Key] = []
         self._replayed: set[int] = set()  # ids of the events a replay posted
         self._replay: asyncio.Task[None] | None = None
+        self._in_flight: events.Key | None = None  # the key on its way through the widgets
+        self._in_flight_until = 0.0
 
     def intercept(self, app: App, event: events.Event) -> bool:
         """Whether the app must drop `event`: it is queued, to come back in its turn."""
@@ -49,11 +61,14 @@ class KeyQueue:
             return False
         if id(event) in self._replayed:
             self._replayed.discard(id(event))
+            self._fly(event)
             return False
         digit = ESCAPED_DIGITS.get(event.character or "")
         if digit is not None:
             self._queued += [events.Key("escape", "\x1b"), events.Key(digit, digit)]
         elif self._passes(app, event):
+            if event.key not in PASS_THROUGH:
+                self._fly(event)
             return False
         else:
             self._queued.append(events.Key(event.key, event.character))
@@ -61,10 +76,31 @@ class KeyQueue:
             self.release(app)
         return True
 
+    def _fly(self, event: events.Key) -> None:
+        self._in_flight = event
+        self._in_flight_until = time.monotonic() + IN_FLIGHT_TIMEOUT
+
+    def handled(self, event: events.Event, coming_back: bool) -> None:
+        """After the App's own handling of `event`; `coming_back`: it bubbled up to the App."""
+        if event is self._in_flight and (coming_back or not event.is_forwarded):
+            self._in_flight = None  # the App consumed it, or its bindings have had it
+
+    def _busy(self) -> bool:
+        """Whether a key is still on its way: the next one must not overtake it."""
+        event = self._in_flight
+        if event is None:
+            return False
+        if event._stop_propagation or time.monotonic() > self._in_flight_until:
+            self._in_flight = None  # a widget took it, or it will not come back
+            return False
+        return True
+
     def _passes(self, app: App, event: events.Key) -> bool:
-        if self._queued or self._replay is not None:
+        if event.key in PASS_THROUGH:
+            return True  # quitting never waits
+        if self._queued or self._replay is not None or self._busy():
             return False  # behind keys still to come, in order
-        if not self.loading or event.key in PASS_THROUGH or event.key == QUIT_KEY:
+        if not self.loading or event.key == QUIT_KEY:
             return True
         return len(app.screen_stack) > 1  # a modal screen (help, a data problem) takes keys
 
@@ -85,6 +121,8 @@ class KeyQueue:
     async def _send(self, app: App) -> None:
         try:
             while self._queued:
+                while self._busy():  # the key before this one is still on its way
+                    await asyncio.sleep(0.002)
                 event = self._queued.pop(0)
                 self._replayed.add(id(event))
                 app.post_message(event)

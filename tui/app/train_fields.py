@@ -113,6 +113,7 @@ class ModelPathScreen(ModalScreen[str | None]):
         super().__init__()
         self.verb = verb  # "Save" or "Load"
         self.path = path
+        self._answered = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="model-path-box"):
@@ -123,7 +124,15 @@ class ModelPathScreen(ModalScreen[str | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.dismiss(event.value)
+        self._answer(event.value)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._answer(None)
+
+    def _answer(self, path: str | None) -> None:
+        # Once only: two enters in one read (a paste, key repeat, SSH) submit twice before
+        # the screen is gone, and a second dismiss raised ScreenStackError (Can't pop screen).
+        if self._answered:
+            return
+        self._answered = True
+        self.dismiss(path)
