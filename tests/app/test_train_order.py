@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bigram_tui.tui.app.loss_plot import LossPlot
-from bigram_tui.tui.app.train_pane import RunSetup, TrainPane, dev_losses, floor, split_session
+from bigram_tui.tui.app.train_pane import RunSetup, TrainPane, dev_losses, floor
 
 from .helpers import drive_train, session_fixture, text_of, until
 
@@ -123,7 +123,7 @@ def test_lr_and_lambda_carry_over_to_the_new_net(session):
 
 def test_floor_is_the_counts_nll_on_what_training_reads(session):
     assert floor(session, RunSetup()) == pytest.approx(2.454014, abs=1e-6)
-    on_split = split_session(session)
+    on_split = session.on_word_split()
     assert floor(on_split, RunSetup(2, "table", True)) == pytest.approx(2.4541, abs=1e-3)
     assert floor(session, RunSetup(3)) < floor(session, RunSetup(2))
 

@@ -296,9 +296,9 @@ class Unmeasurable(Exception):
 
 
 def rss_figure(settings: Settings) -> list[Row]:
-    from bigram_tui.core.counts import BigramCounts
+    from bigram_tui.core.counts import NgramCounts
 
-    bigram = BigramCounts.from_words(read_words(settings.data))
+    bigram = NgramCounts.from_words(read_words(settings.data), 2)
     marker = f"{bigram.words:,} words · {bigram.vocab.size} tokens"
     rows = []
     try:

@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from bigram_tui.core.counts import BigramCounts
+from bigram_tui.core.batch_sampling import sample_names
+from bigram_tui.core.counts import NgramCounts
 from bigram_tui.core.data import iter_word_chunks
-from bigram_tui.core.model import counts_model
+from bigram_tui.core.model import NgramModel
 from bigram_tui.core.neural import TrainingRun
-from bigram_tui.core.sampling import NameSampler, sample_names
-from bigram_tui.core.scoring import score_dataset
+from bigram_tui.core.notebook import bigram_matrix
+from bigram_tui.core.sampling import Sampler
+from bigram_tui.core.scoring import score_counts
 from tests.bench import ngram_figures, reference
 from tests.bench.fresh_process import run_child, worst_growth_mib
 from tests.bench.results import alternate, percentile, speedup
@@ -30,31 +32,31 @@ def notebook() -> reference.NotebookCounts:
 
 
 def test_counts_agree(notebook: reference.NotebookCounts) -> None:
-    ours = BigramCounts.from_words(WORDS)
+    ours = NgramCounts.from_words(WORDS, 2)
     assert ours.vocab.stoi == notebook.string_to_integer
-    assert torch.equal(notebook.co_occurrence_matrix.long(), ours.counts)
+    assert torch.equal(notebook.co_occurrence_matrix.long(), bigram_matrix(ours))
 
 
 def test_nll_agrees(notebook: reference.NotebookCounts) -> None:
     probability_matrix = reference.probability_matrix_of(notebook.co_occurrence_matrix)
     nll, n = reference.dataset_nll(WORDS, probability_matrix, notebook.string_to_integer)
-    counts = BigramCounts.from_words(WORDS)
-    ours = score_dataset(counts_model(counts), counts)
-    assert n == ours.bigrams
+    counts = NgramCounts.from_words(WORDS, 2)
+    ours = score_counts(NgramModel(counts), counts)
+    assert n == ours.examples
     assert nll / n == pytest.approx(ours.mean_nll, abs=1e-5)
 
 
 def test_training_losses_agree_every_epoch(notebook: reference.NotebookCounts) -> None:
     one_hot = reference.OneHotTraining(WORDS, notebook.string_to_integer)
-    run = TrainingRun(BigramCounts.from_words(WORDS))
+    run = TrainingRun(NgramCounts.from_words(WORDS, 2))
     for _ in range(5):
         assert one_hot.epoch() == pytest.approx(run.step().loss, abs=1e-4)
 
 
 def test_sampled_names_identical(notebook: reference.NotebookCounts) -> None:
-    model = counts_model(BigramCounts.from_words(WORDS))
+    model = NgramModel(NgramCounts.from_words(WORDS, 2))
     batch = [name.text for name in sample_names(model, 50, algorithm="torch")]
-    sampler = NameSampler(model, algorithm="torch")
+    sampler = Sampler(model, algorithm="torch")
     assert batch == [sampler.finish_name()[1].text for _ in range(50)]
     # The batch path with torch's algorithm is the notebook's torch.multinomial loop.
     looped = reference.sample_names(notebook.co_occurrence_matrix, notebook.integer_to_string, 50)
@@ -64,7 +66,7 @@ def test_sampled_names_identical(notebook: reference.NotebookCounts) -> None:
 def test_generated_word_list_counts_consistently(tmp_path, names_path) -> None:
     path = tmp_path / "words.txt"
     words = write_word_list(path, names_path, size=20_000)
-    counts = BigramCounts.from_word_chunks(iter_word_chunks(path, chunk_bytes=4096))
+    counts = NgramCounts.from_word_chunks(iter_word_chunks(path, chunk_bytes=4096), 2)
     assert counts.words == words
     assert counts.total == path.stat().st_size  # len(word) + 1 bigrams per line
 
