@@ -61,3 +61,11 @@ def _quoted(char: str, quote: str) -> str:
 def abbreviated(text: str, limit: int = 60) -> str:
     """`text`, or its start and end around '…' when it is longer than `limit`."""
     return text if len(text) <= limit else text[: limit - 10] + "…" + text[-9:]
+
+
+_ORDER_NAMES = {1: "unigram", 2: "bigram", 3: "trigram"}
+
+
+def order_name(order: int) -> str:
+    """What an n-gram of `order` is called: unigram, bigram, trigram, then "4-gram" and on."""
+    return _ORDER_NAMES.get(order, f"{order}-gram")

@@ -135,7 +135,7 @@ def test_the_lambda_sweep_draws_its_curve_and_the_matching_k(session):
         curve = pane.query_one("#eval-lambda-plot", SweepPlot).curve
         assert curve is not None and curve.best == (sweep.best_lambda, min(sweep.dev_nll))
         summary = text_of(pane, "#eval-summary")
-        assert f"matching k {sweep.nearest_k:.3g}" in summary
+        assert f"k {sweep.nearest_k:.3g} scores as this λ" in summary
         assert "20 nets trained" in text_of(pane, "#eval-status")
 
     drive(session, scenario)
@@ -144,8 +144,8 @@ def test_the_lambda_sweep_draws_its_curve_and_the_matching_k(session):
 def test_cancel_stops_a_sweep(session):
     async def scenario(pilot, pane):
         await settled(pilot, pane)
-        await pilot.press("l")  # at order 4, 20 nets take a minute or more
-        await wait_until(pilot, lambda: "λ sweep at order 4" in text_of(pane, "#eval-status"))
+        await pilot.press("l")  # at order 6, 20 nets take seconds: time to answer keys
+        await wait_until(pilot, lambda: "λ sweep at order 6" in text_of(pane, "#eval-status"))
         assert pane.check_action("sweep_lambda", ()) is None  # shown, but not while running
         # A key during the sweep is answered: the UI thread is free.
         await pilot.press("plus")
@@ -160,7 +160,7 @@ def test_cancel_stops_a_sweep(session):
         await pilot.press("l", "escape")
         assert not pane.sweeping
 
-    drive(session, scenario, order=4, k=0.1)
+    drive(session, scenario, order=6, k=0.1)
 
 
 def test_changing_the_order_cancels_the_sweep_and_follows(session):
@@ -255,3 +255,14 @@ def test_evaluate_snapshot(snap_compare, session, size):
         terminal_size=size,
         run_before=_ready_without_toasts,
     )
+
+
+def test_the_inf_note_and_the_matching_k_read_as_sentences():
+    """Issue 18.8: no fragment ("orders 3, 4, 5 too."), and no "λ ≈ k" that reads as λ = k."""
+    from bigram_tui.tui.app.evaluate_view import summary_lines
+
+    class Sweep:
+        best_lambda, best_dev_nll, test_nll, nearest_k = 0.01, 2.4, 2.41, 0.31
+
+    lines = summary_lines(2, None, Sweep(), "")
+    assert lines[-1] == "k 0.31 scores as this λ" and all("≈" not in line for line in lines)

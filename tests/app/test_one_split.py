@@ -58,7 +58,7 @@ def test_every_pane_gets_the_sessions_one_split(names_path, monkeypatch):
             assert all(scored is split for scored in tables) and history.split is split
             assert {id(s) for s, _ in counted} == {id(split)}
             orders = [order for _, order in counted]
-            assert sorted(orders) == [1, 2, 3, 4, 5]  # order 2 counted for Evaluate and Train
+            assert sorted(orders) == [1, 2, 3, 4, 5, 6]  # order 2 counted for Evaluate and Train
             assert app.session.word_split() is split
             assert train.run.dev is app.session.evaluation().counts(2)[1]
 

@@ -105,12 +105,12 @@ def test_model_cycles_and_drops_the_name_in_progress(session):
         await pilot.press("space", "space")
         assert pane.sampler.current == ["m", "o"]
         seen = []
-        for _ in range(4):
+        for _ in range(5):
             await pilot.press("m")
             seen.append(pane.model_kind)
             assert pane.sampler.current == []
             assert pane.sampler.context == (0,)  # the start: one "." at order 2
-        assert seen == ["smoothed", "neural", "uniform", "counts"]
+        assert seen == ["smoothed", "neural", "uniform", "kn", "counts"]
         assert "model counts" in text_of(pane, "#sample-header")
         await pilot.press("m", "m")
         assert "neural (W untrained)" in text_of(pane, "#sample-header") or (

@@ -26,7 +26,7 @@ from textual.widget import MountError
 from textual.widgets import Input, Static, Tab, Tabs
 
 from bigram_tui.core.defaults import DEFAULT_ORDER, DEFAULT_SEED
-from bigram_tui.core.display import shown_path, shown_text
+from bigram_tui.core.display import order_name, shown_path, shown_text
 from bigram_tui.core.params import MAX_ORDER, MIN_ORDER
 from bigram_tui.core.session import Session, dataset_label
 
@@ -43,7 +43,7 @@ from .messages import (
     WordChanged,
 )
 from .notices import CoalescingNotices
-from .pane import ORDER_NAMES, Pane
+from .pane import Pane
 from .registry import FIRST_PANE, PANES
 from .screens import DataProblemScreen, HelpScreen, SafeCommandPalette
 from .terminal import exit_guard, refuse_without_terminal
@@ -333,8 +333,8 @@ class BigramApp(CoalescingNotices[None]):
             )
         for order in range(MIN_ORDER, MAX_ORDER + 1):
             yield SystemCommand(
-                f"Order {order}: {ORDER_NAMES[order]}",
-                f"every pane uses the {ORDER_NAMES[order]} model",
+                f"Order {order}: {order_name(order)}",
+                f"every pane uses the {order_name(order)} model",
                 lambda n=order: setattr(self, "order", n),
             )
         yield SystemCommand("Help: keys", "List every key", self.action_help)
@@ -405,8 +405,7 @@ class BigramApp(CoalescingNotices[None]):
         # The panes follow by data_bind; the session's default order follows too.
         if self.session is not None:
             self.session.order = order
-        self._show_status()
-        self.notify(f"order {order}: the {ORDER_NAMES[order]} model")
+        self._show_status()  # the status bar says the order: no notice on top of it
 
     def _run_pane_action(self, pane: Pane, action: str) -> None:
         self.action_show_pane(pane.id or FIRST_PANE.name)
@@ -424,7 +423,7 @@ class BigramApp(CoalescingNotices[None]):
         width = self.size.width if width is None else width
         session = self.session
         name = dataset_label(session.data_path, short=True)
-        order = ORDER_NAMES[self.order]
+        order = order_name(self.order)
         words = f"{session.words:,} words"
         # The longest that leaves every tab in view (the status is padded by a column each side).
         room = width - TABS_WIDTH - 2

@@ -24,12 +24,12 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from bigram_tui.core.defaults import DEFAULT_ORDER
-from bigram_tui.core.display import shown_text
+from bigram_tui.core.display import order_name, shown_text
 from bigram_tui.core.session import BOUNDARY, END_TOKEN, START_TOKEN
 
 from .colour_scale import Scale, palette, xterm
 from .heatmap import MARK_SEEN, Heatmap, HeatmapData, fit_cells, grid_label, readout_label
-from .pane import ORDER_NAMES, Pane
+from .pane import Pane
 from .weights_note import weights_note
 from .word_marks import marked_cells, word_ngrams
 
@@ -378,7 +378,7 @@ class CountsPane(Pane):
             title.append("  ·  slice ")
             title.append(f"{earlier} · _ → next", style="bold")
             title.append(f": {self._contexts:,} contexts")
-        title.append(f"  ·  {counts.total:,} {ORDER_NAMES[order]}s")
+        title.append(f"  ·  {counts.total:,} {order_name(order)}s")
         if self.view in NEURAL_VIEWS:
             title.append(f"  ·  {weights_note(self.session.run(order).epoch)}")
         title.append(self._marks_note())
@@ -405,7 +405,7 @@ class CountsPane(Pane):
         assert heatmap.data is not None
         labels = heatmap.data.labels
         context, second = self._cell_context(row), readout_label(labels[col])
-        name = ORDER_NAMES[self._shown_order]
+        name = order_name(self._shown_order)
         text = Text.assemble((f"{name} ", "bold"), (context + second, "bold reverse"), "\n")
         after = f"'{second}' after '{context}'" if context else f"'{second}', no context"
         text.append(after + "\n", style="dim")
@@ -536,7 +536,7 @@ class CountsPane(Pane):
         ngram = self._cell_context(row) + readout_label(heatmap.data.labels[col])
         count, total = self._counts[row][col], self._row_totals[row]
         p = f"{self._probs_list[row][col]:.6f}" if total else "no distribution"
-        name = ORDER_NAMES[self._shown_order]
+        name = order_name(self._shown_order)
         text = f"{name}\tcount\tP\n{ngram}\t{count}\t{p}\n"
         return f"the cell {ngram}", text
 

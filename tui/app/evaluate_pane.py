@@ -75,6 +75,9 @@ class EvaluatePane(Pane):
         self._progress: tuple[int, int] = (0, 0)
         self._sweep_started = 0.0
         self._status = ""
+        # How the last λ sweep of each order ended: the status line shows the current order's,
+        # never another order's (a sweep cancelled at order 4 is no news back at order 2).
+        self._sweep_ends: dict[int, str] = {}
         self._ticker: Timer | None = None
 
     # ----- layout -----------------------------------------------------------------------
@@ -131,7 +134,7 @@ class EvaluatePane(Pane):
 
     def action_cancel_sweep(self) -> None:
         done, total = self._progress
-        self._cancel_sweep(f"λ sweep cancelled after {done}/{total} nets")
+        self._cancel_sweep(f"λ sweep cancelled after {done}/{total} nets", self.order)
 
     def action_apply_best_k(self) -> None:
         sweep = self.k_sweep
@@ -153,8 +156,10 @@ class EvaluatePane(Pane):
     def watch_order(self, old: int, new: int) -> None:
         if not self.ready or old == new:
             return
-        if self.sweeping:
-            self._cancel_sweep(f"λ sweep at order {old} cancelled: the order changed")
+        if not self._status or self._status in self._sweep_ends.values():
+            self._status = self._sweep_ends.get(new, "")
+        if self.sweeping:  # said once, at the change; the next change forgets it
+            self._cancel_sweep(f"λ sweep at order {old} cancelled: the order changed", old)
         if new not in self._k_sweeps:
             self._start_sweep(with_lambda=False)
         self._show_all()
@@ -183,16 +188,18 @@ class EvaluatePane(Pane):
         self._sweep(self._generation, self.order, with_lambda)
         self._show_all()
 
-    def _cancel_sweep(self, status: str) -> None:
+    def _cancel_sweep(self, status: str, order: int) -> None:
         if not self.sweeping:
             return
         self._generation += 1  # whatever the cancelled worker still posts is ignored
         self.workers.cancel_group(self, "evaluate")
-        self._end_sweep(status)
+        self._end_sweep(status, order)
 
-    def _end_sweep(self, status: str) -> None:
+    def _end_sweep(self, status: str, order: int | None = None) -> None:
         self.sweeping = False
         self._status = status
+        if order is not None:
+            self._sweep_ends[order] = status
         if self._ticker is not None:
             self._ticker.pause()
         self._show_all()
@@ -264,8 +271,12 @@ class EvaluatePane(Pane):
         self._lambda_sweeps[message.order] = message.sweep
         seconds = time.monotonic() - self._sweep_started
         count = len(message.sweep.lambdas)
-        self._end_sweep(f"λ sweep at order {message.order}: {count} nets trained to convergence")
-        self.notify(f"{count} nets in {seconds:.1f} s", title="λ sweep", timeout=3)
+        self._end_sweep(
+            f"λ sweep at order {message.order}: {count} nets trained to convergence",
+            message.order,
+        )
+        if self.is_on_screen:  # elsewhere it is news about a pane not in view
+            self.notify(f"{count} nets in {seconds:.1f} s", title="λ sweep", timeout=3)
 
     @on(EvaluationFailed)
     def _failed(self, message: EvaluationFailed) -> None:

@@ -8,17 +8,14 @@ from typing import TYPE_CHECKING
 
 from textual.content import Content
 
+from bigram_tui.core.display import order_name
+
 from .sweep_plot import Curve
 
 if TYPE_CHECKING:
     from bigram_tui.core.session import KSweep, LambdaSweep, OrderRow
 
-ORDER_NAMES = {1: "unigram", 2: "bigram", 3: "trigram"}
 _NLL, _PPL = 7, 6  # column widths: the table and the summary beside it fit 80 columns
-
-
-def order_name(order: int) -> str:
-    return ORDER_NAMES.get(order, f"{order}-gram")
 
 
 def number(value: float, digits: int = 4) -> str:
@@ -84,7 +81,11 @@ def inf_lines(rows: Sequence[OrderRow], current_order: int) -> list[str]:
     which = "order" if len(others) == 1 else "orders"
     also = ""
     if others:
-        also = f"{which} {', '.join(others)} {'too' if lines else 'are inf'}. "
+        verb = "is" if len(others) == 1 else "are"
+        also = (
+            f"{which.capitalize()} {', '.join(others)} {verb} inf {'too' if lines else ''}".rstrip()
+        )
+        also += ". "
     lines.append(f"{also}At k = 0 an unseen n-gram has P = 0: press + for k > 0")
     return lines
 
@@ -111,7 +112,8 @@ def summary_lines(
         lines += [
             f"best λ {short(lambda_sweep.best_lambda)}",
             _scores(lambda_sweep.best_dev_nll, lambda_sweep.test_nll),
-            f"matching k {short(lambda_sweep.nearest_k)}: λ ≈ k",
+            # The lecture's "λ acts like fake counts", measured: not λ = k.
+            f"k {short(lambda_sweep.nearest_k)} scores as this λ",
         ]
     return lines
 

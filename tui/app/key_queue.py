@@ -11,9 +11,9 @@
   8.2.8 handles a printable key in the focused Input at once, but a key bound there
   (backspace, enter, left, …) only once the event has bubbled up to the App, through the
   queue of every widget on the way. Keys behind it overtook it: `ord`, backspace, `xy` in
-  one read gave `ordx` (x, y, then the backspace). So while one key is on its way, the
-  next ones wait: a key is done once a handler stopped it, the App consumed it, or it
-  has come back up to the App.
+  one read gave `ordx` (x, y, then the backspace). So while a bound (non-printable) key is
+  on its way, the next ones wait: it is done once a handler stopped it, the App consumed
+  it, or it has come back up to the App. A printable key never makes others wait.
 
 Queued keys are replayed one at a time, each once the app has finished with the one before:
 a key that moves focus (`e`, escape) decides where the next one goes.
@@ -61,13 +61,16 @@ class KeyQueue:
             return False
         if id(event) in self._replayed:
             self._replayed.discard(id(event))
-            self._fly(event)
+            if not event.is_printable:
+                self._fly(event)
             return False
         digit = ESCAPED_DIGITS.get(event.character or "")
         if digit is not None:
             self._queued += [events.Key("escape", "\x1b"), events.Key(digit, digit)]
         elif self._passes(app, event):
-            if event.key not in PASS_THROUGH:
+            if event.key not in PASS_THROUGH and not event.is_printable:
+                # Only a bound key can be overtaken: a printable one is inserted by the
+                # focused field at once, so a flood of them (a paste) never waits.
                 self._fly(event)
             return False
         else:
@@ -139,5 +142,7 @@ async def _settled(app: App) -> None:
     quiet = 0
     while quiet < SETTLE_CHECKS and loop.time() < deadline:
         await asyncio.sleep(0.002)
+        if not app.is_running or not app.screen_stack:
+            return  # the app is closing: nothing will handle the key any more
         pumps = (app, *app.screen_stack, *app.screen.walk_children())
         quiet = quiet + 1 if all(pump.message_queue_size == 0 for pump in pumps) else 0

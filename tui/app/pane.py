@@ -20,7 +20,6 @@ LOADING_NOTE = (
     "Loading the model…\nimporting torch and counting bigrams; this pane fills in when ready."
 )
 STYLES = Path(__file__).parent / "styles"
-ORDER_NAMES = {1: "unigram", 2: "bigram", 3: "trigram", 4: "4-gram", 5: "5-gram"}
 
 if TYPE_CHECKING:
     from bigram_tui.core.session import Session

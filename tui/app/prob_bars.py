@@ -97,18 +97,20 @@ class ProbBars(Widget):
             return Content("")
         indices = self.shown_indices(width)
         cell = next((c for c in (4, 3, 2) if c * len(indices) <= width), 1)
-        with_numbers = cell >= 3 and height >= 4
+        bar_width = max(cell - 1, 1)
+        # Every number whole or none: a 100 cut to the bar's width read "10".
+        labels_fit = all(len(percent_label(self._probs[i])) <= bar_width for i in indices)
+        with_numbers = cell >= 3 and height >= 4 and labels_fit
         rows = height - 1 - int(with_numbers)
         original = self._original
         # One scale for both, so that a sharpened bar is seen to grow.
         tallest = max(max(self._probs), max(original or [0.0])) or 1.0
         gap = " " if cell > 1 else ""
-        bar_width = max(cell - 1, 1)
 
         parts: list[tuple[str, str] | str] = []
         if with_numbers:
             for i in indices:
-                label = percent_label(self._probs[i]).center(bar_width)[:bar_width]
+                label = percent_label(self._probs[i]).center(bar_width)
                 parts += [(label, CHOSEN if i == self._chosen else MUTED), gap]
             # The row's unit, after its last number when there is room (labels are too narrow).
             if width - cell * len(indices) >= len(PERCENT_UNIT):

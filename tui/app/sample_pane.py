@@ -10,6 +10,7 @@ Each finished name is marked as a training word, a dev/test word or a new name (
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -141,6 +142,8 @@ class SamplePane(Pane):
         self._model_note = ""  # e.g. which epoch the neural weights are from
         self._weights_of: tuple[object, int] | None = None  # (run, epoch) of the neural W in use
         self._auto_timer: Timer | None = None
+        # log p (the model's own, before T and top-k) of each character of the name in progress.
+        self._name_log_probs: list[float] = []
 
     # ----- layout -----------------------------------------------------------------------
 
@@ -203,7 +206,8 @@ class SamplePane(Pane):
         if order != self.order or order == self._sampled_order:
             return  # the user moved on while it was counted
         self._sampled_order = order
-        self._use_model(f"Order {order}")
+        # The status bar and the header say the order: a toast only for a name dropped.
+        self._use_model(f"Order {order}", quiet=True)
 
     def watch_k(self, old: float, new: float) -> None:
         if self.ready and self.model_kind == "counts" and old != new:
@@ -227,7 +231,7 @@ class SamplePane(Pane):
         except NgramError as error:
             self._cannot_draw(error)
             return
-        self._record(draw, finished)
+        self._record([draw], finished)
         self._show()
 
     def action_finish(self) -> None:
@@ -237,7 +241,7 @@ class SamplePane(Pane):
         except NgramError as error:
             self._cannot_draw(error)
             return
-        self._record(draws[-1], finished)
+        self._record(draws, finished)
         self._show()
 
     def _cannot_draw(self, error: Exception) -> None:
@@ -315,11 +319,12 @@ class SamplePane(Pane):
         # A name is drawn from one model: the one in progress is dropped.
         sampler.current, sampler.context = [], sampler.start
         self.last_draw, self.last_finished = None, None
-        dropped = f"; dropped the name in progress {in_progress!r}" if in_progress else ""
-        start = "." * len(sampler.start) or "nothing (no context)"
+        self._name_log_probs = []
         if not quiet:
+            self.notify(f"{what}: {self._model_label()}", timeout=3)
+        if in_progress and self.is_on_screen:
             self.notify(
-                f"{what}: {self._model_label()}{dropped}. Next names start at {start!r}", timeout=3
+                f"name in progress {in_progress!r} dropped: a name has one model", timeout=3
             )
         self._show()
 
@@ -333,6 +338,12 @@ class SamplePane(Pane):
         # From the next draw; the name in progress carries on. No toast: one per key would
         # pile up as the user steps through the values, and the header says it.
         self.sampler.set_shaping(self.temperature, self.top_k)
+        self._show_next_step()
+
+    def _show_next_step(self) -> None:
+        """Show the step the next key draws, with the new T, top-k or sampler: the bars, the
+        cumulative bar or race and the caption, at once (the last draw used the old ones)."""
+        self.last_draw = None
         self._show()
 
     def watch_show_original(self) -> None:
@@ -345,12 +356,14 @@ class SamplePane(Pane):
             f"Sampler: {algorithm} ({how}) from the next draw; r replays from the seed",
             timeout=3,
         )
-        self._show_header()
+        self._show_next_step()
 
     def watch_seed(self, seed: int) -> None:
         self.sampler.reset(seed)
         self.last_draw, self.last_finished = None, None
+        self._name_log_probs = []
         self.query_one(NameHistory).restart()
+        self.query_one("#sample-history-title", Label).update("names")
         self.notify(f"Generator reset to seed {seed}", timeout=2)
         self._show()
 
@@ -421,16 +434,24 @@ class SamplePane(Pane):
         kind = self.model_kind if order == 2 else f"{order}-gram {self.model_kind}"
         return f"{kind} ({self._model_note})" if self._model_note else kind
 
-    def _record(self, draw: Draw, finished: SampledName | None) -> None:
+    def _record(self, draws: list[Draw], finished: SampledName | None) -> None:
+        draw = draws[-1]
         self.last_draw = draw
         self.last_finished = finished
         self._drawn_with = shaping_label(self.sampler.temperature, self.sampler.top_k)
+        for each in draws:
+            p = float(each.original[each.chosen])
+            self._name_log_probs.append(math.log(p) if p > 0 else -math.inf)
         if finished is None:
             return
         history = self.query_one(NameHistory)
         # The core keeps every name; the pane keeps as many as its list shows.
         del self.sampler.history[: -history.limit]
-        history.add(finished)
+        history.add(finished, self._name_log_probs)
+        self._name_log_probs = []
+        mean = history.mean_nll
+        title = "names" if mean is None else f"names · mean nll {mean:.2f}"
+        self.query_one("#sample-history-title", Label).update(title)
 
     def _auto_tick(self) -> None:
         # Paused while another pane is shown: the names are there when the user comes back.
@@ -471,11 +492,19 @@ class SamplePane(Pane):
         self._show_row()
         self._show_decision()
 
+    def on_resize(self) -> None:
+        # The header fits its width: another width may fit its labels, or not.
+        if self.ready:
+            self.call_after_refresh(self._show_header)
+
     def _show_header(self) -> None:
         sampler = self.sampler
         shaping = shaping_label(sampler.temperature, sampler.top_k)
         auto = f"{self.auto_rate:g}/s" if self.auto_running else None
-        header = header_line(self._model_label(), sampler.algorithm, sampler.seed, auto, shaping)
+        width = self.query_one("#sample-header").content_size.width or 1_000
+        header = header_line(
+            self._model_label(), sampler.algorithm, sampler.seed, auto, shaping, width
+        )
         self.query_one("#sample-header", Static).update(header)
 
     def _row_context(self) -> tuple[int, ...]:

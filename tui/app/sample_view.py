@@ -43,9 +43,13 @@ def header_line(
     seed: int,
     auto: str | None,
     shaping: str = shaping_label(1.0, None),
+    width: int = 1_000,
 ) -> Content:
-    """The pane's status line; `auto` is the auto rate (e.g. "10/s") while it runs."""
-    return Content.assemble(
+    """The pane's status line in one line of `width`; `auto` is the auto rate (e.g. "10/s")
+    while it runs. Narrow, the words before the values go first, then the seed: a line that
+    wrapped pushed the whole pane down a row at every T or top-k key."""
+    auto_part = (f"  ▶ auto {auto}", CHOSEN) if auto else ""
+    labelled = Content.assemble(
         ("model ", MUTED),
         (model, "bold"),
         ("  sampler ", MUTED),
@@ -54,13 +58,30 @@ def header_line(
         (str(seed), "bold"),
         ("  ", MUTED),
         (shaping, "bold"),
-        (f"  ▶ auto {auto}", CHOSEN) if auto else "",
+        auto_part,
     )
+    compact = Content.assemble(
+        (model, "bold"),
+        (" · ", MUTED),
+        (algorithm, "bold"),
+        (" · seed ", MUTED),
+        (str(seed), "bold"),
+        (" · ", MUTED),
+        (shaping, "bold"),
+        auto_part,
+    )
+    least = Content.assemble((model, "bold"), (" · ", MUTED), (shaping, "bold"), auto_part)
+    for line in (labelled, compact):
+        if line.cell_length <= width:
+            return line
+    return least
 
 
 def name_line(so_far: list[str], draw: Draw | None, finished: SampledName | None) -> Content:
     parts: Parts = [("name ", MUTED)]
-    if draw is None:
+    if draw is None and so_far:  # the next draw's row is shown, the name carries on
+        parts += ["".join(so_far), ("  press space to draw the next character", MUTED)]
+    elif draw is None:
         parts.append(("press space (or n) to draw the first character", MUTED))
     elif finished is not None:
         name = finished.text

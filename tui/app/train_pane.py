@@ -5,7 +5,9 @@ The epochs run on the TrainingDriver's thread worker; a 4 Hz timer on the UI thr
 order (`session.run(order)`), the one Word, Counts and Sample use. `t` picks the table or
 linear net and `d` trains on the split's train part, plotting the dev loss too (a net of its
 own: the session's nets are fitted on all the words). `w` and `l` save and load the net in
-hand, at any order; `b` pins a curve to compare runs with.
+hand, at any order; `b` pins a curve to compare runs with, and `t` pins the curve of the net
+it leaves. Training starts at 25 epochs a second on a log epoch axis, so that the drop of the
+first 20 epochs is seen happening; `v` and `x` change the pace and the axis.
 """
 
 from __future__ import annotations
@@ -37,9 +39,9 @@ from bigram_tui.core.display import shown_path
 from bigram_tui.core.errors import BigramTuiError
 from bigram_tui.core.params import NET_KINDS
 
-from .loss_plot import Curve, LossPlot
+from .loss_plot import X_VIEW_NAMES, X_VIEWS, Curve, GapPlot, LossPlot
 from .messages import TrainingSettingChanged
-from .pane import ORDER_NAMES, Pane
+from .pane import Pane
 from .train_driver import DIVERGED, FINISHED, PAUSED, RUNNING, Stop, TrainingDriver
 from .train_fields import DEFAULT_MODEL_PATH, ModelPathScreen, TrainingFields
 
@@ -58,10 +60,12 @@ PLOT_TIME_SHARE = 0.1
 FIRST_EPOCHS_SHOWN = 3  # the lecture prints these: 3.7590, 3.3711, 3.1540
 STATE_MARKS = {PAUSED: "⏸", RUNNING: "▶", FINISHED: "✓", DIVERGED: "✗"}
 ACTIONS_OF_A_RUN = ("toggle_run", "step", "save")  # wait while the next run is being built
-# Epochs per second that `v` cycles through: the default 500 epochs last 20 s at 1×, 2 s at
-# 10×, and a blink at full speed; None is full speed.
-PACES: tuple[float | None, ...] = (None, 25.0, 250.0)
+# Epochs per second that `v` cycles through, the first the default: the default 500 epochs
+# last 20 s at 1× (the drop of epochs 0–20 takes a second), 2 s at 10×, and a blink at full
+# speed (under 0.3 s: nothing to watch); None is full speed.
+PACES: tuple[float | None, ...] = (25.0, 250.0, None)
 PACE_NAMES = {None: "max", 25.0: "1×", 250.0: "10×"}
+DEFAULT_PACE = PACES[0]
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,16 @@ class TrainPane(Pane):
         Binding("s", "step", "Step 1 epoch", show=False),
         Binding("r", "reset", "Reset W"),
         Binding("f", "edit_fields", "Fields", tooltip="edit lr, epochs and λ (tab moves on)"),
-        Binding("v", "next_pace", "Speed", tooltip="epochs per second: max, 1× (25/s), 10×"),
+        Binding(
+            "v", "next_pace", "Speed", tooltip="epochs per second: 1× (25/s), 10× (250/s), max"
+        ),
+        Binding(
+            "x",
+            "next_x_view",
+            "Epoch axis",
+            show=False,
+            tooltip="the x axis: log epochs, the last 100 epochs, or every epoch",
+        ),
         Binding("w", "save", "Save model", show=False, tooltip="save the net to a file"),
         Binding("l", "load", "Load model", show=False, tooltip="load a net saved by bigram-tui"),
         Binding(
@@ -163,12 +176,17 @@ class TrainPane(Pane):
         self._model_path = DEFAULT_MODEL_PATH
         self._load_when_ready: str | None = None
         self._final: tuple[object, str] | None = None  # (the weights, their loss) last shown
+        self._x_view = X_VIEWS[0]
+        # Whether the user typed the lr: then it stays at every order; else each order's default.
+        self._lr_by_hand = False
 
     # ----- layout -----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="train-body"):
-            yield LossPlot(id="train-plot")
+            with Vertical(id="train-plots"):
+                yield LossPlot(id="train-plot")
+                yield GapPlot(id="train-gap")
             with Vertical(id="train-side"):
                 yield TrainingFields(id="train-fields")
                 yield Static(id="train-losses")
@@ -206,6 +224,7 @@ class TrainPane(Pane):
         self._floor = floor(self.session, RunSetup())
         self.run.lr, self.run.reg = DEFAULT_LR, DEFAULT_REG
         self._driver = TrainingDriver(self, self.run, self.target_epochs)
+        self._driver.pace = DEFAULT_PACE
         self._ticker = self.set_interval(REDRAW_SECONDS, self._on_tick, pause=True)
         if not self._setup.is_lecture:  # the app's order arrived before the model
             self._build(self._setup)
@@ -255,6 +274,11 @@ class TrainPane(Pane):
         self.notify(f"speed {shown}", timeout=2)
         self._refresh_view()
 
+    def action_next_x_view(self) -> None:
+        self._x_view = X_VIEWS[(X_VIEWS.index(self._x_view) + 1) % len(X_VIEWS)]
+        self.notify(f"x axis: {X_VIEW_NAMES[self._x_view]}", timeout=2)
+        self._refresh_view(force=True)
+
     def action_reset(self) -> None:
         self.driver.reset()
         self._pause_ticker()
@@ -277,6 +301,10 @@ class TrainPane(Pane):
                 timeout=4,
             )
             return
+        if self.run.losses and not self._preparing:
+            # The curve just drawn would be gone with the net: keep it to compare the next with.
+            self._pin(f"pinned: {self._run_name(with_net=True)}")
+            self.notify(f"the {self._run_setup.kind} net's curve is pinned; b unpins it", timeout=3)
         self._change_setup(RunSetup(self._setup.order, kind, self._setup.split))
 
     def action_toggle_split(self) -> None:
@@ -316,10 +344,9 @@ class TrainPane(Pane):
         )
 
     def _lr_for(self, setup: RunSetup) -> float:
-        """The lr in hand, or the new order's default while it is the old order's default:
-        the unigram's lr is smaller (core.defaults.default_lr)."""
-        lr = self.run.lr
-        return default_lr(setup.order) if lr == default_lr(self._run_setup.order) else lr
+        """The lr typed by hand, or else the new order's default: the unigram's lr is smaller
+        (core.defaults.default_lr). A value is not enough to tell: a typed 10 is the unigram's."""
+        return self.run.lr if self._lr_by_hand else default_lr(setup.order)
 
     def _from_thread(self, callback, *args) -> None:
         with contextlib.suppress(RuntimeError):  # the app is closing: nothing to show it in
@@ -336,8 +363,8 @@ class TrainPane(Pane):
             return  # the user moved on to another setup meanwhile
         lr, reg = self._lr_for(setup), self.run.reg
         if lr != self.run.lr:
+            # No toast: the field shows the order's default lr, and the order has its own.
             self.query_one(TrainingFields).show_values(lr, reg)
-            self.notify(f"lr {lr:g}, the {ORDER_NAMES[setup.order]}'s default", timeout=3)
         self._run_setup = setup
         self._run = run
         self.driver.replace(run)
@@ -429,16 +456,18 @@ class TrainPane(Pane):
             self.notify("nothing to pin yet: train first (space or n)", timeout=3)
             return
         else:
-            label = f"pinned: {self._run_name()}"
-            # Apart from the run (primary), the floor (success) and dev (warning) in every theme.
-            self._baseline = Curve(label, tuple(self.run.losses), "error", "magenta")
+            self._pin(f"pinned: {self._run_name()}")
             self.notify("curve pinned: press r, change lr or λ, and train to compare", timeout=4)
         self._refresh_view(force=True)
 
-    def _run_name(self) -> str:
+    def _pin(self, label: str) -> None:
+        # Apart from the run (primary), the floor (success) and dev (warning) in every theme.
+        self._baseline = Curve(label, tuple(self.run.losses), "error", "magenta")
+
+    def _run_name(self, with_net: bool = False) -> str:
         setup = self._run_setup
         lecture_net = (setup.order, setup.kind) == (2, NET_KINDS[0])
-        where = "" if lecture_net else f"n={setup.order} {setup.kind}: "
+        where = "" if lecture_net and not with_net else f"n={setup.order} {setup.kind}: "
         return where + run_label(self.run)
 
     def copy_text(self) -> tuple[str, str] | None:
@@ -557,6 +586,8 @@ class TrainPane(Pane):
         if message.name == "epochs":
             self.target_epochs = int(message.value)
         else:
+            if message.name == "lr":
+                self._lr_by_hand = message.value != default_lr(self._run_setup.order)
             self.driver.set(message.name, message.value)
             self._refresh_view()
 
@@ -585,8 +616,8 @@ class TrainPane(Pane):
     def _plot_due(self) -> bool:
         if self.state != RUNNING:
             return True  # a key press or the end of a run: show where it stands now
-        plot = self.query_one(LossPlot)
-        interval = max(REDRAW_SECONDS, plot.render_seconds / PLOT_TIME_SHARE)
+        seconds = self.query_one(LossPlot).render_seconds + self.query_one(GapPlot).render_seconds
+        interval = max(REDRAW_SECONDS, seconds / PLOT_TIME_SHARE)
         return time.perf_counter() - self._plot_shown_at >= interval - 0.01
 
     def _redraw_plot(self) -> None:
@@ -599,40 +630,67 @@ class TrainPane(Pane):
             name = f"train: {name}"
         # Labelled only beside another curve: alone, the title says what it is.
         label = name if extra else ""
+        losses, view = self.run.losses, self._x_view
         self.query_one(LossPlot).show(
-            self.run.losses, self._floor, self.target_epochs, label=label, extra=extra
+            losses, self._floor, self.target_epochs, label=label, extra=extra, x_view=view
         )
+        self.query_one(GapPlot).show(losses, self._floor, self.target_epochs, x_view=view)
 
-    def status_line(self) -> str:
-        """Epoch, loss, speed: what the status bar shows beside the state."""
+    def status_line(self, width: int | None = None) -> str:
+        """Epoch, loss, speed: what the status bar shows beside the state, in `width` columns
+        (the status's own width by default). What does not fit is left out, least needed
+        first, never cut in the middle of a number."""
+        if width is None:
+            width = self.query_one("#train-status").content_size.width or 1_000
         run = self.run
         losses = run.losses
         if self._preparing:
-            return f"counting for the {self._setup.describe()}…"
+            return fitted([[f"counting for the {self._setup.describe()}…"]], width)
         # "epoch N" counts the epochs run; the loss shown is of the weights epoch N−1 started
         # from (the table's last row), as the CLI's "loss at epoch N−1" says.
-        at = f" at epoch {run.epoch - 1:,}" if losses else ""
-        loss = f"{losses[-1]:.6f}{at}" if losses else "—"
+        epoch = f"epoch {run.epoch:,}/{self.target_epochs:,}"
+        loss = f"loss {losses[-1]:.6f}" if losses else "loss —"
+        at = f"{loss} at epoch {run.epoch - 1:,}" if losses else loss
         dev = dev_losses(run)
-        dev_part = f"  dev {dev[-1]:.6f}" if dev else ""
+        dev_part = [f"dev {dev[-1]:.6f}"] if dev else []
         # A rate only while running: a paused or finished run has none ("—"), never "0".
         running = self.state == RUNNING and self._rate is not None
         rate = f"{self._rate:,.0f}" if running and self._rate is not None else "—"
         pace = self.driver.pace
         limit = f" (≤{pace:g})" if pace is not None else ""
-        line = (
-            f"epoch {run.epoch:,}/{self.target_epochs:,}  loss {loss}{dev_part}  "
-            f"{rate} epochs/s{limit}"
+        speed = [f"{rate} epochs/s{limit}"]
+        final = [f"final weights {self._final_loss()}"] if self.state == FINISHED and losses else []
+        setup = self._setup
+        net = [] if setup.is_lecture else [f"· n={setup.order} {setup.kind}"]
+        weights = (
+            []
+            if setup.is_lecture
+            else [f"· n={setup.order} {setup.kind} {run.parameters:,} weights"]
         )
-        if self.state == FINISHED and losses:
-            line += f"  final weights {self._final_loss()}"
-        if self._setup.is_lecture:
-            return line
-        return f"{line}  · n={self._setup.order} {self._setup.kind} {run.parameters:,} weights"
+        # From the whole line to the least: a speed goes before the loss's epoch and the net.
+        return fitted(
+            [
+                [epoch, at, *dev_part, *speed, *final, *weights],
+                [epoch, at, *dev_part, *speed, *final, *net],
+                [epoch, at, *dev_part, *final, *net],
+                [epoch, loss, *dev_part, *final, *net],
+                [epoch, loss, *dev_part, *net],
+                [epoch, loss, *dev_part],
+                [epoch, loss],
+                [epoch],
+            ],
+            width,
+        )
+
+    def on_resize(self) -> None:
+        # The status fits its width: a new width may fit more of it, or less.
+        self.call_after_refresh(self._refresh_view)
 
     def _losses_table(self, losses: list[float]) -> Content:
-        """The first epochs (the lecture prints them) and as many of the latest as fit."""
-        header = ("epoch   loss\n", "bold")
+        """The first epochs (the lecture prints them) and as many of the latest as fit, with
+        the dev loss beside each on the split."""
+        dev = dev_losses(self.run)
+        header = ("epoch   loss    dev\n" if dev else "epoch   loss\n", "bold")
         count = len(losses)
         if count == 0:
             return Content.assemble(header, ("press space to train,\nn for one epoch", "dim"))
@@ -644,8 +702,21 @@ class TrainPane(Pane):
             shown = [*first, None, *range(tail_start, count)]
         else:
             shown = list(range(count))[: FIRST_EPOCHS_SHOWN + latest + 1]
+
+        def row(index: int) -> str:
+            beside = f"  {dev[index]:.4f}" if index < len(dev) else ""
+            return f"{index:>5}   {losses[index]:.4f}{beside}"
+
         # One plain string: styled spans per row make Textual's render ~50× slower.
-        rows = "\n".join(
-            "    ⋮" if index is None else f"{index:>5}   {losses[index]:.4f}" for index in shown
-        )
+        rows = "\n".join("    ⋮" if index is None else row(index) for index in shown)
         return Content.assemble(header, rows)
+
+
+def fitted(choices: list[list[str]], width: int) -> str:
+    """The first of `choices` (parts joined by two spaces) that fits in `width` columns; the
+    last one, cut at a part's end, if none does."""
+    for parts in choices:
+        line = "  ".join(parts)
+        if len(line) <= width:
+            return line
+    return choices[-1][0][:width]

@@ -14,8 +14,10 @@ from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from bigram_tui.core.display import order_name
+
 from .messages import WordChanged
-from .pane import ORDER_NAMES, Pane
+from .pane import Pane
 from .weights_note import weights_note
 
 if TYPE_CHECKING:
@@ -180,7 +182,7 @@ class WordPane(Pane):
             caption = f"neural net, {weights_note(self.session.run(self.order).epoch)}"
         else:
             caption = f"counts, k = {self.k:g}"
-        return caption if self.order == 2 else f"{caption}, {ORDER_NAMES[self.order]}"
+        return caption if self.order == 2 else f"{caption}, {order_name(self.order)}"
 
     def rescore(self) -> None:
         if not self.ready:
@@ -354,7 +356,7 @@ class WordPane(Pane):
     def _summary(self, model: NextTokenModel, score: WordScore) -> Text:
         order, k = self.order, self.k
         # The lecture's words at order 2: bigrams; at any other order, n-grams by name.
-        examples = "bigrams" if order == 2 else f"{ORDER_NAMES[order]}s"
+        examples = "bigrams" if order == 2 else f"{order_name(order)}s"
         text = Text()
         text.append(f"log-likelihood  {fmt_log(score.log_likelihood)}\n")
         text.append(f"NLL             {score.nll:.4f}\n")
@@ -364,7 +366,7 @@ class WordPane(Pane):
         reference = self._dataset_score(model)
         count = f"{reference.examples:,} {'bigrams' if order == 2 else 'examples'}"
         if self.model_kind == "neural":
-            name = "neural net" if order == 2 else f"{ORDER_NAMES[order]} neural net"
+            name = "neural net" if order == 2 else f"{order_name(order)} neural net"
             epoch = self.session.run(order).epoch
             text.append(
                 f"dataset mean NLL {reference.mean_nll:.6f}  ({name}, "
@@ -372,7 +374,7 @@ class WordPane(Pane):
                 style="dim",
             )
             return text
-        name = "counts model" if order == 2 else f"{ORDER_NAMES[order]} counts model"
+        name = "counts model" if order == 2 else f"{order_name(order)} counts model"
         text.append(
             f"dataset mean NLL {reference.mean_nll:.6f}  ({name}, k = {k:g}, {count})\n",
             style="dim",

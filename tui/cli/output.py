@@ -23,7 +23,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bigram_tui.core.display import abbreviated, shown_path
+from bigram_tui.core.display import abbreviated, order_name, shown_path
 
 JSON_INFINITY_NOTE = (
     "With --json, output is strict JSON: an infinite value (the log-probability of an n-gram "
@@ -31,7 +31,6 @@ JSON_INFINITY_NOTE = (
     '"inf"; every other number is a JSON number at full precision.'
 )
 CUT_MARK = "…"  # ends a name that --max-length stopped before it drew '.'
-ORDER_NAMES = {1: "unigram", 2: "bigram", 3: "trigram"}
 
 Report = Mapping[str, Any]
 
@@ -66,10 +65,6 @@ def is_lecture(
     """The lecture's layout: the bigram on all the words, each padded (and its one net,
     the table)."""
     return order == 2 and split is None and net in (None, "table") and not stream
-
-
-def order_name(order: int) -> str:
-    return ORDER_NAMES.get(order, f"{order}-gram")
 
 
 def unsigned_zero(text: str) -> str:
@@ -191,8 +186,9 @@ def _lecture_stats_lines(report: Report) -> list[str]:
     ]
     notebook = report.get("notebook_log_likelihood")
     if notebook is not None:
-        mean = -notebook / whole["examples"]
-        rows.append(("notebook", f"{notebook:.2f}, mean NLL {mean:.4f}: In[16] sums in float32"))
+        mean = _number(-notebook / whole["examples"])
+        summed = unsigned_zero(f"{notebook:.2f}")
+        rows.append(("notebook", f"{summed}, mean NLL {mean}: In[16] sums in float32"))
     top = report["top_ngrams"]
     lines = _aligned(rows)
     lines.append(f"top {len(top)} bigrams ('.' marks the start or end of a word):")
