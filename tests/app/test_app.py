@@ -28,7 +28,7 @@ NOTEBOOK_SCREENS = [
         id="andrejq-jq-is-minus-inf",
     ),
     pytest.param(
-        ["2", "plus", "plus"],  # k: 0 → 0.5 → 1
+        ["2", "plus", "plus", "plus", "plus"],  # k: 0 → 0.01 → 0.1 → 0.5 → 1
         {"#word-table": ["-7.9817"],
          "#word-summary": ["mean NLL        3.4834", "log-likelihood  -27.8672"]},
         {"#word-table": ["-inf"]},

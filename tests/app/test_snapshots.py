@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-from .helpers import make_app, wait_until_loaded
+from .helpers import make_app, until, wait_until_loaded
 
 PANE_KEYS = {
     "counts": [],
-    "word": ["2", "plus", "plus"],
+    "word": ["2", "plus", "plus", "plus", "plus"],  # k = 1, the lecture's fake count
     "train": ["3", "n", "n", "n"],
     "sample": ["4", "n", "n", "n", "n", "n"],
 }
@@ -25,12 +25,25 @@ async def loaded_without_blink(pilot) -> None:
         field.cursor_blink = False
 
 
+async def trained_and_drawn(pilot) -> None:
+    """Train's keys, then until both plots have drawn the last epoch: a plot draws a frame
+    after its data arrives, and the picture must not depend on when it is taken."""
+    from bigram_tui.tui.app.loss_plot import GapPlot, LossPlot
+
+    await loaded_without_blink(pilot)
+    await pilot.press(*PANE_KEYS["train"])
+    loss, gap = pilot.app.query_one(LossPlot), pilot.app.query_one(GapPlot)
+    await until(pilot, lambda: len(gap.drawn_gaps) == 3 and loss.drawn_axis is not None)
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 @pytest.mark.parametrize("pane", list(PANE_KEYS))
 def test_pane_snapshot(snap_compare, names_path, pane, size):
+    train = pane == "train"
     assert snap_compare(
         make_app(names_path),
-        press=PANE_KEYS[pane],
+        press=[] if train else PANE_KEYS[pane],
         terminal_size=size,
-        run_before=loaded_without_blink,
+        run_before=trained_and_drawn if train else loaded_without_blink,
     )

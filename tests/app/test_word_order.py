@@ -56,7 +56,7 @@ def test_trigram_rows_show_context_next_and_the_reasons(session):
 
 @pytest.mark.parametrize(
     ("order", "presses", "dataset"),
-    [(1, [], "2.8227"), (3, ["plus", "plus"], "2.2126"), (4, ["plus", "plus"], "2.0891")],
+    [(1, [], "2.8227"), (3, ["plus"] * 4, "2.2126"), (4, ["plus"] * 4, "2.0891")],
 )
 def test_dataset_nll_is_the_issues_reference(session, order, presses, dataset):
     async def scenario(pilot, pane):
@@ -79,7 +79,7 @@ def test_back_at_order_two_the_lecture_numbers_return(session):
         table = text_of(pane, "#word-table")
         assert "jq" in table and "-inf" in table and "never occurs in the data" in table
         assert "context never seen" not in table
-        await pilot.press("plus", "plus")
+        await pilot.press("plus", "plus", "plus", "plus")  # k = 1
         assert "mean NLL        3.4834" in text_of(pane, "#word-summary")
 
     drive_pane(WordPane(), session, scenario, size=(80, 24))
@@ -156,3 +156,19 @@ def test_footer_offers_only_the_keys_that_work_while_typing(names_path):
         await until(pilot, lambda: "k+" in footer() and "Leave field" not in footer())
 
     run_on_pane(names_path, "2", scenario, size=(80, 24))
+
+
+def test_word_and_evaluate_step_k_on_one_ladder():
+    """Issue 18.14: + and − walk the same k in Word and Evaluate."""
+    from bigram_tui.tui.app.pane import K_STEPS, next_k
+
+    walked = [0.0]
+    while walked[-1] != K_STEPS[-1]:
+        walked.append(next_k(walked[-1], +1))
+    assert tuple(walked) == K_STEPS
+    assert next_k(0.3, -1) == 0.1 and next_k(0.3, +1) == 0.5  # from an applied k between
+    assert next_k(0.0, -1) == 0.0 and next_k(1000.0, +1) == 1000.0
+    import bigram_tui.tui.app.evaluate_pane as evaluate
+    import bigram_tui.tui.app.word_pane as word
+
+    assert evaluate.next_k is next_k and word.next_k is next_k

@@ -27,8 +27,12 @@ NGRAM_NAMES = (
     "ngram-counts", "ngram-sample", "ngram-bigfile", "ngram-ksweep", "ngram-lambda", "ngram-rss",
 )  # fmt: skip
 ROUND3_NAMES = ("r3-count", "r3-score", "r3-sample", "r3-lambda", "r3-grid", "r3-cli")
-ALL_NAMES = (*CORE_NAMES, *APP_NAMES, *NGRAM_NAMES, *ROUND3_NAMES)
-GROUPS = {"core": CORE_NAMES, "app": APP_NAMES, "ngram": NGRAM_NAMES, "r3": ROUND3_NAMES}
+SERVE_NAMES = ("classroom",)  # N browser sessions of `bigram-tui serve` on loopback
+ALL_NAMES = (*CORE_NAMES, *APP_NAMES, *NGRAM_NAMES, *ROUND3_NAMES, *SERVE_NAMES)
+GROUPS = {
+    "core": CORE_NAMES, "app": APP_NAMES, "ngram": NGRAM_NAMES, "r3": ROUND3_NAMES,
+    "serve": SERVE_NAMES,
+}  # fmt: skip
 HEADER = ("figure", "reference", "ours", "ratio", "goal", "met")
 
 
@@ -164,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             rows += _app_rows(app_names, data, args.quick)
         rows += _ngram_rows([n for n in names if n in NGRAM_NAMES], data, args.quick, workdir)
         rows += _round3_rows([n for n in names if n in ROUND3_NAMES], data, args.quick, workdir)
+        rows += _serve_rows([n for n in names if n in SERVE_NAMES], data, args.quick)
     print(report(rows, args.markdown, time.perf_counter() - started, args.quick))
     return 0
 
@@ -189,6 +194,19 @@ def _round3_rows(names: list[str], data: Path, quick: bool, workdir: str) -> lis
     rows: list[Row] = []
     for name in names:
         rows += run_figure("round-3 figure", name, partial(round3_figures.FIGURES[name], settings))
+    return rows
+
+
+def _serve_rows(names: list[str], data: Path, quick: bool) -> list[Row]:
+    if not names:
+        return []
+    from . import classroom_figure
+
+    settings = classroom_figure.settings_from(data, quick)
+    rows: list[Row] = []
+    for name in names:
+        figure = partial(classroom_figure.FIGURES[name], settings)
+        rows += run_figure("serve figure", name, figure, row_name=classroom_figure.FIGURE)
     return rows
 
 

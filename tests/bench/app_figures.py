@@ -22,8 +22,11 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+from . import busy_keys
+from .busy_keys import Unmeasurable  # the app does not (yet) show what a figure needs
 from .pty_terminal import PtyTerminal
 from .results import (
     Row,
@@ -46,7 +49,8 @@ BARE_APP = Path(__file__).with_name("bare_app.py")
 TRAIN_MARKER = "epochs/s"  # the Train pane's status line: "epoch N/M  loss …  R epochs/s"
 COUNTS_MARKER = "counts N[i,j]"  # the Counts pane's title in its default view
 SAMPLE_MARKER = "sampler "  # the Sample pane's header: "model … sampler classic seed …"
-CELL = re.compile(r"'(.)' after '(.)'")  # the Counts pane's cell info
+# The Counts pane's cell info: "'b' after 'a'" (order 2), "'b' after '..a'" (order 4).
+CELL = re.compile(r"'(.)' after '([^']+)'")
 EPOCH = re.compile(r"epoch ([\d,]+)/([\d,]+)")
 NAME_NUMBER = re.compile(r"\s*(\d+) ")  # a line of the Sample pane's list: "  12 mor"
 HISTORY_TITLE = " names "  # the title above that list
@@ -108,10 +112,6 @@ def start_app(settings: AppSettings, startups: Startups) -> PtyTerminal:
         raise Unmeasurable(f"the ready marker {settings.ready_marker!r} never appeared")
     startups.ready.append(ready - term.started)
     return term
-
-
-class Unmeasurable(Exception):
-    """The app does not (yet) show what a figure needs; the message says what is missing."""
 
 
 # --- startup ---------------------------------------------------------------------------
@@ -249,6 +249,28 @@ def open_train_pane(term: PtyTerminal, epochs: int) -> None:
             f"{wanted!r} (status: {status[0] if status else 'none'})"
         )
     term.drain(0.3)
+    set_full_speed(term)
+
+
+def _status_line(term: PtyTerminal) -> str:
+    return next((line for line in term.text().splitlines() if TRAIN_MARKER in line), "")
+
+
+def _changed(term: PtyTerminal, before: str) -> bool:
+    return _status_line(term) != before
+
+
+def set_full_speed(term: PtyTerminal) -> None:
+    """Press v until the status line's rate has no "(≤N)" limit: the app trains as fast as
+    it can (its default is 25 epochs/s, the lecture's pace), the heaviest load there is."""
+    for _ in range(3):
+        before = _status_line(term)
+        if before and "(≤" not in before:
+            term.drain(0.3)
+            return
+        term.press("v")
+        term.wait_until(partial(_changed, term, before), 3.0)
+    raise Unmeasurable("v on the Train pane never lifted the pace limit ('(≤N)' in its status)")
 
 
 def set_training(term: PtyTerminal, running: bool) -> None:
@@ -265,11 +287,18 @@ def set_training(term: PtyTerminal, running: bool) -> None:
 # --- key latency -----------------------------------------------------------------------
 
 
-def _key_cycle(settings: AppSettings) -> list[tuple[str, Callable[[str], str | None]]]:
+TRAIN_BACK = ("3", TRAIN_MARKER)
+EVALUATE_BACK = ("5", busy_keys.EVALUATE_MARKER)
+
+
+def _key_cycle(
+    settings: AppSettings, back: tuple[str, str] = TRAIN_BACK
+) -> list[tuple[str, Callable[[str], str | None]]]:
     """Keys and, for each, the text whose appearance means the screen shows the press.
 
     From the Train pane: 1 (the Counts pane), l and h (the grid cursor: its cell info
-    names the new column), 3 (back to the Train pane). The expected text is computed
+    names the new column), 3 (back to the Train pane); `back` is that last key and its
+    text (5 and the Evaluate pane's heading during a sweep). The expected text is computed
     from the screen just before the key, so it is never already on screen.
     """
     labels = settings.labels
@@ -291,12 +320,16 @@ def _key_cycle(settings: AppSettings) -> list[tuple[str, Callable[[str], str | N
         ("1", lambda _: COUNTS_MARKER),
         ("l", moved(+1)),
         ("h", moved(-1)),
-        ("3", lambda _: TRAIN_MARKER),
+        (back[0], lambda _: back[1]),
     ]
 
 
 def measure_keys(
-    term: PtyTerminal, settings: AppSettings, cycles: int, rng: random.Random
+    term: PtyTerminal,
+    settings: AppSettings,
+    cycles: int,
+    rng: random.Random,
+    back: tuple[str, str] = TRAIN_BACK,
 ) -> dict[str, list[float]]:
     """Latency (s) of each press of `cycles` rounds of the key cycle, by key.
 
@@ -304,7 +337,7 @@ def measure_keys(
     """
     latencies: dict[str, list[float]] = {}
     for _ in range(cycles):
-        for key, expected_of in _key_cycle(settings):
+        for key, expected_of in _key_cycle(settings, back):
             # An irregular gap, so presses do not lock onto the app's 4 Hz redraw timer.
             term.drain(rng.uniform(0.12, 0.3))
             expected = expected_of(term.text())
@@ -396,6 +429,8 @@ def session_figures(
     paused: dict[str, list[float]] = {}
     running: dict[str, list[float]] = {}
     idle_bps, train_bps, app_rates, core_rates = [], [], [], []
+    sweeps: busy_keys.SweepKeys | None = None
+    sweeps_missing = ""
     try:
         with start_app(settings, startups) as term, start_bare(settings) as bare_term:
             open_train_pane(term, LONG_RUN_EPOCHS)
@@ -422,8 +457,21 @@ def session_figures(
                     app_rates.append(rate)
             set_training(term, running=False)
             rss_rows = measure_rss(term, reused=True) if then_rss else []
+
+            def bare_block() -> None:
+                for key, values in measure_keys(bare_term, settings, cycles, rng).items():
+                    bare.setdefault(key, []).extend(values)
+
+            def sweep_cycle() -> dict[str, list[float]]:
+                return measure_keys(term, settings, 1, rng, back=EVALUATE_BACK)
+
+            try:
+                sweeps = busy_keys.measure_sweeps(term, bare_block, sweep_cycle, settings.quick)
+            except Unmeasurable as reason:
+                sweeps_missing = str(reason)
     except Unmeasurable as reason:
         rows = [not_measured(f, g, str(reason)) for f, g in zip(figures, goals)]
+        rows += _sweep_rows(None, str(reason), [])
         return rows + ([not_measured(RSS_FIGURE, RSS_GOAL, str(reason))] if then_rss else [])
 
     rows = []
@@ -431,6 +479,7 @@ def session_figures(
     p90, bare_p90 = percentile(running_all, 90), percentile(bare_all, 90)
     lost = sum(v >= KEY_TIMEOUT for v in bare_all + paused_all + running_all)
     lost_note = f"; {lost} presses never showed (counted as {KEY_TIMEOUT:g} s)" if lost else ""
+    rows.append(_key_row("app: key → screen, p90 idle (paused)", paused_all, bare_all, []))
     rows.append(
         Row(
             figures[0],
@@ -444,7 +493,8 @@ def session_figures(
                 "from the Train pane (pane switch, grid cursor, pane switch back), each timed "
                 "until its expected text is on screen (pyte); the bare app (bare_app.py: Tabs, "
                 "a Static, a Footer) shows the same texts for the same keys; "
-                f"{blocks} alternation(s) bare / app paused / app training{lost_note}",
+                f"{blocks} alternation(s) bare / app paused / app training{lost_note}; "
+                "training at full speed (v: no pace limit)",
                 f"keys: the app paused: p50 {seconds(median(paused_all))}, "
                 f"p90 {seconds(percentile(paused_all, 90))}",
                 _by_key_note(bare, paused, running),
@@ -485,7 +535,84 @@ def session_figures(
         )
     else:
         rows.append(not_measured(figures[2], goals[2], "the epoch counter did not advance"))
+    rows += _sweep_rows(sweeps, sweeps_missing, bare_all)
     return rows + rss_rows
+
+
+KEY_GOAL = "p90 ≤ 50 ms, ≤ 3× bare"
+SWITCH_FIGURE, SWITCH_GOAL = "app: order switch (o) during a λ sweep", "≤ 200 ms"
+SWEEP_STATES = ("λ sweep, order 4", "λ sweep, order 6")
+
+
+def _key_row(figure: str, ours: list[float], bare: list[float], notes: list[str]) -> Row:
+    if not ours or not bare:
+        return not_measured(figure, KEY_GOAL, "no key was measured")
+    p90, bare_p90 = percentile(ours, 90), percentile(bare, 90)
+    return Row(
+        figure,
+        f"p50 {seconds(median(bare))}, p90 {seconds(bare_p90)} (bare Textual app)",
+        f"p50 {seconds(median(ours))}, p90 {seconds(p90)}",
+        f"{p90 / bare_p90:.1f}× p90",
+        KEY_GOAL,
+        yes_no(p90 <= 0.050 and p90 <= 3 * bare_p90),
+        notes,
+    )
+
+
+def _sweep_rows(
+    sweeps: busy_keys.SweepKeys | None, missing: str, bare_all: list[float]
+) -> list[Row]:
+    figures = [f"app: key → screen, p90 during a {state}" for state in SWEEP_STATES]
+    if sweeps is None:
+        reason = missing or "the sweeps were not reached"
+        return [not_measured(f, KEY_GOAL, reason) for f in figures] + [
+            not_measured(SWITCH_FIGURE, SWITCH_GOAL, reason)
+        ]
+    rows = []
+    for figure, state in zip(figures, SWEEP_STATES):
+        if state in sweeps.missing or not _all(sweeps.by_state.get(state, {})):
+            reason = sweeps.missing.get(state, "no key cycle ran while a sweep did")
+            rows.append(not_measured(figure, KEY_GOAL, reason))
+            continue
+        by_key = sweeps.by_state[state]
+        note = (
+            f"{state}: the cycle 1 l h 5 from the Evaluate pane, kept when a λ sweep ran at its "
+            f"start and end ({len(_all(by_key))} presses; {sweeps.dropped[state]} cycles "
+            f"dropped, {sweeps.restarts[state]} sweeps started with l); median by key: "
+            + ", ".join(f"{key} {seconds(median(values))}" for key, values in by_key.items())
+        )
+        if state.endswith("order 6"):
+            note += (
+                "; the app runs no Kneser–Ney sweep, and its k sweep at order 6 (once, when "
+                "order 6 is first shown) lasts a few hundred ms: the λ sweep stands in"
+            )
+        rows.append(_key_row(figure, _all(by_key), bare_all, [note]))
+    if sweeps.switches:
+        times = [t for _, t in sweeps.switches]
+        worst = max(times)
+        rows.append(
+            Row(
+                SWITCH_FIGURE,
+                "none (absolute)",
+                f"max {seconds(worst)} of {len(times)}",
+                "—",
+                SWITCH_GOAL,
+                yes_no(worst <= 0.200),
+                [
+                    "order switch: o on the Evaluate pane while a λ sweep runs, until the top "
+                    "bar names the new order: "
+                    + ", ".join(f"{what} {seconds(t)}" for what, t in sweeps.switches)
+                    + (
+                        f"; not measured further: {sweeps.missing['λ sweep, order 6']}"
+                        if "λ sweep, order 6" in sweeps.missing
+                        else ""
+                    )
+                ],
+            )
+        )
+    else:
+        rows.append(not_measured(SWITCH_FIGURE, SWITCH_GOAL, "no order switch was timed"))
+    return rows
 
 
 # --- peak RSS --------------------------------------------------------------------------

@@ -161,3 +161,24 @@ def test_ngram_names_are_selectable() -> None:
 
     assert selected("ngram") == list(NGRAM_NAMES) == list(ngram_figures.FIGURES)
     assert selected("ngram-ksweep,counts") == ["ngram-ksweep", "counts"]
+
+
+def test_classroom_row_reports_the_largest_n_within_the_limit() -> None:
+    from tests.bench import classroom_figure as classroom
+    from tests.bench.__main__ import SERVE_NAMES, selected
+
+    assert selected("serve") == list(SERVE_NAMES) == list(classroom.FIGURES)
+
+    def step(n: int, p90: float) -> classroom.Step:
+        return classroom.Step(
+            sessions=n, trainers=n // 4, p90=p90, p50=p90 / 2, trainer_p90=None, presses=24 * n,
+            lost=0, ready_median=2.0, rss_kib=n * 290 * 1024, pss_kib=n * 210 * 1024,
+            private_kib=n * 190 * 1024, server_rss_kib=40 * 1024, available_kib=20 * 1024**2,
+        )  # fmt: skip
+
+    settings = classroom.Settings(Path("names.txt"), True, "3 words · ", (".", "a", "b"))
+    row = classroom._row([step(1, 0.02), step(2, 0.05), step(4, 0.2)], "stopped", settings)
+    assert row.met == "yes" and row.ours.startswith("N = 2 (p90 50.0 ms), 290 MiB RSS/session")
+    assert row.notes and "N=4 (1 training)" in row.notes[1]
+    none = classroom._row([step(1, 0.2)], "stopped", settings)
+    assert none.met == "no" and none.ours.startswith("none")

@@ -31,7 +31,7 @@ from .messages import (
     SmoothingChosen,
     TableReady,
 )
-from .pane import Pane
+from .pane import Pane, next_k
 from .sweep_plot import SweepPlot
 from .sweep_worker import CoalescedProgress, WorkerCancel
 
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from bigram_tui.core.session import Evaluation, KSweep, LambdaSweep, OrderRow
 
 # The k values + and − step through (the k a user applies is kept even if not listed).
-SMOOTHING_STEPS = (0.0, 0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0)
 PROGRESS_SECONDS = 0.1  # at most ten progress messages a second from a sweep
 TICK_SECONDS = 0.5  # how often the elapsed time of a running sweep is redrawn
 
@@ -145,11 +144,7 @@ class EvaluatePane(Pane):
         self.notify(f"k = {view.short(sweep.best_k)}, the best on dev at order {self.order}")
 
     def action_smoothing(self, direction: int) -> None:
-        steps = SMOOTHING_STEPS
-        position = max(i for i, k in enumerate(steps) if k <= self.k)
-        if direction < 0 and steps[position] < self.k:
-            position += 1  # from an applied k between two steps, − goes to the lower one
-        self.share("k", steps[max(0, min(len(steps) - 1, position + direction))])
+        self.share("k", next_k(self.k, direction))
 
     # ----- state ------------------------------------------------------------------------
 

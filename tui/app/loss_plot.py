@@ -335,8 +335,10 @@ class GapPlot(EpochPlot):
         high = max(high, low + 1)
         plt.ylim(low, high)
         powers = list(range(low, high + 1))
-        # Five ticks at most: a deep run spans 1 to 1e-6.
-        stride = max(1, math.ceil(len(powers) / 5))
+        # Five ticks at most (a deep run spans 1 to 1e-6), and no more than the plot has rows:
+        # given more labels than rows, plotext's choice of which to draw varies from run to run.
+        rows = max(2, self.size.height - 4)  # less the title, the frame and the x labels
+        stride = max(1, math.ceil(len(powers) / min(5, rows)))
         powers = powers[::-1][::stride][::-1]
         plt.yticks([float(p) for p in powers], [f"{10.0**p:g}" for p in powers])
         plt.plot(

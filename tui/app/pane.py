@@ -21,6 +21,20 @@ LOADING_NOTE = (
 )
 STYLES = Path(__file__).parent / "styles"
 
+# One ladder of k for every pane's + and − (Word, Evaluate): small k first, where the dev
+# NLL moves most, then the lecture's fake counts 1 and beyond.
+K_STEPS = (0.0, 0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0)
+
+
+def next_k(k: float, direction: int) -> float:
+    """The step of K_STEPS after `k` (direction +1) or before it (−1). From a k between two
+    steps (one applied from a sweep), − goes to the lower step and + to the higher."""
+    position = max(i for i, step in enumerate(K_STEPS) if step <= k)
+    if direction < 0 and K_STEPS[position] < k:
+        position += 1
+    return K_STEPS[max(0, min(len(K_STEPS) - 1, position + direction))]
+
+
 if TYPE_CHECKING:
     from bigram_tui.core.session import Session
 

@@ -17,14 +17,13 @@ from textual.widgets import Input, Static
 from bigram_tui.core.display import order_name
 
 from .messages import WordChanged
-from .pane import Pane
+from .pane import Pane, next_k
 from .weights_note import weights_note
 
 if TYPE_CHECKING:
     from bigram_tui.core.session import DatasetScore, NextTokenModel, WordScore
 
 MAX_WORD_LENGTH = 40  # a long paste is cut here, with a message: the table stays readable
-SMOOTHING_STEPS = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0)
 SURPRISE_BAR_NATS = 8.0  # −log P of 8 (P ≈ 0.0003) fills the bar
 BAR_WIDTH = 16
 WALKTHROUGH_COLUMNS = 7  # probabilities per line: 7 × 9 characters fit in 80 columns
@@ -138,11 +137,9 @@ class WordPane(Pane):
         self.word = event.value
 
     def action_smoothing(self, direction: int) -> None:
-        steps = SMOOTHING_STEPS
-        position = max(i for i, k in enumerate(steps) if k <= self.k)
         if self.model_kind == "neural":
             self.notify("Smoothing applies to the counts model; switch with m.", timeout=3)
-        self.share("k", steps[max(0, min(len(steps) - 1, position + direction))])
+        self.share("k", next_k(self.k, direction))
 
     def action_toggle_model(self) -> None:
         self.model_kind = "neural" if self.model_kind == "counts" else "counts"
