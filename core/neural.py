@@ -62,7 +62,8 @@ def check_parameters(counts: NgramCounts, kind: str) -> int:
     rows = max(weight_rows(counts, kind), len(counts.contexts))
     size = rows * counts.vocab.size
     if size > MAX_PARAMETERS:
-        way_out = "a lower --order" + (", or the linear net" if kind == TABLE else "")
+        # Not the linear net: its loss reads the same contexts × V table of counts.
+        way_out = "a lower --order, or a word list with fewer distinct characters"
         raise NgramError(
             f"a {kind} net of order {counts.order} here needs {size:,} numbers "
             f"({len(counts.contexts):,} contexts × {counts.vocab.size:,} tokens), more than "
