@@ -17,9 +17,8 @@ import torch
 
 from .counts import NgramCounts, digits_of
 from .kneser_ney import DISCOUNTS, KneserNey
-from .model import NEXT_NEVER_SEEN, SEEN
+from .model import NEXT_NEVER_SEEN, SEEN, FittedOnCounts
 from .params import check_discount
-from .vocab import Vocab
 from .window_counts import WindowCounts
 
 DEFAULT_DISCOUNT = 0.75  # without a dev part to choose on: the middle of DISCOUNTS
@@ -33,7 +32,7 @@ def kneser_ney_of(counts: NgramCounts, discount: float = DEFAULT_DISCOUNT) -> Kn
 
 
 @dataclass(frozen=True)
-class KneserNeyModel:
+class KneserNeyModel(FittedOnCounts):
     """P(next | context) by interpolated Kneser–Ney with discount D, fitted on `counts`."""
 
     counts: NgramCounts
@@ -54,17 +53,6 @@ class KneserNeyModel:
     @property
     def name(self) -> str:
         return f"kn D={self.discount:g}"
-
-    @property
-    def vocab(self) -> Vocab:
-        return self.counts.vocab
-
-    @property
-    def order(self) -> int:
-        return self.counts.order
-
-    def known_contexts(self) -> torch.Tensor:
-        return self.counts.contexts
 
     def unseen_row(self) -> torch.Tensor | None:
         return None  # each unseen context backs off to its own shorter context

@@ -75,19 +75,11 @@ def counts_name(k: float) -> str:
     return "counts" if k == 0 else f"counts+{k:g}"
 
 
-@dataclass(frozen=True)
-class NgramModel:
-    """The counts model: row-normalised counts + k, computed on demand from sparse counts."""
+class FittedOnCounts:
+    """What a model fitted on `counts` takes from them: its vocabulary, order and the
+    contexts worth computing rows for up front (those training shows)."""
 
     counts: NgramCounts
-    k: float = 0.0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "k", check_smoothing(self.k))
-
-    @property
-    def name(self) -> str:
-        return counts_name(self.k)
 
     @property
     def vocab(self) -> Vocab:
@@ -99,6 +91,21 @@ class NgramModel:
 
     def known_contexts(self) -> torch.Tensor:
         return self.counts.contexts
+
+
+@dataclass(frozen=True)
+class NgramModel(FittedOnCounts):
+    """The counts model: row-normalised counts + k, computed on demand from sparse counts."""
+
+    counts: NgramCounts
+    k: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "k", check_smoothing(self.k))
+
+    @property
+    def name(self) -> str:
+        return counts_name(self.k)
 
     def unseen_row(self) -> torch.Tensor:
         # k/(k·V) = 1/V for every unseen context; at k = 0 none has a distribution (zeros).
