@@ -17,9 +17,7 @@ from hypothesis import strategies as st
 
 from bigram_tui.core import data
 from bigram_tui.core.data import BOUNDARY, DataError, check_readable, iter_word_chunks, read_words
-from bigram_tui.core.dataset import BUILTIN_SHA256, DATA_ENV_VAR
-
-REAL_NAMES_TXT = Path(__file__).resolve().parents[3] / "shared" / "data" / "names.txt"
+from bigram_tui.core.dataset import BUILTIN_SHA256
 
 
 def write(tmp_path: Path, content: bytes | str, name: str = "words.txt") -> Path:
@@ -579,20 +577,9 @@ def test_valid_words_round_trip(
 # --- the real names.txt ---------------------------------------------------------
 
 
-def real_names_txt() -> Path | None:
-    from_environment = os.environ.get(DATA_ENV_VAR)
-    if from_environment and Path(from_environment).is_file():
-        return Path(from_environment)
-    return REAL_NAMES_TXT if REAL_NAMES_TXT.is_file() else None
-
-
-@pytest.mark.skipif(
-    real_names_txt() is None,
-    reason=f"makemore's names.txt not found (set {DATA_ENV_VAR} or provide {REAL_NAMES_TXT})",
-)
-def test_real_names_txt() -> None:
-    path = real_names_txt()
-    assert path is not None
+def test_real_names_txt(names_path) -> None:
+    """The built-in copy (what every test reads) is makemore's file: its sha256 and shape."""
+    path = names_path
     assert hashlib.sha256(path.read_bytes()).hexdigest() == BUILTIN_SHA256
     words = read_words(path)
     assert len(words) == 32_033
