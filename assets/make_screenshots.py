@@ -16,13 +16,13 @@ from bigram_tui.core.rng import DEFAULT_SEED
 from bigram_tui.tui.app.app import BigramApp
 
 ASSETS = Path(__file__).resolve().parent
-DEFAULT_DATA = ASSETS.parent.parent / "shared" / "data" / "names.txt"
+DEFAULT_DATA = ASSETS.parent / "core" / "names.txt"  # the built-in copy
 
 # (file name, terminal size, keys pressed after the model has loaded)
 SHOTS = [
     ("counts-80x24", (80, 24), []),
     ("counts", (120, 40), []),
-    ("word", (120, 40), ["2", "plus", "plus"]),
+    ("word", (120, 40), ["2", *["plus"] * 4]),  # k = 1, the lecture's fake count
     ("walkthrough", (120, 40), ["2", "m", "w"]),
     ("train", (120, 40), ["3", *["n"] * 3, "space"]),
     ("sample", (120, 40), ["4", "n", "n", "n", "n", "f", "n", "n"]),
@@ -30,7 +30,7 @@ SHOTS = [
     ("wide-word", (200, 60), ["2"]),  # the grid marks the word's bigrams beside it
     ("compare", (120, 40), []),  # see compare_runs
 ]
-TRAINING_SECONDS = 1.5  # for the shot that lets training run a while before pausing
+TRAINING_SECONDS = 2.0  # the train shot: about 50 epochs at 25/s, the drop and the gap
 
 
 async def compare_runs(app: BigramApp, pilot) -> None:
@@ -38,10 +38,10 @@ async def compare_runs(app: BigramApp, pilot) -> None:
 
     async def train_to_the_end() -> None:
         await pilot.press("space")
-        while app.session is not None and app.session.run.epoch < 500:
+        while app.session is not None and app.session.run().epoch < 500:
             await pilot.pause(0.1)
 
-    await pilot.press("3")
+    await pilot.press("3", "v", "v")  # at full speed: 500 epochs at the default 25/s take 20 s
     await train_to_the_end()
     await pilot.press("b", "r", "f")  # pin, reset W, into the lr field
     app.screen.focused.value = "10"  # type: ignore[union-attr]

@@ -20,7 +20,15 @@ from .neural import TABLE
 from .params import MAX_ORDER, MIN_ORDER, check_order
 from .scoring import DatasetScore, Unseen, score_counts, unseen_in
 from .split import SPLIT_FRACTIONS, SPLIT_SEED, WordSplit, split_words
-from .sweeps import KSweep, LambdaSweep, Progress, SweepCancelled, k_sweep, lambda_sweep
+from .sweeps import (
+    KSweep,
+    LambdaSweep,
+    Partial,
+    Progress,
+    SweepCancelled,
+    k_sweep,
+    lambda_sweep,
+)
 
 ORDERS = tuple(range(MIN_ORDER, MAX_ORDER + 1))
 PARTS = ("train", "dev", "test")
@@ -149,9 +157,11 @@ class Evaluation:
         kind: str = TABLE,
         progress: Progress | None = None,
         cancel: Cancel | None = None,
+        partial: Partial | None = None,
     ) -> LambdaSweep:
         train, dev, test = self.counts(order)
-        return lambda_sweep(train, dev, test, lambdas, kind=kind, progress=progress, cancel=cancel)
+        return lambda_sweep(train, dev, test, lambdas, kind=kind, progress=progress,
+                            cancel=cancel, partial=partial)  # fmt: skip
 
 
 def stream_texts(split: WordSplit) -> tuple[str, str, str]:

@@ -28,6 +28,8 @@ from .rng import DEFAULT_SEED
 from .scoring import perplexity, score_counts
 
 Progress = Callable[[int, int], None]
+# A sweep's results so far: every value it will try, and the dev NLL of those done, in order.
+Partial = Callable[[tuple[float, ...], tuple[float, ...]], None]
 
 
 def k_grid(points: int = 40, low: float = 1e-4, high: float = 100.0) -> tuple[float, ...]:
@@ -167,8 +169,13 @@ def lambda_sweep(
     seed: int = DEFAULT_SEED,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
+    partial: Partial | None = None,
 ) -> LambdaSweep:
-    """Train a net per λ to convergence (see core.convergence.train_to_convergence) on train."""
+    """Train a net per λ to convergence (see core.convergence.train_to_convergence) on train.
+
+    `partial(lambdas, dev_nll)` is called before the first net, with no dev NLL yet, and
+    after each net, with the dev NLL of every net done so far: a front end draws each point
+    as it comes."""
     _check_pair(train, dev)
     if test is not None:
         _check_pair(train, test)
@@ -177,6 +184,8 @@ def lambda_sweep(
         raise ValueError("the λ grid is empty")
     objective = CountsObjective(train, kind)
     dev_nll, losses, iterations, converged, models = [], [], [], [], []
+    if partial is not None:
+        partial(lambdas, ())
     for done, reg in enumerate(lambdas):
         _check_cancel(cancel)
         try:
@@ -188,6 +197,8 @@ def lambda_sweep(
         iterations.append(net.iterations)
         converged.append(net.converged)
         models.append(net.model)
+        if partial is not None:
+            partial(lambdas, tuple(dev_nll))
         if progress is not None:
             progress(done + 1, len(lambdas))
     best = min(range(len(lambdas)), key=dev_nll.__getitem__)

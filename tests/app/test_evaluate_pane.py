@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import time
 
 import pytest
@@ -244,6 +245,7 @@ async def _ready_without_toasts(pilot) -> None:
     await settled(pilot, pane)
     await pilot.press("l")
     await wait_until(pilot, lambda: pane.lambda_sweep is not None)
+    await wait_until(pilot, lambda: pane.winner is not None)  # every order's own k is in
     pilot.app.clear_notifications()
     await pilot.pause()
 
@@ -266,3 +268,89 @@ def test_the_inf_note_and_the_matching_k_read_as_sentences():
 
     lines = summary_lines(2, None, Sweep(), "")
     assert lines[-1] == "k 0.31 scores as this λ" and all("≈" not in line for line in lines)
+
+
+def test_g_shows_each_orders_own_best_k_and_the_winner(session):
+    """Issue 18.16: at one k the 5-gram looks worse than the 4-gram with nothing saying why;
+    each order at its own best k, with its dev and test NLL, and the winner marked."""
+
+    async def scenario(pilot, pane):
+        await settled(pilot, pane)
+        await wait_until(pilot, lambda: pane.winner is not None and pane.grid is not None)
+        await pilot.pause()
+        assert pane.winner == 4
+        assert "4-gram wins on dev (g)" in text_of(pane, "#eval-summary")
+        assert not pane.query_one("#eval-grid").display
+        await pilot.press("g")
+        four = table_line(pane, "4-gram").split()
+        assert four[2:] == ["0.1", "2.1018", "2.1044", "◆", "wins", "on", "dev"]
+        five = table_line(pane, "5-gram").split()
+        assert five[2:5] == [f"{pane._k_sweeps[5].best_k:.3g}", "2.1499", "2.1470"]
+        assert "◆" not in table_line(pane, "5-gram")
+        assert "each order's own k (g)" in text_of(pane, "#eval-heading")
+        await pilot.press("g")
+        assert "train" in text_of(pane, "#eval-table")  # the table at k is back
+
+    drive(session, scenario, k=0.1)
+
+
+def test_g_shows_ngs_grid_with_the_best_cell_and_its_test_nll(session):
+    """Issue 19.3: NG's grid of orders 3, 4, 5 × k 0.03, 0.1, 0.3, 1 (train and dev NLL),
+    the best cell on dev marked and its test NLL, computed by session.grid in a worker."""
+
+    async def scenario(pilot, pane):
+        await pilot.press("g")
+        await wait_until(pilot, lambda: pane.grid is not None)
+        await pilot.pause()
+        grid = pane.grid
+        assert (grid.best.order, grid.best.value) == (4, 0.1)
+        lines = text_of(pane, "#eval-grid").splitlines()
+        assert lines[0].split() == ["NG", "grid", "k", "0.03", "k", "0.1", "k", "0.3", "k", "1"]
+        assert [line.split()[0] for line in lines[1:4]] == ["trigram", "4-gram", "5-gram"]
+        assert len(lines[2].split()) == 9 and "◆1.9187 2.1018" in lines[2]
+        assert lines[4] == f"◆ best on dev: 4-gram, k 0.1 · test {grid.test_nll:.4f} · " + (
+            "each cell: train, dev"
+        )
+        assert grid.test_nll == pytest.approx(2.1044, abs=5e-5)  # the table's 4-gram at k 0.1
+
+    drive(session, scenario, size=(80, 24))
+
+
+def test_the_lambda_sweep_counts_its_nets_and_draws_each_as_it_ends(session):
+    """Issue 18.17: `n/20` from the start, the time left once a net is done, and the curve
+    growing a point per net; a cancel says how many of the 20 were done."""
+
+    async def scenario(pilot, pane):
+        await settled(pilot, pane)
+        plot = pane.query_one("#eval-lambda-plot", SweepPlot)
+        status = pane.query_one("#eval-status", Static)
+        shown: list[tuple[object, str]] = []
+        statuses: list[str] = []
+        show, update = plot.show, status.update
+        plot.show = lambda curve, title="": (shown.append((curve, title)), show(curve, title))[1]
+        status.update = lambda text="": (statuses.append(str(text)), update(text))[1]
+        await pilot.press("l")
+        await wait_until(pilot, lambda: pane.lambda_sweep is not None, timeout=60)
+        lengths = sorted({len(curve.xs) for curve, _ in shown if curve is not None})
+        assert lengths == list(range(1, 21))  # every point drawn as its net ended
+        partial = next(curve for curve, _ in shown if curve is not None and len(curve.xs) == 3)
+        assert partial.title.endswith("3/20 nets") and partial.x_span == (1e-4, 10.0)
+        assert any(title.endswith("0/20 nets…") for curve, title in shown if curve is None)
+        assert any("0/20 nets trained" in text for text in statuses)
+        assert any("/20 nets trained" in text and "left" in text for text in statuses)
+
+    drive(session, scenario, order=3, k=0.1)
+
+
+def test_a_cancelled_lambda_sweep_says_how_many_of_its_nets_were_done(session):
+    """Issue 18.17: not `cancelled after 0/0 nets`: the total is known from the start."""
+
+    async def scenario(pilot, pane):
+        await settled(pilot, pane)
+        await pilot.press("l")  # order 6: seconds for 20 nets
+        await wait_until(pilot, lambda: pane._progress[1] == 20)
+        assert re.search(r"best λ: \d+/20 nets", text_of(pane, "#eval-summary"))
+        await pilot.press("c")
+        assert re.search(r"λ sweep cancelled after \d+/20 nets", text_of(pane, "#eval-status"))
+
+    drive(session, scenario, order=6, k=0.1)

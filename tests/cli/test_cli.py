@@ -456,7 +456,8 @@ def test_no_subcommand_starts_the_app(monkeypatch) -> None:
     monkeypatch.setattr(app, "run_app", lambda **kwargs: calls.append(kwargs) or 0)
     assert cli.main([]) == 0
     assert cli.main(["--data", "w.txt", "--seed", "7", "--no-mouse", "--truecolor"]) == 0
-    app_defaults = {"order": 2, "load": None, "screenshots": None}
+    app_defaults = {"order": 2, "load": None, "screenshots": None, "dev": None, "test": None,
+                    "stream": False}  # fmt: skip
     assert calls == [
         {"data": None, "seed": 2147483647, "mouse": True, "truecolor": False, **app_defaults},
         {"data": "w.txt", "seed": 7, "mouse": False, "truecolor": True, **app_defaults},

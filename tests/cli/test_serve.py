@@ -150,6 +150,20 @@ def test_each_tab_runs_this_python_with_the_global_options(tmp_path: Path, names
     ]  # fmt: skip
 
 
+def test_each_tab_gets_the_pre_split_files_and_the_stream(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("train.txt", "val.txt", "test.txt"):
+        (tmp_path / name).write_text("emma\nava\n", encoding="utf-8")
+    args = parse(
+        "--data", "train.txt", "--dev", "val.txt", "--test", "test.txt", "--stream", "serve"
+    )
+    argv = shlex.split(serve.app_command(args))
+    assert argv[4:] == [
+        "--data", str(tmp_path / "train.txt"), "--dev", str(tmp_path / "val.txt"),
+        "--test", str(tmp_path / "test.txt"), "--stream",
+    ]  # fmt: skip
+
+
 def test_the_serve_option_data_wins_and_is_made_absolute(
     tmp_path: Path, names_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

@@ -67,7 +67,7 @@ class BigramApp(CoalescingNotices[None]):
     ]  # each pane brings its own (Pane.STYLESHEET)
     BINDINGS = [
         *(Binding(p.key, f"show_pane('{p.name}')", p.title, show=False) for p in PANES),
-        Binding("o", "next_order", "Order", tooltip="the n of the n-gram: 1 → 2 → … → 5 → 1"),
+        Binding("o", "next_order", "Order", tooltip="the n of the n-gram: 1 → 2 → … → 6 → 1"),
         # Not in the footer (80 columns are full); in help and the palette.
         Binding("y", "copy", "Copy", show=False, tooltip="copy what the pane shows (OSC 52)"),
         Binding("S,ctrl+s", "screenshot", "Screenshot", show=False, tooltip="save an SVG"),
@@ -91,9 +91,16 @@ class BigramApp(CoalescingNotices[None]):
         order: int = DEFAULT_ORDER,
         screenshots_dir: str | os.PathLike[str] | None = None,
         load: str | None = None,
+        *,
+        dev: str | None = None,
+        test: str | None = None,
+        stream: bool = False,
     ) -> None:
         super().__init__(driver_class=terminal_driver())
         self.data_arg = data
+        # --dev and --test: pre-split files, --data the training file (Session.load checks
+        # that both come together); --stream, NG's convention of reading each file.
+        self.dev_arg, self.test_arg, self.stream = dev, test, stream
         self.seed = DEFAULT_SEED if seed is None else seed
         self.set_reactive(BigramApp.order, order)
         self.load_arg = load  # a net saved by `train --save`, loaded once the model is ready
@@ -184,7 +191,13 @@ class BigramApp(CoalescingNotices[None]):
                 self.post_message(LoadProgress(f"counting: {words:,} words…"))
 
             path = resolve_dataset(self.data_arg)
-            session = Session.load(Path(path), self.seed, progress=reading, order=self.order)
+            dev, test = self.dev_arg, self.test_arg
+            session = Session.load(
+                Path(path), self.seed, progress=reading, order=self.order,
+                dev_path=None if dev is None else Path(dev),
+                test_path=None if test is None else Path(test),
+                stream=self.stream,
+            )  # fmt: skip
         except (DataError, DatasetUnavailable) as error:
             self.post_message(LoadFailed(str(error)))
         except Exception as error:
@@ -301,7 +314,7 @@ class BigramApp(CoalescingNotices[None]):
     def _key_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         general = [
             (" ".join(p.key for p in PANES), "show " + ", ".join(p.title for p in PANES)),
-            ("o", "the order n: 1 → 2 → … → 5 → 1"),
+            ("o", "the order n: 1 → 2 → … → 6 → 1"),
             ("y", "copy what the pane shows to the clipboard"),
             ("S, ctrl+s", "save a screenshot (SVG)"),
             ("?", "this help"),
@@ -496,6 +509,9 @@ def run_app(
     order: int = DEFAULT_ORDER,
     load: str | None = None,
     screenshots: str | None = None,
+    dev: str | None = None,
+    test: str | None = None,
+    stream: bool = False,
 ) -> int:
     if (status := refuse_without_terminal()) is not None:
         return status
@@ -504,7 +520,10 @@ def run_app(
 
         # Read by App.__init__; the environment variable would be too late, textual is imported.
         constants.COLOR_SYSTEM = "truecolor"  # type: ignore[misc]
-    app = BigramApp(data=data, seed=seed, order=order, screenshots_dir=screenshots, load=load)
+    app = BigramApp(
+        data=data, seed=seed, order=order, screenshots_dir=screenshots, load=load,
+        dev=dev, test=test, stream=stream,
+    )  # fmt: skip
     # A signal or a hang-up, from here on, ends the process within 2 s (see terminal.py).
     exit_guard.remember_terminal()
     exit_guard.install(app.exit_soon)

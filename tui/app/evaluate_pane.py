@@ -1,19 +1,27 @@
-"""The Evaluate tab: train/dev/test scores for orders 1–5, and the k and λ sweeps on dev.
+"""The Evaluate tab: train/dev/test scores for orders 1–6, and the k and λ sweeps on dev.
 
-Threading: the table and the sweeps run in thread workers (groups "evaluate-table" and
-"evaluate"); they hand results back as messages, never touching widgets. Each sweep carries
-a generation number, so the results of a sweep cancelled or overtaken are ignored.
+`g` shows what the one k of the table hides: each order at its own best k (its k sweep),
+with the winner on dev marked, and NG's grid (orders 3–5 × k 0.03–1, train and dev NLL,
+the best cell tested once, session.grid).
+
+Threading: the table, the sweeps and the tuning run in thread workers (groups
+"evaluate-table", "evaluate" and "evaluate-tune"); they hand results back as messages,
+never touching widgets. Each sweep carries a generation number, so the results of a sweep
+cancelled or overtaken are ignored.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
@@ -21,26 +29,49 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from bigram_tui.core.errors import SweepCancelled
+from bigram_tui.core.params import MAX_ORDER, MIN_ORDER
 
 from . import evaluate_view as view
 from .messages import (
     EvaluationFailed,
     KSweepReady,
-    LambdaProgress,
     LambdaSweepReady,
     SmoothingChosen,
     TableReady,
 )
 from .pane import Pane, next_k
 from .sweep_plot import SweepPlot
-from .sweep_worker import CoalescedProgress, WorkerCancel
+from .sweep_worker import WorkerCancel
 
 if TYPE_CHECKING:
-    from bigram_tui.core.session import Evaluation, KSweep, LambdaSweep, OrderRow
+    from bigram_tui.core.session import Evaluation, Grid, KSweep, LambdaSweep, OrderRow
 
 # The k values + and − step through (the k a user applies is kept even if not listed).
-PROGRESS_SECONDS = 0.1  # at most ten progress messages a second from a sweep
 TICK_SECONDS = 0.5  # how often the elapsed time of a running sweep is redrawn
+ORDERS = tuple(range(MIN_ORDER, MAX_ORDER + 1))
+ORDERS_TEXT = f"{MIN_ORDER}–{MAX_ORDER}"
+
+
+# From the pane's workers to the pane itself (bubble=False: the app has no use for them).
+
+
+@dataclass
+class LambdaPartial(Message, bubble=False):
+    """A λ sweep's values, and the dev NLL of the nets done so far."""
+
+    generation: int
+    lambdas: tuple[float, ...]
+    dev_nll: tuple[float, ...]
+
+
+@dataclass
+class GridReady(Message, bubble=False):
+    grid: Grid
+
+
+@dataclass
+class TuneFailed(Message, bubble=False):
+    reason: str
 
 
 class EvalTable(Static, can_focus=True):
@@ -57,12 +88,21 @@ class EvaluatePane(Pane):
         Binding("c", "cancel_sweep", "Cancel sweep"),
         Binding("escape", "cancel_sweep", "Cancel sweep", show=False),
         Binding("a", "apply_best_k", "Apply best k", tooltip="use the best k in every pane"),
+        Binding(
+            "g",
+            "toggle_tuned",
+            "Grid",
+            show=False,
+            tooltip="each order at its own best k, the winner marked, and NG's grid of "
+            "orders 3–5 × k (train and dev NLL, the best cell's test NLL); again: the table",
+        ),
         Binding("plus,equals_sign", "smoothing(1)", "k+", tooltip="more fake counts"),
         Binding("minus", "smoothing(-1)", "k−", tooltip="fewer fake counts"),
     ]
 
     # `order` (sweeps run at it) and `k` (the table's) are the app's (Pane).
     sweeping: reactive[bool] = reactive(False, init=False, bindings=True)  # a λ sweep runs
+    tuned: reactive[bool] = reactive(False, init=False)  # g: each order's own k, NG's grid
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -72,6 +112,10 @@ class EvaluatePane(Pane):
         self._lambda_sweeps: dict[int, LambdaSweep] = {}
         self._generation = 0
         self._progress: tuple[int, int] = (0, 0)
+        # The running λ sweep's values and the dev NLL of its nets done so far.
+        self._partial: tuple[tuple[float, ...], tuple[float, ...]] | None = None
+        self._grid: Grid | None = None
+        self._tune_note = ""  # why the grid is not there, if it failed
         self._sweep_started = 0.0
         self._status = ""
         # How the last λ sweep of each order ended: the status line shows the current order's,
@@ -86,6 +130,7 @@ class EvaluatePane(Pane):
         with Horizontal(id="eval-top"):
             yield EvalTable(id="eval-table")
             yield Static(id="eval-summary")
+        yield Static(id="eval-grid")
         yield Static(id="eval-why")
         with Horizontal(id="eval-plots"):
             yield SweepPlot(id="eval-k-plot")
@@ -97,9 +142,10 @@ class EvaluatePane(Pane):
 
     def on_attach(self) -> None:
         self._ticker = self.set_interval(TICK_SECONDS, self._show_status, pause=True)
-        self._status = "counting orders 1–5 on the split…"
+        self._status = f"counting orders {ORDERS_TEXT} on the split…"
         self._request_table()
         self._start_sweep(with_lambda=False)
+        self._tune()
         self._show_all()
 
     @property
@@ -114,6 +160,16 @@ class EvaluatePane(Pane):
     @property
     def lambda_sweep(self) -> LambdaSweep | None:
         return self._lambda_sweeps.get(self.order)
+
+    @property
+    def grid(self) -> Grid | None:
+        """NG's grid, once computed."""
+        return self._grid
+
+    @property
+    def winner(self) -> int | None:
+        """The order of least dev NLL at its own best k, once every order is swept."""
+        return view.winning_order(self._k_sweeps, ORDERS)
 
     # ----- keys -------------------------------------------------------------------------
 
@@ -146,6 +202,12 @@ class EvaluatePane(Pane):
     def action_smoothing(self, direction: int) -> None:
         self.share("k", next_k(self.k, direction))
 
+    def action_toggle_tuned(self) -> None:
+        self.tuned = not self.tuned
+
+    def watch_tuned(self) -> None:
+        self._show_all()
+
     # ----- state ------------------------------------------------------------------------
 
     def watch_order(self, old: int, new: int) -> None:
@@ -163,7 +225,7 @@ class EvaluatePane(Pane):
         if not self.ready:
             return
         if self.rows is None:
-            self._status = f"scoring orders 1–5 at k = {self.k:g}…"
+            self._status = f"scoring orders {ORDERS_TEXT} at k = {self.k:g}…"
             self._request_table()
         self._show_all()
 
@@ -176,6 +238,7 @@ class EvaluatePane(Pane):
         if with_lambda:
             self.sweeping = True
             self._progress = (0, 0)
+            self._partial = None
             self._sweep_started = time.monotonic()
             self._status = f"λ sweep at order {self.order}: starting…"
             if self._ticker is not None:
@@ -228,17 +291,46 @@ class EvaluatePane(Pane):
             if not with_lambda:
                 return
 
-            def report(done: int, total: int) -> None:
-                self.post_message(LambdaProgress(generation, done, total))
+            def partial(lambdas: Sequence[float], dev_nll: Sequence[float]) -> None:
+                # A message per net: nets take a good part of a second each, at least.
+                self.post_message(LambdaPartial(generation, tuple(lambdas), tuple(dev_nll)))
 
-            progress = CoalescedProgress(report, PROGRESS_SECONDS)
-            sweep = evaluation.lambda_sweep(order, progress=progress, cancel=cancel)
+            sweep = evaluation.lambda_sweep(order, cancel=cancel, partial=partial)
         except SweepCancelled:
             return
         except Exception as error:
             self.post_message(EvaluationFailed(generation, _one_line(error)))
             return
         self.post_message(LambdaSweepReady(generation, order, sweep))
+
+    @work(thread=True, exclusive=True, group="evaluate-tune")
+    def _tune(self) -> None:
+        """Every order's k sweep (its own best k), then NG's grid; cancelled with the pane."""
+        cancel = WorkerCancel(get_current_worker())
+        try:
+            evaluation = self._evaluation_in_worker()
+            for order in ORDERS:
+                sweep = evaluation.k_sweep(order, cancel=cancel)
+                self.post_message(KSweepReady(0, order, sweep))
+            # The session's split (its own, or the default one the table uses).
+            on_split = self.session.on_word_split()
+            grid = on_split.grid(view.GRID_ORDERS, view.GRID_KS, cancel=cancel)
+        except SweepCancelled:
+            return
+        except Exception as error:  # said in the grid's place: the table says it already
+            self.post_message(TuneFailed(_one_line(error)))
+            return
+        self.post_message(GridReady(grid))
+
+    @on(GridReady)
+    def _grid_ready(self, message: GridReady) -> None:
+        self._grid = message.grid
+        self._show_all()
+
+    @on(TuneFailed)
+    def _tune_failed(self, message: TuneFailed) -> None:
+        self._tune_note = f"no grid: {message.reason}"
+        self._show_all()
 
     @on(TableReady)
     def _table_ready(self, message: TableReady) -> None:
@@ -253,11 +345,12 @@ class EvaluatePane(Pane):
         self._show_all()
         self.refresh_bindings()
 
-    @on(LambdaProgress)
-    def _lambda_progress(self, message: LambdaProgress) -> None:
+    @on(LambdaPartial)
+    def _lambda_partial(self, message: LambdaPartial) -> None:
         if message.generation == self._generation and self.sweeping:
-            self._progress = (message.done, message.total)
-            self._show_status()
+            self._partial = (message.lambdas, message.dev_nll)
+            self._progress = (len(message.dev_nll), len(message.lambdas))
+            self._show_all()
 
     @on(LambdaSweepReady)
     def _lambda_sweep_ready(self, message: LambdaSweepReady) -> None:
@@ -290,20 +383,34 @@ class EvaluatePane(Pane):
         if not self.ready:
             return
         order, rows = self.order, self.rows
+        tuned = self.tuned
         sizes = self._evaluation.split.sizes if self._evaluation is not None else None
-        self.query_one("#eval-heading", Static).update(view.heading(sizes, self.k))
+        self.query_one("#eval-heading", Static).update(view.heading(sizes, self.k, tuned))
         table = self.query_one(EvalTable)
-        table.update(view.table_content(rows, order) if rows else "scoring…")
-        why = view.inf_lines(rows, order) if rows else []
+        if tuned:
+            table.update(view.tuned_table(self._k_sweeps, ORDERS, order))
+        else:
+            table.update(view.table_content(rows, order) if rows else "scoring…")
+        grid = self.query_one("#eval-grid", Static)
+        grid.display = tuned
+        if tuned:
+            grid.update(view.grid_content(self._grid, self._tune_note))
+        why = view.inf_lines(rows, order) if rows and not tuned else []
         self.query_one("#eval-why", Static).update("\n".join(why))
         self.query_one("#eval-why").display = bool(why)
-        note = "running…" if self.sweeping else "press l"
-        summary = view.summary_lines(order, self.k_sweep, self.lambda_sweep, note)
+        note = "press l"
+        if self.sweeping:
+            done, total = self._progress
+            note = f"{done}/{total} nets" if total else "running…"
+        winner = None if tuned else self.winner  # the tuned table marks it itself
+        summary = view.summary_lines(order, self.k_sweep, self.lambda_sweep, note, winner)
         self.query_one("#eval-summary", Static).update("\n".join(summary))
         k_plot = self.query_one("#eval-k-plot", SweepPlot)
         k_plot.show(*view.k_plot(order, self.k_sweep))
         lambda_plot = self.query_one("#eval-lambda-plot", SweepPlot)
-        lambda_plot.show(*view.lambda_plot(order, self.lambda_sweep, self.k_sweep, self.sweeping))
+        lambda_plot.show(
+            *view.lambda_plot(order, self.lambda_sweep, self.k_sweep, self.sweeping, self._partial)
+        )
         self._show_status()
 
     def _show_status(self) -> None:

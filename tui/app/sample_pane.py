@@ -51,6 +51,9 @@ TEMPERATURES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 # Top-k values the k and K keys step through; None keeps every token.
 TOP_KS: tuple[int | None, ...] = (None, 1, 2, 3, 5, 10)
 
+# The header's name of a model kind, where it is not the kind itself.
+KIND_LABELS = {"kn": "Kneser–Ney"}
+
 AUTO_SECONDS = 0.1  # between auto draws at 1×: 10 draws a second, slow enough to follow
 AUTO_SPEEDS = (0.2, 1.0, 5.0)  # what > and < choose from, times the draws a second at 1×
 RACE_ROWS = 5  # leaders shown in the race table; twice as many on a tall terminal
@@ -79,7 +82,8 @@ class SamplePane(Pane):
         Binding("f", "finish", "Finish", tooltip="finish the name: draw until '.'"),
         Binding("a", "auto", "Auto", tooltip="draw on their own, or stop (pauses when hidden)"),
         Binding(
-            "m", "next_model", "Model", tooltip="next model: counts, smoothed, neural, uniform"
+            "m", "next_model", "Model",
+            tooltip="next model: counts, smoothed, neural, uniform, Kneser–Ney",
         ),
         Binding(
             "t", "next_sampler", "Sampler", show=False,
@@ -387,14 +391,16 @@ class SamplePane(Pane):
         app's k, the neural one the order's net (what Train trains)."""
         order = self._sampled_order
         model = self.session.model(kind, self.k, order)
-        self._model_note = self._note(kind)
+        self._model_note = self._note(kind, model)
         self._weights_of = self._weights_in_use(kind)
         return model
 
-    def _note(self, kind: str) -> str:
-        """What the model is made of, for the header: its k, or how trained its W is."""
+    def _note(self, kind: str, model: NextTokenModel | None = None) -> str:
+        """What the model is made of, for the header: its k or D, or how trained its W is."""
         if kind == "neural":
             return weights_note(self.session.run(self._sampled_order).epoch)
+        if kind == "kn":
+            return f"D={getattr(model, 'discount', 0.0):g}"
         return {"smoothed": f"k={SMOOTHED_K:g}", "counts": f"k={self.k:g}"}.get(kind, "")
 
     def _weights_in_use(self, kind: str) -> tuple[object, int] | None:
@@ -431,7 +437,10 @@ class SamplePane(Pane):
 
     def _model_label(self) -> str:
         order = self._sampled_order
-        kind = self.model_kind if order == 2 else f"{order}-gram {self.model_kind}"
+        name = KIND_LABELS.get(self.model_kind, self.model_kind)
+        kind = name if order == 2 else f"{order}-gram {name}"
+        if self.model_kind == "kn":  # its name says what D is: "Kneser–Ney D=0.75"
+            return f"{kind} {self._model_note}"
         return f"{kind} ({self._model_note})" if self._model_note else kind
 
     def _record(self, draws: list[Draw], finished: SampledName | None) -> None:

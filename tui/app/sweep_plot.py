@@ -50,6 +50,8 @@ class Curve:
     best: tuple[float, float] | None  # (x, y) of the point to mark
     best_label: str = ""
     reference: tuple[float, str] | None = None  # a horizontal line: (y, label)
+    # The x axis's (low, high) when it is wider than xs: a sweep drawn as its points come.
+    x_span: tuple[float, float] | None = None
 
 
 def decade_label(exponent: int) -> str:
@@ -133,9 +135,11 @@ class SweepPlot(PlotextPlot):
         # showed only when the curve came before the first frame.
         width = max(self.size.width, 10)
         logs = [math.log10(x) for x in curve.xs]
-        ticks, labels = decade_ticks(min(curve.xs), max(curve.xs), width)
+        low_x, high_x = curve.x_span or (min(curve.xs), max(curve.xs))
+        ticks, labels = decade_ticks(low_x, high_x, width)
         plt.xticks(ticks, labels)
-        plt.xlim(logs[0], logs[-1])
+        x_range = (math.log10(low_x), math.log10(high_x))
+        plt.xlim(*x_range)
         bottom, top = y_range(curve)
         span = max(top - bottom, 1e-3)
         # Room under the curve for the label of the best point.
@@ -145,8 +149,8 @@ class SweepPlot(PlotextPlot):
         if curve.reference is not None:
             level, label = curve.reference
             colour = self._rgb("success", "green")
-            plt.plot([logs[0], logs[-1]], [level, level], color=colour, marker="braille")
-            plt.text(label, x=logs[-1], y=level + 0.06 * span, color=colour, alignment="right")
+            plt.plot(list(x_range), [level, level], color=colour, marker="braille")
+            plt.text(label, x=x_range[1], y=level + 0.06 * span, color=colour, alignment="right")
         points = [(x, y) for x, y in zip(logs, curve.ys) if math.isfinite(y)]
         plt.plot(
             [x for x, _ in points],
@@ -158,9 +162,7 @@ class SweepPlot(PlotextPlot):
             best_x, best_y = math.log10(curve.best[0]), curve.best[1]
             colour = self._rgb("warning", "yellow")
             plt.scatter([best_x], [best_y], color=colour, marker="◆")
-            x, alignment = label_anchor(
-                best_x, (logs[0], logs[-1]), len(curve.best_label), width - PLOT_MARGIN
-            )
+            x, alignment = label_anchor(best_x, x_range, len(curve.best_label), width - PLOT_MARGIN)
             plt.text(
                 curve.best_label, x=x, y=best_y - 0.12 * span, color=colour, alignment=alignment
             )

@@ -29,6 +29,7 @@ from bigram_tui.core.defaults import DEFAULT_ORDER, DEFAULT_SEED
 from bigram_tui.core.errors import BigramTuiError, SaveFailed
 
 from . import sample, score, stats, train, tune
+from .common import check_files
 from .errors import (
     DEBUG_ENV_VAR,
     EXIT_BROKEN_PIPE,
@@ -54,9 +55,15 @@ def _run_app(args: argparse.Namespace) -> int:
 
     seed = DEFAULT_SEED if args.app_seed is None else args.app_seed
     order = DEFAULT_ORDER if args.app_order is None else args.app_order
+    # The subcommands' rule and words: both files or neither (--data is then train).
+    files = check_files(
+        argparse.Namespace(dev=args.app_dev, test=args.app_test, split=None, split_seed=None)
+    )
+    dev, test = (None, None) if files is None else (str(files[0]), str(files[1]))
     return run_app(
         data=args.app_data, seed=seed, mouse=not args.no_mouse, truecolor=args.truecolor,
         order=order, load=args.app_load, screenshots=args.app_screenshots,
+        dev=dev, test=test, stream=args.app_stream,
     )  # fmt: skip
 
 
@@ -67,11 +74,15 @@ def _check_app_only_options(args: argparse.Namespace) -> None:
         ("--screenshots", args.app_screenshots is not None),
         ("--order", args.app_order is not None),
         ("--load", args.app_load is not None),
+        ("--dev", args.app_dev is not None),
+        ("--test", args.app_test is not None),
+        ("--stream", args.app_stream),
     ]
     for flag, given in app_only:
         if given:
             # stats, score, sample and train have an --order (and some a --load) of their own.
-            after = f", or give `{args.command} {flag}`" if flag in ("--order", "--load") else ""
+            own = ("--order", "--load", "--dev", "--test", "--stream")
+            after = f", or give `{args.command} {flag}`" if flag in own else ""
             raise UsageError(
                 f"{flag} is an option of the app; drop it from `{args.command}`{after}"
             )

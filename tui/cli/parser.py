@@ -430,6 +430,18 @@ def _build_parsers() -> tuple[argparse.ArgumentParser, Mapping[str, argparse.Arg
         f"(default {params.DEFAULT_ORDER}; key o in the app)",
     )
     parser.add_argument(
+        "--dev", dest="app_dev", metavar="PATH",
+        help="the app's pre-split dev file (with --test; --data is then the training file)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--test", dest="app_test", metavar="PATH", help="the app's pre-split test file (with --dev)"
+    )
+    parser.add_argument(
+        "--stream", dest="app_stream", action="store_true",
+        help="the app reads each file as NG's stream (EurekaLabsAI/ngram): the newline is the "
+        "boundary '.', nothing is padded",
+    )  # fmt: skip
+    parser.add_argument(
         "--load", dest="app_load", metavar="PATH", help="start the app with a net saved by train"
     )
     parser.add_argument(

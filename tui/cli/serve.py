@@ -71,7 +71,8 @@ def add_serve_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "serve", prog=f"{PROG} serve", help="serve the app to web browsers",
         description="Serve the app to web browsers: each browser tab runs its own app. "
-        "Global options given before `serve` (--data, --seed, --no-mouse) are passed on to it.",
+        "Global options given before `serve` (--data, --dev, --test, --stream, --seed, "
+        "--no-mouse) are passed on to it.",
     )  # fmt: skip
     # Not the reports' common options: --json has nothing to print here.
     parser.add_argument(
@@ -105,10 +106,10 @@ def add_serve_parser(commands: Any) -> None:
 def app_command(args: argparse.Namespace) -> str:
     """The shell command the server runs for each browser tab."""
     argv = [sys.executable, "-m", APP_MODULE]
+    from bigram_tui.core.session import check_readable  # the session module loads no torch
+
     data = args.data if args.data is not None else args.app_data
     if data is not None:
-        from bigram_tui.core.session import check_readable  # the session module loads no torch
-
         # Checked once here, rather than as an error page in every student's tab.
         argv += ["--data", os.path.abspath(check_readable(data))]
     if args.app_seed is not None:
@@ -117,6 +118,10 @@ def app_command(args: argparse.Namespace) -> str:
         argv += ["--order", str(args.app_order)]
     if args.app_load is not None:
         argv += ["--load", os.path.abspath(args.app_load)]
+    for flag, path in (("--dev", args.app_dev), ("--test", args.app_test)):
+        if path is not None:  # NG's pre-split files, as for the app itself
+            argv += [flag, os.path.abspath(check_readable(path))]
+    argv += ["--stream"] if args.app_stream else []
     argv += [
         flag
         for flag, given in (("--no-mouse", args.no_mouse), ("--truecolor", args.truecolor))
