@@ -47,14 +47,14 @@ def test_trigram_slice_names_its_prefix_and_contexts(session, trigrams):
     async def scenario(pilot, pane):
         await at_order(pilot, pane, 3)
         title = text_of(pane, "#counts-title")
-        assert "slice . · _ → next: 27 contexts" in title
+        assert "'.' then row → column: 27 contexts" in title
         assert "228,146 trigrams" in title
         info = text_of(pane, "#cell-info")  # the cursor stays on row '.', column 'a'
         assert "trigram ..a" in info and f"count   {trigrams.count('..a'):,}" in info
         await pilot.press("right_square_bracket")
         assert pane.prefix == ("a",)
         expected = trigrams.count_slice(("a",)).contexts
-        assert f"slice a · _ → next: {expected} contexts" in text_of(pane, "#counts-title")
+        assert f"'a' then row → column: {expected} contexts" in text_of(pane, "#counts-title")
         cursor_to(pane, "n", "d")
         info = text_of(pane, "#cell-info")
         assert "trigram and" in info and "'d' after 'an'" in info

@@ -41,8 +41,11 @@ def test_trigram_rows_show_context_next_and_the_reasons(session):
         ]
         assert rows[0][3:5] == [f"{expected[0].prob:.4f}", f"{expected[0].log_prob:.4f}"]
         table = text_of(pane, "#word-table")
-        assert "ej → q   0.0000      -inf  ∞ next token never seen after this context" in table
-        assert "jq → .   0.0000      -inf  ∞ context never seen" in table
+        # −inf draws the full red bar, as at order 2; each reason is said below the table.
+        assert "ej → q   0.0000      -inf  ████████████████ ∞" in table
+        assert "jq → .   0.0000      -inf  ████████████████ ∞" in table
+        assert "'q' after 'ej': next token never seen after this context." in table
+        assert "'.' after 'jq': context never seen." in table
         # Every row fits the 80-column pane beside its scrollbar: none wraps.
         region = pane.query_one("#word-table").content_region
         assert max(len(line) for line in table.splitlines() if " → " in line) <= region.width

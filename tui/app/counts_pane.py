@@ -74,7 +74,11 @@ def format_cell(view: str, value: float) -> str:
         return "-inf" if value == -math.inf else f"{value:.2f}"
     if view == "neural":
         return f"{value:.3g}" if value < 1e5 else f"{value:.0e}"
-    return f"{value:+.2f}".replace("0.", ".")
+    if value == 0:
+        return "0"
+    shown = f"{value:+.2f}".replace("0.", ".")
+    # A difference too small for two decimals keeps its sign, never reads as "-.00".
+    return shown if shown[1:] != ".00" else f"{shown[0]}<.01"
 
 
 def bin_labels(scale: Scale) -> list[str]:
@@ -95,11 +99,11 @@ class CountsPane(Pane):
     BINDINGS = [
         Binding("v", "cycle_view", "View", tooltip="show counts, P, log P, exp(W) or ΔP"),
         Binding("s", "toggle_layout", "<S>/<E>", tooltip="'.' layout or the <S>/<E> layout"),
-        Binding("z", "zoom", "Zoom", tooltip="colour-only grid or labelled cells"),
+        Binding("z", "zoom", "Labels", tooltip="colour-only grid or labelled cells"),
         Binding("g", "toggle_legend", "Legend", tooltip="show or hide the colour scale"),
-        Binding("t", "toggle_top", "Top bigrams", tooltip="show or hide the most common"),
-        # The same key at the other orders, named for them (one of the two is ever offered).
-        Binding("t", "toggle_top_ngrams", "Top n-grams", tooltip="the most common n-grams"),
+        # One binding, so help and the palette list it once; the footer names it for the
+        # order (binding_label): "Top bigrams" at n = 2.
+        Binding("t", "toggle_top", "Top n-grams", tooltip="show or hide the most common n-grams"),
         # One footer entry for the pair: 80 columns hold the footer at n ≥ 3 with it.
         Binding(
             "left_square_bracket",
@@ -373,10 +377,11 @@ class CountsPane(Pane):
         if order == 1:
             title.append(f"  ·  one row: no context, {counts.size} tokens")
         else:
-            earlier = " ".join(readout_label(token) for token in self.prefix)
-            # The header names the slice: the fixed earlier tokens, the row (_), the column.
-            title.append("  ·  slice ")
-            title.append(f"{earlier} · _ → next", style="bold")
+            earlier = "".join(readout_label(token) for token in self.prefix)
+            # The header names the slice in words: the fixed earlier tokens, then the row's
+            # token, then the column's (the next one); `[` and `]` step through the slices.
+            title.append("  ·  ")
+            title.append(f"'{earlier}' then row → column", style="bold")
             title.append(f": {self._contexts:,} contexts")
         title.append(f"  ·  {counts.total:,} {order_name(order)}s")
         if self.view in NEURAL_VIEWS:
@@ -392,9 +397,9 @@ class CountsPane(Pane):
         for i, label in enumerate(bin_labels(scale)):
             legend.append("  ", Style(bgcolor=xterm(colours[i])))
             legend.append(f" {label}\n")
-        # Empty cells are left as background: the legend shows that as an outlined gap.
-        legend.append("[]", Style(dim=True))
-        legend.append(" never seen" if self.view in COUNT_VIEWS else " —")
+        # Empty cells are left as background: said in words, since a swatch of nothing reads
+        # as nothing (and "[]" read as a missing glyph).
+        legend.append("blank: never seen" if self.view in COUNT_VIEWS else "blank: no value")
         self.query_one("#legend", Static).update(legend)
 
     def _show_cell(self) -> None:
@@ -519,11 +524,15 @@ class CountsPane(Pane):
         if action == "prefix":
             # Hidden at orders 1 and 2 (False): there is one table, nothing to step through.
             return self._shown_order >= 3
-        if action in ("toggle_layout", "toggle_top"):
+        if action == "toggle_layout":
             return self._shown_order == 2  # <S>/<E> is the bigram's layout
-        if action == "toggle_top_ngrams":
-            return self._shown_order != 2
         return True
+
+    def binding_label(self, action: str) -> str | None:
+        """The footer's name for a key when it depends on the order (KeyFooter asks)."""
+        if action == "toggle_top" and self._shown_order == 2:
+            return "Top bigrams"
+        return None
 
     # Copy -------------------------------------------------------------------------
 
@@ -587,9 +596,6 @@ class CountsPane(Pane):
 
     def action_toggle_top(self) -> None:
         self.show_top = not self.show_top
-
-    def action_toggle_top_ngrams(self) -> None:
-        self.action_toggle_top()
 
     def watch_view(self) -> None:
         self.redraw()

@@ -52,9 +52,13 @@ class KeyFooter(Widget, can_focus=False):
         app = self.app
         shown: dict[str, FooterItem] = {}  # by action: several keys for one action show once
         palette: FooterItem | None = None
-        for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items():
+        for key, (node, binding, enabled, _tooltip) in screen.active_bindings.items():
             label = app.get_key_display(binding)
-            item = FooterItem(binding.key, label, binding.description, enabled)
+            # A pane may name a key for its state (Counts' t: "Top bigrams" at n = 2).
+            named = getattr(node, "binding_label", None)
+            description = named(binding.action) if callable(named) else None
+            description = description or binding.description
+            item = FooterItem(binding.key, label, description, enabled)
             if key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
                 palette = item
             elif binding.show and binding.action not in shown:

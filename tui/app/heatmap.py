@@ -41,7 +41,10 @@ PLACEHOLDER = "?"  # ASCII: its width is one cell in every terminal
 
 
 def grid_label(label: str) -> str:
-    """The label as the grid draws it: the placeholder for one that takes no cell."""
+    """The label as the grid draws it: the placeholder for one that takes no cell. An empty
+    label (the unigram's one row: no context) stays empty."""
+    if label == "":
+        return label
     return label if label.isprintable() and cell_len(label) > 0 else PLACEHOLDER
 
 
@@ -264,11 +267,57 @@ class Heatmap(ScrollView, can_focus=True):
             strip = self._build_line(line_y)
             self._lines[line_y] = strip
         width = self.size.width
-        if scroll_x == 0:
-            return strip.crop_extend(0, width, self.rich_style)
-        labels = strip.crop(0, self.label_width)
-        cells = strip.crop(self.label_width + scroll_x, width + scroll_x)
-        return Strip.join([labels, cells]).crop_extend(0, width, self.rich_style)
+        if self.compact:
+            # Colour only: a cut block is still the cell's colour, never a wrong number.
+            if scroll_x == 0:
+                return strip.crop_extend(0, width, self.rich_style)
+            labels = strip.crop(0, self.label_width)
+            cells = strip.crop(self.label_width + scroll_x, width + scroll_x)
+            return Strip.join([labels, cells]).crop_extend(0, width, self.rich_style)
+        return self._whole_cells(strip, y == 0, scroll_x, width)
+
+    @property
+    def _view_width(self) -> int:
+        """The columns the grid shows: its width less a vertical scroll bar."""
+        return self.scrollable_content_region.width
+
+    def visible_columns(self, scroll_x: int | None = None) -> range:
+        """The columns the labelled layout shows whole at this scroll: a cell cut by either
+        edge is left blank, since its number cut short would read as another (2055 as 2)."""
+        if scroll_x is None:
+            scroll_x = int(self.scroll_offset.x)
+        cell = self.cell_width
+        room = self._view_width - self.label_width
+        first = -(-scroll_x // cell)  # the first cell that starts at or after the left edge
+        last = min(self._n, (scroll_x + room) // cell)  # one past the last that ends in view
+        return range(first, max(first, last))
+
+    def _whole_cells(self, strip: Strip, header: bool, scroll_x: int, width: int) -> Strip:
+        """A labelled line with only whole cells; '›' (or '‹') on the header says that more
+        columns lie to the right (left): scroll, or move the cursor there."""
+        cell, label_width = self.cell_width, self.label_width
+        shown = self.visible_columns(scroll_x)
+        start = shown.start * cell
+        end = shown.stop * cell if len(shown) else start
+        lead = start - scroll_x  # blank cells of a cut cell on the left
+        parts = [
+            strip.crop(0, label_width),
+            Strip.blank(lead, self.rich_style),
+            strip.crop(label_width + start, label_width + end),
+        ]
+        line = Strip.join(parts).crop_extend(0, width, self.rich_style)
+        if not header:
+            return line
+        more = Style(dim=True, bold=True)
+        view = self._view_width
+        if shown.stop < self._n and label_width + lead + (end - start) < view:
+            marker = Strip([Segment("›", more)])
+            line = Strip.join([line.crop(0, view - 1), marker, line.crop(view)])
+        if shown.start > 0 and lead > 0:
+            line = Strip.join(
+                [line.crop(0, label_width), Strip([Segment("‹", more)]), line.crop(label_width + 1)]
+            )
+        return line
 
     def _build_line(self, line_y: int) -> Strip:
         if not self.data or line_y >= self.virtual_size.height:

@@ -4,6 +4,7 @@ command palette."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 from rich.table import Table
 from rich.text import Text
@@ -15,17 +16,68 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
+Section = tuple[str, list[tuple[str, str]]]  # a title and its (keys, what they do) rows
+
+
+def key_label(binding: Binding) -> str:
+    """The binding's keys as the help names them: '+, =' for 'plus,equals_sign'."""
+    from .app import KEY_SYMBOLS  # at call time: the app module imports this one
+
+    return ", ".join(KEY_SYMBOLS.get(key, key) for key in binding.key.split(","))
+
+
+def binding_rows(bindings: Iterable[object]) -> list[tuple[str, str]]:
+    """One row per action: every key of an action on one row, described once (by the first
+    tooltip, else the first description); a key bound to two actions is one row too."""
+    by_action: dict[str, list[Binding]] = {}
+    for binding in bindings:
+        if isinstance(binding, Binding):
+            by_action.setdefault(binding.action, []).append(binding)
+    rows = []
+    for group in by_action.values():
+        keys = list(dict.fromkeys(k for b in group for k in key_label(b).split(", ")))
+        description = next((b.tooltip for b in group if b.tooltip), group[0].description)
+        rows.append((", ".join(keys), description))
+    return unique_rows(rows)
+
+
+def unique_rows(rows: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The rows with each key once: a key listed again has its new words joined to its row."""
+    merged: dict[str, list[str]] = {}
+    for keys, description in rows:
+        said = merged.setdefault(keys, [])
+        if description and description not in said:
+            said.append(description)
+    return [(keys, "; ".join(said)) for keys, said in merged.items()]
+
+
+def help_sections(sections: list[Section]) -> list[Section]:
+    """The help's sections with each pane's keys generated from its bindings, once each.
+
+    The app passes its own list; a section titled for a pane ("3 Train") is made again here
+    from the pane's BINDINGS, so that two keys of one action ("n" and "s": one epoch) are one
+    row and no action is described twice. Every other section keeps its rows, each key once.
+    """
+    from .registry import PANES  # at call time: the panes import the app's modules
+
+    panes = {f"{spec.key} {spec.title}": spec.pane for spec in PANES}
+    made = []
+    for title, rows in sections:
+        pane = panes.get(title)
+        made.append((title, binding_rows(pane.BINDINGS) if pane else unique_rows(rows)))
+    return made
+
 
 class HelpScreen(ModalScreen[None]):
-    """Every key of the app, pane by pane."""
+    """Every key of the app, pane by pane: each action once, all its keys on its row."""
 
     BINDINGS = [
         Binding("escape,q,question_mark", "dismiss", "Close"),
     ]
 
-    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+    def __init__(self, sections: list[Section]) -> None:
         super().__init__()
-        self.sections = sections
+        self.sections = help_sections(sections)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):

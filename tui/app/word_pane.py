@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on
@@ -19,23 +19,25 @@ from bigram_tui.core.display import order_name
 from .messages import WordChanged
 from .pane import Pane, next_k
 from .weights_note import weights_note
+from .word_walkthrough import (
+    Walkthrough,
+    context_id,
+    fmt_log,
+    order_label,
+    order_shares,
+    percent,
+    printable,
+)
 
 if TYPE_CHECKING:
-    from bigram_tui.core.session import DatasetScore, NextTokenModel, WordScore
+    from bigram_tui.core.session import DatasetScore, KneserNeyModel, NextTokenModel, WordScore
 
 MAX_WORD_LENGTH = 40  # a long paste is cut here, with a message: the table stays readable
 SURPRISE_BAR_NATS = 8.0  # −log P of 8 (P ≈ 0.0003) fills the bar
 BAR_WIDTH = 16
-WALKTHROUGH_COLUMNS = 7  # probabilities per line: 7 × 9 characters fit in 80 columns
-
-
-def printable(text: str) -> str:
-    """Control characters shown as escapes, so a pasted \\x1b[2J never reaches the terminal raw."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-
-
-def fmt_log(value: float) -> str:
-    return "-inf" if value == -math.inf else f"{value:.4f}"
+# What `m` steps through: the counts model at k, the order's net, interpolated Kneser–Ney.
+MODEL_KINDS = ("counts", "neural", "kn")
+SHARE_COLUMN = 5  # characters per order's share in the Kneser–Ney table
 
 
 def surprise_bar(log_prob: float) -> Text:
@@ -73,9 +75,17 @@ class WordPane(Pane):
         Binding("plus,equals_sign", "smoothing(1)", "k+", tooltip="more fake counts (smoothing)"),
         Binding("minus", "smoothing(-1)", "k−", tooltip="fewer fake counts"),
         Binding(
-            "m", "toggle_model", "Model", tooltip="score with the counts model or the neural net"
+            "m",
+            "toggle_model",
+            "Model",
+            tooltip="score with the counts model, the neural net or Kneser–Ney",
         ),
-        Binding("w", "toggle_walkthrough", "Walkthrough", tooltip="the net's forward pass, In[22]"),
+        Binding(
+            "w",
+            "toggle_walkthrough",
+            "Walkthrough",
+            tooltip="each example worked through: the forward pass of In[22]",
+        ),
     ]
 
     # What the pane scores, and how; each change rescores (the watchers below).
@@ -137,12 +147,13 @@ class WordPane(Pane):
         self.word = event.value
 
     def action_smoothing(self, direction: int) -> None:
-        if self.model_kind == "neural":
-            self.notify("Smoothing applies to the counts model; switch with m.", timeout=3)
+        if self.model_kind != "counts":
+            self.notify("Smoothing k applies to the counts model; switch with m.", timeout=3)
         self.share("k", next_k(self.k, direction))
 
     def action_toggle_model(self) -> None:
-        self.model_kind = "neural" if self.model_kind == "counts" else "counts"
+        at = MODEL_KINDS.index(self.model_kind)
+        self.model_kind = MODEL_KINDS[(at + 1) % len(MODEL_KINDS)]
 
     def action_toggle_walkthrough(self) -> None:
         self.walkthrough = not self.walkthrough
@@ -177,9 +188,15 @@ class WordPane(Pane):
     def _model_caption(self) -> str:
         if self.model_kind == "neural":
             caption = f"neural net, {weights_note(self.session.run(self.order).epoch)}"
+        elif self.model_kind == "kn":
+            caption = f"Kneser–Ney, D = {self._discount():g}"
         else:
             caption = f"counts, k = {self.k:g}"
         return caption if self.order == 2 else f"{caption}, {order_name(self.order)}"
+
+    def _discount(self) -> float:
+        """Kneser–Ney's D at this order: chosen on dev with a split, else the default."""
+        return self.session.default_discount(self.order)
 
     def rescore(self) -> None:
         if not self.ready:
@@ -216,6 +233,8 @@ class WordPane(Pane):
         if self.walkthrough:
             table.update(self._walkthrough(model, word))
             self._copy_rows = self._score_rows(score)
+        elif self.model_kind == "kn":
+            table.update(self._kn_table(cast("KneserNeyModel", model), score))
         elif order == 2:
             table.update(self._bigram_table(score))
             self._copy_rows = self._score_rows(score)
@@ -243,28 +262,72 @@ class WordPane(Pane):
         return rows
 
     def _ngram_table(self, score: WordScore) -> Text:
-        # Narrow columns: the longest reason still fits 80 columns beside a scrollbar.
+        # Narrow columns: the longest row still fits 80 columns beside a scrollbar.
         text = Text(f"{'context → next':<14}{'P':>6}{'log P':>10}  surprise −log P\n", "bold")
-        impossible = None
+        impossible: list[tuple[str, str, str]] = []
         for step in score.steps:
             context, token = printable("".join(step.context)), printable(step.next)
             text.append(f"{context:>7} → {token:<2}{step.prob:8.4f}  ")
             text.append(f"{fmt_log(step.log_prob):>8}  ")
-            if step.reason is None:
-                text.append_text(surprise_bar(step.log_prob))
-            else:
-                text.append(f"∞ {step.reason}", style="bold red")
-                impossible = impossible or (context, token, step.reason)
+            # The same bar as the bigram table's: −inf fills it, in red, with ∞.
+            text.append_text(surprise_bar(step.log_prob))
             text.append("\n")
+            if step.log_prob == -math.inf:
+                impossible.append((context, token, step.reason or "probability zero"))
         self._copy_rows = self._ngram_rows(score)
-        if impossible is not None:
-            context, token, reason = impossible
+        if impossible:
+            text.append("\n")
+            for context, token, reason in impossible:
+                text.append(f"{token!r} after {context!r}: {reason}.\n", style="bold red")
             text.append(
-                f"\n{token!r} after {context!r}: {reason}. P = 0, so log P = −inf and the whole "
-                "word is impossible. Press + to add fake counts (k).\n",
+                "P = 0, so log P = −inf and the whole word is impossible. "
+                "Press + to add fake counts (k).\n",
                 style="bold red",
             )
         return text
+
+    def _kn_table(self, model: KneserNeyModel, score: WordScore) -> Text:
+        """Each step's P, and how much of it came from each order: the back-off at work."""
+        size = model.vocab.size
+        stoi = {token: i for i, token in enumerate(model.vocab.itos)}
+        contexts = [context_id([stoi[t] for t in step.context], size) for step in score.steps]
+        nexts = [stoi[step.next] for step in score.steps]
+        shares = order_shares(model, contexts, nexts)
+        orders = range(model.order, -1, -1)  # the longest context first, 1/V last
+        text = Text(f"{'context → next':<14}{'P':>6}{'log P':>10}  % of P from order", "bold")
+        text.append("\n" + " " * 32)
+        for order in orders:
+            text.append(f"{order if order else '1/V':>{SHARE_COLUMN}}", style="bold")
+        text.append("\n")
+        for step, parts in zip(score.steps, shares, strict=True):
+            context = printable("".join(step.context)) or "·"
+            text.append(f"{context:>7} → {printable(step.next):<2}{step.prob:8.4f}  ")
+            text.append(f"{fmt_log(step.log_prob):>8}  ")
+            total = math.fsum(parts)
+            for order in orders:
+                share = parts[order] / total if total > 0 else 0.0
+                style = "bold cyan" if share >= 0.5 else ("dim" if share == 0 else "")
+                text.append(f"{percent(share, ''):>{SHARE_COLUMN}}", style=style)
+            text.append("\n")
+        self._copy_rows = self._kn_rows(score, shares)
+        text.append(
+            "\nEach number is the % of P that order gives (1/V: the uniform part). · : that "
+            "order never saw this next after its context, so it passes its weight down to "
+            "the shorter context: the back-off. w shows each part.\n",
+            style="dim",
+        )
+        return text
+
+    @staticmethod
+    def _kn_rows(score: WordScore, shares: list[list[float]]) -> list[tuple[str, ...]]:
+        orders = range(len(shares[0]) - 1, -1, -1)
+        header = ("context", "next", "P", "log P", *(f"P from {order_label(o)}" for o in orders))
+        rows: list[tuple[str, ...]] = [header]
+        for step, parts in zip(score.steps, shares, strict=True):
+            context, token = printable("".join(step.context)), printable(step.next)
+            numbers = (f"{parts[o]:.6g}" for o in orders)
+            rows.append((context, token, f"{step.prob:.6f}", fmt_log(step.log_prob), *numbers))
+        return rows
 
     def _unknown_message(self, word: str, positions: list[int]) -> Text:
         marked = Text("  ")
@@ -308,41 +371,18 @@ class WordPane(Pane):
         return text
 
     def _walkthrough(self, model: NextTokenModel, word: str) -> Text:
-        itos = model.vocab.itos
         # Titled for the model whose numbers these are (issue 10, item 2).
-        title = (
-            "The net's forward pass on each example (notebook In[22])"
-            if self.model_kind == "neural"
-            else f"Each example under the counts model, k = {self.k:g}: the row of P it reads"
-        )
-        text = Text(title + "\n", style="bold")
+        kind = self.model_kind
+        caption = {"counts": f"k = {self.k:g}", "kn": self._model_caption()}.get(kind, "")
         steps = self.session.walkthrough(word, model)
-        for n, step in enumerate(steps, start=1):
-            example = printable("".join(step.context) + step.next)
-            inputs = ", ".join(map(str, step.inputs)) or "none"
-            text.append(f"\nexample {n}: {example} (indices {inputs}, {step.label})\n")
-            text.append(f"  input x = {inputs}   label y = {step.label}\n")
-            text.append("  output probabilities\n")
-            for start in range(0, len(itos), WALKTHROUGH_COLUMNS):
-                text.append("   ")
-                for i in range(start, min(start + WALKTHROUGH_COLUMNS, len(itos))):
-                    cell = f" {printable(itos[i]):>1} {float(step.probs[i]):.4f}"
-                    text.append(cell, style="bold reverse" if i == step.label else "dim")
-                text.append("\n")
-            text.append(
-                f"  p(y) = {step.prob:.6f}   log p = {fmt_log(step.log_prob)}   "
-                f"nll = {fmt_log(step.nll) if step.nll != math.inf else 'inf'}\n"
-            )
-        mean = sum(s.nll for s in steps) / len(steps)
-        text.append(f"\nmean nll = loss = {mean:.4f}\n", style="bold")
-        return text
+        return Walkthrough(model, kind, steps, caption).text()
 
     def _dataset_score(self, model: NextTokenModel) -> DatasetScore:
         """The model's score of the whole data, kept while the model is the same: the net's
         costs a softmax per distinct n-gram, too slow to redo at every key at order 5."""
         kind, order = self.model_kind, self.order
         weights = self.session.run(order).weights if kind == "neural" else None
-        key = (kind, order, self.k)
+        key = (kind, order, self._discount() if kind == "kn" else self.k)
         kept = self._reference
         # W is replaced by every step, never changed in place: `is` tells a newer one.
         if kept is None or kept[0] != key or kept[1] is not weights:
@@ -368,6 +408,14 @@ class WordPane(Pane):
             text.append(
                 f"dataset mean NLL {reference.mean_nll:.6f}  ({name}, "
                 f"{weights_note(epoch)}, {count})\n",
+                style="dim",
+            )
+            return text
+        if self.model_kind == "kn":
+            name = "Kneser–Ney" if order == 2 else f"{order_name(order)} Kneser–Ney"
+            text.append(
+                f"dataset mean NLL {reference.mean_nll:.6f}  ({name}, D = {self._discount():g}, "
+                f"{count})\n",
                 style="dim",
             )
             return text
