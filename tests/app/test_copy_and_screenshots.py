@@ -136,3 +136,16 @@ def test_default_directory_is_xdg_then_downloads_then_here(tmp_path, monkeypatch
     xdg.mkdir()
     assert screenshot_directory(None) == xdg
     assert screenshot_directory(tmp_path / "given") == tmp_path / "given"
+
+
+def test_the_palette_lists_each_pane_action_once(names_path):
+    """Issue 18.13: `n` and `s` both step one epoch: one command, with both keys."""
+
+    async def scenario(app, pilot):
+        await pilot.press("3")
+        commands = [c for c in app.get_system_commands(app.screen) if c.title.startswith("Train:")]
+        actions = [c.help for c in commands]
+        assert len({c.title for c in commands}) == len(commands)
+        assert any(h == "key n, s" or h == "key s, n" for h in actions), actions
+
+    run_app(names_path, scenario)

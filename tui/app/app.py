@@ -352,11 +352,16 @@ class BigramApp(CoalescingNotices[None]):
             )
         yield SystemCommand("Help: keys", "List every key", self.action_help)
         for pane in self.query(Pane):  # those mounted so far
+            # One command per action, with all its keys: `n` and `s` both step one epoch.
+            by_action: dict[str, list[Binding]] = {}
             for binding in _bindings_of(type(pane)):
+                by_action.setdefault(binding.action, []).append(binding)
+            for action, group in by_action.items():
+                keys = ", ".join(dict.fromkeys(_key_label(b) for b in group))
                 yield SystemCommand(
-                    f"{pane.TITLE}: {binding.description}",
-                    f"key {_key_label(binding)}",
-                    lambda p=pane, a=binding.action: self._run_pane_action(p, a),
+                    f"{pane.TITLE}: {group[0].description}",
+                    f"key {keys}",
+                    lambda p=pane, a=action: self._run_pane_action(p, a),
                 )
 
     # Copy and screenshots -----------------------------------------------------------
