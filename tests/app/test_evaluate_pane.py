@@ -14,7 +14,6 @@ from bigram_tui.tui.app.evaluate_pane import EvaluatePane
 from bigram_tui.tui.app.evaluate_view import duration
 from bigram_tui.tui.app.messages import SmoothingChosen
 from bigram_tui.tui.app.sweep_plot import SweepPlot, decade_ticks
-from bigram_tui.tui.app.sweep_worker import CoalescedProgress
 
 from .helpers import SinglePaneApp
 
@@ -213,14 +212,6 @@ def test_unreadable_data_is_one_line_not_a_crash(tmp_path):
         assert "\n" not in text_of(pane, "#eval-status")
 
     drive(missing, scenario)
-
-
-def test_progress_is_coalesced_but_keeps_the_last():
-    seen = []
-    progress = CoalescedProgress(lambda done, total: seen.append(done), interval=60.0)
-    for done in range(1, 21):
-        progress(done, 20)
-    assert seen == [1, 20]
 
 
 def test_durations_read_as_minutes_and_seconds():
