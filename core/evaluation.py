@@ -85,6 +85,7 @@ class Evaluation:
         self.texts = texts
         self._counts: dict[int, tuple[NgramCounts, NgramCounts, NgramCounts]] = {}
         self._lock = threading.Lock()
+        self._k_sweeps: dict[int, KSweep] = {}  # the default grid's, per order
 
     @classmethod
     def from_path(
@@ -146,8 +147,16 @@ class Evaluation:
         progress: Progress | None = None,
         cancel: Cancel | None = None,
     ) -> KSweep:
+        if ks is None and order in self._k_sweeps:
+            # The pane's own order and its every-order view both ask for it: swept once.
+            if progress is not None:
+                progress(1, 1)
+            return self._k_sweeps[order]
         train, dev, test = self.counts(order)
-        return k_sweep(train, dev, test, ks, progress=progress, cancel=cancel)
+        sweep = k_sweep(train, dev, test, ks, progress=progress, cancel=cancel)
+        if ks is None:
+            self._k_sweeps[order] = sweep
+        return sweep
 
     def lambda_sweep(
         self,

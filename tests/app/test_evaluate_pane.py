@@ -345,3 +345,17 @@ def test_a_cancelled_lambda_sweep_says_how_many_of_its_nets_were_done(session):
         assert re.search(r"λ sweep cancelled after \d+/20 nets", text_of(pane, "#eval-status"))
 
     drive(session, scenario, order=6, k=0.1)
+
+
+def test_every_orders_sweep_and_the_grid_wait_for_the_pane_to_be_shown(names_path):
+    """They run in a worker, but at start they would only take CPU from the pane in use."""
+    from .helpers import run_loaded
+
+    async def scenario(app, pilot):
+        pane = app.query_one(EvaluatePane)
+        await pilot.pause(0.5)
+        assert not pane._tune_started and pane.grid is None
+        await pilot.press("5")
+        await wait_until(pilot, lambda: pane.grid is not None)
+
+    run_loaded(names_path, scenario, (120, 40))

@@ -163,3 +163,12 @@ def test_sweeps_use_the_split_counts(evaluation, split_counts_of):
 def test_from_path_reads_and_splits(names_path):
     evaluation = Evaluation.from_path(names_path)
     assert evaluation.split.sizes == (25_626, 3_203, 3_204)
+
+
+def test_the_default_k_sweep_of_an_order_is_made_once(name_split):
+    from bigram_tui.core.evaluation import Evaluation
+
+    evaluation = Evaluation(name_split)
+    first = evaluation.k_sweep(2)
+    assert evaluation.k_sweep(2) is first
+    assert evaluation.k_sweep(2, ks=[0.0, 1.0]) is not first  # another grid is swept anew

@@ -115,6 +115,7 @@ class EvaluatePane(Pane):
         # The running λ sweep's values and the dev NLL of its nets done so far.
         self._partial: tuple[tuple[float, ...], tuple[float, ...]] | None = None
         self._grid: Grid | None = None
+        self._tune_started = False  # the k sweep of every order and NG's grid, on first show
         self._tune_note = ""  # why the grid is not there, if it failed
         self._sweep_started = 0.0
         self._status = ""
@@ -145,8 +146,20 @@ class EvaluatePane(Pane):
         self._status = f"counting orders {ORDERS_TEXT} on the split…"
         self._request_table()
         self._start_sweep(with_lambda=False)
-        self._tune()
+        if self.is_on_screen:
+            self._start_tune()
         self._show_all()
+
+    def on_show(self) -> None:
+        # Every order's k sweep and the grid wait until the pane is first looked at: at start
+        # they would compete with what the user is doing in another pane, for nothing.
+        if self.ready:
+            self._start_tune()
+
+    def _start_tune(self) -> None:
+        if not self._tune_started:
+            self._tune_started = True
+            self._tune()
 
     @property
     def rows(self) -> list[OrderRow] | None:
