@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .helpers import SMALL_CORPUS
+
 
 @pytest.fixture(scope="session")
 def name_split(names):
@@ -39,6 +41,21 @@ def split_counts_of(name_split):
             cache[order] = tuple(
                 NgramCounts.from_words(part, order, vocab=name_split.vocab) for part in parts
             )
+        return cache[order]
+
+    return counts
+
+
+@pytest.fixture(scope="module")
+def counts_of():
+    """SMALL_CORPUS counted at an order, once per order and module."""
+    from bigram_tui.core.counts import NgramCounts
+
+    cache: dict[int, NgramCounts] = {}
+
+    def counts(order: int) -> NgramCounts:
+        if order not in cache:
+            cache[order] = NgramCounts.from_words(SMALL_CORPUS, order)
         return cache[order]
 
     return counts

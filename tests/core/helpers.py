@@ -1,8 +1,15 @@
-"""Data for the core's tests that other layers' tests use too: a vocabulary of 90 tokens."""
+"""Data for the core's tests that other layers' tests use too: a vocabulary of 90 tokens,
+and a model made by hand."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+
+import torch
+
+from bigram_tui.core.model import NEXT_NEVER_SEEN, SEEN
+from bigram_tui.core.vocab import Vocab
 
 # 89 characters: upper and lower case, digits, accented letters, a space, an emoji and a
 # combining acute accent (which follows a letter, so it never starts a word).
@@ -29,3 +36,31 @@ def write_wide_words(directory: Path) -> Path:
     path = directory / "wide.txt"
     path.write_text("\n".join(wide_words()) + "\n", encoding="utf-8")
     return path
+
+
+SMALL_CORPUS = ["emma", "ava", "anna", "bob"]  # 7 tokens: every context of every order fits
+
+
+@dataclass(frozen=True)
+class MatrixModel:
+    """A model made by hand: the rows of a V×V matrix, read as a model of order 2."""
+
+    name: str
+    vocab: Vocab
+    probs: torch.Tensor
+    order: int = 2
+
+    def known_contexts(self) -> torch.Tensor:
+        return torch.arange(self.vocab.size)
+
+    def unseen_row(self) -> torch.Tensor | None:
+        return None
+
+    def next_probs(self, context_ids: torch.Tensor) -> torch.Tensor:
+        return self.probs[context_ids.long()]
+
+    def log_probs(
+        self, context_ids: torch.Tensor, nexts: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        log_probs = self.probs[context_ids.long(), nexts.long()].log()
+        return log_probs, torch.where(torch.isneginf(log_probs), NEXT_NEVER_SEEN, SEEN)

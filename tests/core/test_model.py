@@ -22,20 +22,10 @@ from bigram_tui.core.notebook import bigram_matrix
 from bigram_tui.core.params import MAX_ORDER, check_smoothing
 from bigram_tui.core.scoring import score_counts, score_word
 
+from .helpers import SMALL_CORPUS
+
 ORDERS = range(1, MAX_ORDER + 1)
-CORPUS = ["emma", "ava", "anna", "bob"]
-
-
-@pytest.fixture(scope="module")
-def counts_of():
-    cache: dict[int, NgramCounts] = {}
-
-    def counts(order: int) -> NgramCounts:
-        if order not in cache:
-            cache[order] = NgramCounts.from_words(CORPUS, order)
-        return cache[order]
-
-    return counts
+CORPUS = SMALL_CORPUS  # the corpus of the counts_of fixture
 
 
 @pytest.fixture(scope="module")

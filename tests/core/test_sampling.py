@@ -16,7 +16,7 @@ from bigram_tui.core.batch_sampling import sample_names
 from bigram_tui.core.counts import NgramCounts
 from bigram_tui.core.defaults import DEFAULT_MAX_LENGTH
 from bigram_tui.core.errors import NgramError
-from bigram_tui.core.model import SEEN, NextTokenModel, NgramModel, UniformModel, probs_matrix
+from bigram_tui.core.model import NextTokenModel, NgramModel, UniformModel, probs_matrix
 from bigram_tui.core.neural import TrainingRun
 from bigram_tui.core.params import MAX_SEED, check_seed
 from bigram_tui.core.params import SAMPLERS as ALGORITHMS
@@ -33,6 +33,8 @@ from bigram_tui.core.shaping import shape_probs, top_k_mask
 from bigram_tui.core.split import classify_names
 from bigram_tui.core.vocab import Vocab
 
+from .helpers import MatrixModel
+
 CORPUS = [
     "emma", "olivia", "ava", "isabella", "sophia", "charlotte", "mia", "amelia",
     "harper", "evelyn", "abigail", "emily", "elizabeth", "mila", "ella", "avery",
@@ -44,28 +46,6 @@ MODEL_NAMES = ("counts", "smoothed", "neural", "uniform")
 
 
 LECTURE = ["mor", "axx", "minaymoryles", "kondlaisah", "anchshizarie"]
-
-
-class MatrixModel:
-    """A hand-made bigram model: row i of `probs` is P(· | token i)."""
-
-    order = 2
-
-    def __init__(self, name: str, vocab: Vocab, probs: torch.Tensor) -> None:
-        self.name, self.vocab, self.probs = name, vocab, probs
-
-    def known_contexts(self) -> torch.Tensor:
-        return torch.arange(self.vocab.size)
-
-    def unseen_row(self) -> torch.Tensor | None:
-        return None
-
-    def next_probs(self, context_ids: torch.Tensor) -> torch.Tensor:
-        return self.probs[context_ids.long()]
-
-    def log_probs(self, context_ids: torch.Tensor, nexts: torch.Tensor):
-        picked = self.probs[context_ids.long(), nexts.long()].log()
-        return picked, torch.full_like(nexts.long(), SEEN)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
 
 import pytest
 import torch
@@ -17,7 +16,6 @@ from bigram_tui.core.model import (
     CONTEXT_NEVER_SEEN,
     NEXT_NEVER_SEEN,
     REASONS,
-    SEEN,
     NgramModel,
     UniformModel,
 )
@@ -26,6 +24,8 @@ from bigram_tui.core.scoring import DatasetScore, score_counts, score_word, scor
 from bigram_tui.core.split import DEV_TEST, NEW, TRAIN, classify_names, split_words
 from bigram_tui.core.vocab import Vocab
 
+from .helpers import SMALL_CORPUS, MatrixModel
+
 ORDERS = range(1, MAX_ORDER + 1)
 
 ALPHABET = "abcxyzABZ019 -'éüßñ漢字😀👍🏽\u0301"
@@ -33,19 +33,7 @@ WORDS = st.lists(st.text(alphabet=ALPHABET, min_size=1, max_size=8), min_size=1,
 POSITIVE_K = st.floats(min_value=1e-6, max_value=1e6, allow_nan=False, allow_infinity=False)
 ANY_K = st.one_of(st.just(0.0), POSITIVE_K)
 
-CORPUS = ["emma", "ava", "anna", "bob"]
-
-
-@pytest.fixture(scope="module")
-def counts_of():
-    cache: dict[int, NgramCounts] = {}
-
-    def counts(order: int) -> NgramCounts:
-        if order not in cache:
-            cache[order] = NgramCounts.from_words(CORPUS, order)
-        return cache[order]
-
-    return counts
+CORPUS = SMALL_CORPUS  # the corpus of the counts_of fixture
 
 
 def padded_steps(word: str, order: int) -> list[tuple[tuple[str, ...], str]]:
@@ -139,31 +127,6 @@ def test_out_of_vocabulary_message_is_capped(counts_of, order):
 def test_out_of_vocabulary_word(ngram_counts_of):
     with pytest.raises(OutOfVocabulary):
         score_word(NgramModel(ngram_counts_of(3)), "ab3")
-
-
-@dataclass(frozen=True)
-class MatrixModel:
-    """A model made by hand: the rows of a V×V matrix, read as a model of order 2."""
-
-    name: str
-    vocab: Vocab
-    probs: torch.Tensor
-    order: int = 2
-
-    def known_contexts(self) -> torch.Tensor:
-        return torch.arange(self.vocab.size)
-
-    def unseen_row(self) -> torch.Tensor | None:
-        return None
-
-    def next_probs(self, context_ids: torch.Tensor) -> torch.Tensor:
-        return self.probs[context_ids.long()]
-
-    def log_probs(
-        self, context_ids: torch.Tensor, nexts: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        log_probs = self.probs[context_ids.long(), nexts.long()].log()
-        return log_probs, torch.where(torch.isneginf(log_probs), NEXT_NEVER_SEEN, SEEN)
 
 
 def test_hand_made_model_scores():
