@@ -69,3 +69,21 @@ def test_a_sweep_cancelled_at_another_order_leaves_no_status_here(session):
         assert "order 3 cancelled" in text_of(pane, "#eval-status")
 
     drive_pane(EvaluatePane(id="evaluate"), session, scenario, (120, 40))
+
+
+def test_a_run_that_finishes_behind_another_pane_raises_no_notice(names_path: Path):
+    async def scenario(app, pilot):
+        await pilot.press("3", "v", "v", "f")  # full speed, into the epochs field
+        field = app.focused
+        field.value = "30"
+        await pilot.press("enter", "escape", "4")  # the run trains on behind Sample
+        raised = recorded(app)
+        await pilot.press("3")
+        await pilot.press("4")
+        train = app.query_one("#train")
+        train.action_toggle_run()
+        await until(pilot, lambda: train.run.epoch >= 30, timeout=30)
+        await pilot.pause(0.3)
+        assert not any(note.startswith("Finished") for note in raised), raised
+
+    run_loaded(names_path, scenario, (120, 40))

@@ -534,7 +534,7 @@ class TrainPane(Pane):
         self.state = state
         if state == DIVERGED:
             self.notify(message, title="Training diverged", severity="error", timeout=8)
-        elif state == FINISHED:
+        elif state == FINISHED and self.is_on_screen:  # elsewhere: the status line says it
             epoch = self.run.epoch
             loss = self.run.losses[-1] if self.run.losses else math.nan
             self.notify(
