@@ -118,6 +118,9 @@ def score_counts(model: NextTokenModel, data: NgramCounts) -> DatasetScore:
     log_probs, reasons = model.log_probs(data.ids.long() // size, data.nexts)
     weights = data.counts.double()
     infinite = torch.isneginf(log_probs)
+    if not bool(infinite.any()):
+        # A model gives a reason other than SEEN only with −inf: nothing more to tally.
+        return DatasetScore(float((weights * log_probs).sum()), data.total)
     finite_sum = float((weights[~infinite] * log_probs[~infinite]).sum())
     unseen_context = int(data.counts[reasons == CONTEXT_NEVER_SEEN].sum())
     unseen_next = int(data.counts[infinite & (reasons != CONTEXT_NEVER_SEEN)].sum())

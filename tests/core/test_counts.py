@@ -7,11 +7,13 @@ import itertools
 import random
 from collections import Counter
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bigram_tui.core import count_runs
 from bigram_tui.core.count_runs import UnknownCharacters, encode_padded
 from bigram_tui.core.counts import NgramCounts, NgramError, count_split, max_order_for, ngram_ids
 from bigram_tui.core.notebook import (
@@ -86,6 +88,37 @@ def test_counts_match_a_python_loop(words, order):
     assert counts.most_common() == by_count
     if order == 2:
         assert matrix_dict(counts) == dict(expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 40), min_size=1, max_size=300),
+    st.integers(0, 2**31 - 1),
+)
+def test_tallying_and_sorting_give_the_same_run(ids, offset):
+    # Small id spaces are tallied, others sorted: both must give the same ids, counts and
+    # first positions, so the choice between them can never show.
+    ids_array = np.array(ids, dtype=np.int32)
+    tallied = count_runs._tallied_run(ids_array, offset)
+    sorted_run = count_runs._sorted_run(ids_array, offset)
+    assert tallied.keys.tolist() == sorted_run.keys.tolist()
+    assert tallied.counts.tolist() == sorted_run.counts.tolist()
+    assert tallied.counts.dtype == sorted_run.counts.dtype
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_windows_count_as_the_words_do(order):
+    # from_windows takes any convention's windows; given the padded words' own windows it
+    # must count exactly what from_words counts.
+    vocab = Vocab.from_words(CORPUS)
+    codes = ngram_ids(CORPUS, vocab, order)
+    digits = [(codes // vocab.size**p) % vocab.size for p in reversed(range(order))]
+    windows = torch.stack(digits, dim=1).to(torch.int32)
+    counted = NgramCounts.from_windows(windows, vocab, words=len(CORPUS))
+    expected = NgramCounts.from_words(CORPUS, order, vocab)
+    assert torch.equal(counted.ids, expected.ids)
+    assert torch.equal(counted.counts, expected.counts)
+    assert torch.equal(counted.first_seen, expected.first_seen)
 
 
 @pytest.mark.parametrize("order", ORDERS)
