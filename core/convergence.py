@@ -3,8 +3,6 @@ net at once (O(V) a row, by Sherman–Morrison), else L-BFGS."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -14,6 +12,7 @@ from .errors import TrainingCancelled
 from .neural import CountsObjective, NeuralNgramModel, initial_weights
 from .params import check_reg
 from .rng import DEFAULT_SEED
+from .threads import threads_for
 
 # The stopping rule of `train_to_convergence`: L-BFGS stops when the largest gradient
 # entry is below CONVERGENCE_GRAD, or the loss changes by less than CONVERGENCE_CHANGE
@@ -21,27 +20,6 @@ from .rng import DEFAULT_SEED
 CONVERGENCE_GRAD = 1e-7
 CONVERGENCE_CHANGE = 1e-12
 MAX_ITERATIONS = 2000
-
-
-# Below this many weights one L-BFGS iteration is microseconds of work, and handing part of
-# an op to a second thread costs more than the op; on a loaded machine, where that thread
-# has to be woken, it costs milliseconds (a 20-λ bigram sweep took 25 s, not 1.5 s).
-_SINGLE_THREAD_BELOW = 1 << 16
-
-
-@contextmanager
-def _threads_for(size: int) -> Iterator[None]:
-    """Run small problems on one intra-op thread. torch's setting is process-wide, so it is
-    restored at once; a UI thread working meanwhile merely runs single-threaded too."""
-    previous = torch.get_num_threads()
-    if size >= _SINGLE_THREAD_BELOW or previous == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 class Cancel(Protocol):
@@ -164,7 +142,7 @@ def train_to_convergence(
     size = objective.counts.vocab.size
     start = initial_weights(objective.rows, size, seed).double()
     if newton and objective.separable and reg > 0:
-        with _threads_for(start.numel()):
+        with threads_for(start.numel()):
             final, iterations = _newton_rows(objective, reg, start, max_iterations, cancel)
         loss, _ = objective.loss_and_grad(final, reg)
         return ConvergedNet(objective.model(final), loss, iterations, iterations < max_iterations)
@@ -187,7 +165,7 @@ def train_to_convergence(
         weights.grad = grad
         return torch.tensor(loss, dtype=torch.float64)
 
-    with _threads_for(weights.numel()):
+    with threads_for(weights.numel()):
         optimiser.step(closure)
     iterations = int(optimiser.state[weights].get("n_iter", 0))
     final = weights.detach().clone()

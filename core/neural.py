@@ -33,6 +33,7 @@ from .errors import (
 from .model import SEEN
 from .params import NET_KINDS, check_lr, check_reg, check_seed
 from .rng import DEFAULT_SEED, make_generator
+from .threads import threads_for
 from .vocab import Vocab
 
 TABLE, LINEAR = NET_KINDS
@@ -162,6 +163,14 @@ class CountsObjective:
             return True
         contexts = self.counts.contexts
         return self.counts.order == 2 and torch.equal(contexts, torch.arange(self.rows))
+
+    @property
+    def numbers(self) -> int:
+        """What core.threads judges an epoch by: the table net's contexts × V elementwise
+        work. The linear net counts as small work whatever its size: its index_add_ waits
+        on the pool's partner, 20× slower on a busy machine (python -m tests.bench
+        --only r3-threads)."""
+        return self._pair_counts.numel() if self._position_rows is None else 0
 
     @property
     def pair_counts(self) -> torch.Tensor:
@@ -300,7 +309,7 @@ class TrainingRun:
 
     def step(self, *, with_dev: bool = False) -> Epoch:
         """One epoch; `with_dev` also records the dev loss of the weights it started from."""
-        with self._lock:
+        with self._lock, threads_for(self.objective.numbers):
             lr, weights = self.lr, self.weights
             loss, grad = self.loss_and_grad(weights)
             self._check_loss(loss)

@@ -797,3 +797,11 @@ def _stream_text(path: Path, vocab: Vocab) -> str:
             "as a character; strip the lines or drop --stream",
         )
     return text
+
+
+def settle_threads(spare_cores: int = 0) -> None:
+    """torch's intra-op threads for this process, by core.threads' rule (imports torch):
+    one thread, and the pool of all cores but `spare_cores` for work big enough to gain."""
+    from .threads import settle_threads as settle
+
+    settle(spare_cores)

@@ -26,7 +26,9 @@ APP_NAMES = ("startup", "keys", "rss")
 NGRAM_NAMES = (
     "ngram-counts", "ngram-sample", "ngram-bigfile", "ngram-ksweep", "ngram-lambda", "ngram-rss",
 )  # fmt: skip
-ROUND3_NAMES = ("r3-count", "r3-score", "r3-sample", "r3-lambda", "r3-grid", "r3-cli")
+ROUND3_NAMES = (
+    "r3-count", "r3-score", "r3-sample", "r3-lambda", "r3-grid", "r3-cli", "r3-threads",
+)  # fmt: skip
 SERVE_NAMES = ("classroom",)  # N browser sessions of `bigram-tui serve` on loopback
 ALL_NAMES = (*CORE_NAMES, *APP_NAMES, *NGRAM_NAMES, *ROUND3_NAMES, *SERVE_NAMES)
 GROUPS = {
@@ -188,12 +190,13 @@ def _ngram_rows(names: list[str], data: Path, quick: bool, workdir: str) -> list
 def _round3_rows(names: list[str], data: Path, quick: bool, workdir: str) -> list[Row]:
     if not names:
         return []
-    from . import round3_figures
+    from . import round3_figures, threads_figure
 
     settings = round3_figures.Settings(data=data, quick=quick, workdir=Path(workdir))
+    figures = {**round3_figures.FIGURES, "r3-threads": threads_figure.threads_figure}
     rows: list[Row] = []
     for name in names:
-        rows += run_figure("round-3 figure", name, partial(round3_figures.FIGURES[name], settings))
+        rows += run_figure("round-3 figure", name, partial(figures[name], settings))
     return rows
 
 

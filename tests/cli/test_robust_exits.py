@@ -94,11 +94,17 @@ def test_a_signal_during_the_save_removes_the_temporary_file(
     monkeypatch.setattr(persist.torch, "save", signalled)
     target = tmp_path / "out" / "m.pt"
     target.parent.mkdir()
-    code, _, err = run(capsys, "train", "--data", data, "--epochs", 1, "--save", target)
+    # A background job starts with SIGQUIT ignored: compare with what the test began with.
+    before = signal.getsignal(signum)
+    signal.signal(signum, signal.SIG_DFL)
+    try:
+        code, _, err = run(capsys, "train", "--data", data, "--epochs", 1, "--save", target)
+        assert signal.getsignal(signum) is signal.SIG_DFL  # the handlers were put back
+    finally:
+        signal.signal(signum, before)
     assert code == 128 + signum
     assert err.count("\n") == 1 and signal.Signals(signum).name in err
     assert list(target.parent.iterdir()) == []
-    assert signal.getsignal(signum) is signal.SIG_DFL  # the handlers were put back
 
 
 def test_ctrl_c_during_the_save_says_so_and_exits_130(capsys, tmp_path, data, monkeypatch):

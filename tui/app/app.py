@@ -181,11 +181,15 @@ class BigramApp(CoalescingNotices[None]):
             self.post_message(LoadProgress("loading torch…"))
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message=".*NumPy.*")
-                import torch
 
-            # One core stays free for the UI thread on a small machine.
-            torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
-            from bigram_tui.core.session import DataError, DatasetUnavailable, resolve_dataset
+            from bigram_tui.core.session import (
+                DataError,
+                DatasetUnavailable,
+                resolve_dataset,
+                settle_threads,
+            )
+
+            settle_threads(spare_cores=1)  # one core stays free for the UI thread
 
             def reading(words: int) -> None:
                 self.post_message(LoadProgress(f"counting: {words:,} words…"))

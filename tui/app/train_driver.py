@@ -112,18 +112,9 @@ class TrainingDriver:
         return None
 
     def _train(self) -> None:
-        # No UI calls in here: the pane's timer reads run.losses and stop_reason.
-        import torch
-
-        # A 27×27 epoch is too small to share between threads, and on a busy machine an
-        # OpenMP team waiting for a descheduled partner runs 10-50× slower. The setting
-        # is per thread under OpenMP; it is restored because pool threads are reused.
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            self._train_loop(get_current_worker())
-        finally:
-            torch.set_num_threads(threads)
+        # No UI calls in here: the pane's timer reads run.losses and stop_reason. Each
+        # epoch takes its torch threads from core.threads' rule (TrainingRun.step).
+        self._train_loop(get_current_worker())
 
     def _train_loop(self, worker: Worker[None]) -> None:
         run = self.run

@@ -103,10 +103,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "serve":  # the app's options go on to each tab's app; no torch here
         return run_serve(args)
     _check_app_only_options(args)
-    import torch
+    from bigram_tui.core.session import settle_threads
 
-    # On a 27×27 model torch's second thread costs more than it gives (see python -m bench).
-    torch.set_num_threads(1)
+    settle_threads()  # one thread for small work, the pool only where it gains (core.threads)
     return _COMMANDS[args.command](args)
 
 
