@@ -10,6 +10,7 @@ import time
 import pytest
 from textual.widgets import Static
 
+from bigram_tui.tui.app import evaluate_pane
 from bigram_tui.tui.app.evaluate_pane import EvaluatePane
 from bigram_tui.tui.app.evaluate_view import duration
 from bigram_tui.tui.app.messages import SmoothingChosen
@@ -307,9 +308,10 @@ def test_g_shows_ngs_grid_with_the_best_cell_and_its_test_nll(session):
     drive(session, scenario, size=(80, 24))
 
 
-def test_the_lambda_sweep_counts_its_nets_and_draws_each_as_it_ends(session):
+def test_the_lambda_sweep_counts_its_nets_and_draws_each_as_it_ends(session, monkeypatch):
     """Issue 18.17: `n/20` from the start, the time left once a net is done, and the curve
-    growing a point per net; a cancel says how many of the 20 were done."""
+    growing a point per net (nets at least PARTIAL_REDRAW apart: here every net)."""
+    monkeypatch.setattr(evaluate_pane, "PARTIAL_REDRAW", 0.0)
 
     async def scenario(pilot, pane):
         await settled(pilot, pane)
@@ -329,6 +331,34 @@ def test_the_lambda_sweep_counts_its_nets_and_draws_each_as_it_ends(session):
         assert any(title.endswith("0/20 nets…") for curve, title in shown if curve is None)
         assert any("0/20 nets trained" in text for text in statuses)
         assert any("/20 nets trained" in text and "left" in text for text in statuses)
+
+    drive(session, scenario, order=3, k=0.1)
+
+
+def test_fast_nets_are_drawn_in_batches_and_the_first_at_once(session, monkeypatch):
+    """Issue 20.5: nets faster than PARTIAL_REDRAW would rebuild the plot for each one while
+    keys wait; the first point shows at once, the rest when the window ends or the sweep does."""
+    monkeypatch.setattr(evaluate_pane, "PARTIAL_REDRAW", 60.0)
+
+    async def scenario(pilot, pane):
+        await settled(pilot, pane)
+        plot = pane.query_one("#eval-lambda-plot", SweepPlot)
+        status = pane.query_one("#eval-status", Static)
+        shown: list[int] = []
+        statuses: list[str] = []
+        show, update = plot.show, status.update
+        plot.show = lambda curve, title="": (
+            shown.append(-1 if curve is None else len(curve.xs)),
+            show(curve, title),
+        )[1]
+        status.update = lambda text="": (statuses.append(str(text)), update(text))[1]
+        await pilot.press("l")
+        await wait_until(pilot, lambda: pane.lambda_sweep is not None, timeout=60)
+        assert sorted({n for n in shown if n > 0}) == [1, 20]
+        # The status line still counts every net as it ends.
+        counted = {int(m[1]) for t in statuses if (m := re.search(r"(\d+)/20 nets trained", t))}
+        assert counted >= set(range(0, 20))
+        assert pane._partial_redraw is None  # no redraw left pending after the sweep
 
     drive(session, scenario, order=3, k=0.1)
 

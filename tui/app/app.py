@@ -30,6 +30,7 @@ from bigram_tui.core.display import order_name, shown_path, shown_text
 from bigram_tui.core.params import MAX_ORDER, MIN_ORDER
 from bigram_tui.core.session import Session, dataset_label
 
+from .background import run_workers_in_background
 from .counts_pane import CountsPane
 from .driver import terminal_driver
 from .footer import KeyFooter
@@ -97,6 +98,10 @@ class BigramApp(CoalescingNotices[None]):
         stream: bool = False,
     ) -> None:
         super().__init__(driver_class=terminal_driver())
+        if "TEXTUAL_ANIMATIONS" not in os.environ:  # the user's own choice stands
+            # Sliding the tabs' underline made every pane switch 18 more frames for 0.3 s:
+            # bytes over SSH, and CPU the next key and a sweep's worker compete for.
+            self.animation_level = "none"
         self.data_arg = data
         # --dev and --test: pre-split files, --data the training file (Session.load checks
         # that both come together); --stream, NG's convention of reading each file.
@@ -169,6 +174,7 @@ class BigramApp(CoalescingNotices[None]):
         self._apply_size()
         # From now a signal (see run_app) leaves through Textual, which restores the terminal.
         self._exit_loop = asyncio.get_running_loop()
+        run_workers_in_background(self._exit_loop)  # keys before training, sweeps, counting
         # Loading torch's libraries holds the GIL for a while: paint the first frame before.
         self.call_after_refresh(self.load_session)
 

@@ -12,6 +12,7 @@ cancelled or overtaken are ignored.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from .messages import (
     SmoothingChosen,
     TableReady,
 )
-from .pane import Pane, next_k
+from .pane import Pane, next_k, show
 from .sweep_plot import SweepPlot
 from .sweep_worker import WorkerCancel
 
@@ -72,6 +73,11 @@ class GridReady(Message, bubble=False):
 @dataclass
 class TuneFailed(Message, bubble=False):
     reason: str
+
+
+# A fast sweep (order 4: 20 nets in about a second) would rebuild the λ plot for every
+# net, each rebuild a few ms the keys wait behind; its points come in batches instead.
+PARTIAL_REDRAW = 0.5  # seconds
 
 
 class EvalTable(Static, can_focus=True):
@@ -123,6 +129,8 @@ class EvaluatePane(Pane):
         # never another order's (a sweep cancelled at order 4 is no news back at order 2).
         self._sweep_ends: dict[int, str] = {}
         self._ticker: Timer | None = None
+        self._partial_redraw: Timer | None = None  # the next redraw of a sweep's points
+        self._partial_drawn = -math.inf  # when the last one was
 
     # ----- layout -----------------------------------------------------------------------
 
@@ -273,6 +281,8 @@ class EvaluatePane(Pane):
             self._sweep_ends[order] = status
         if self._ticker is not None:
             self._ticker.pause()
+        self._stop_partial_redraw()
+        self._partial_drawn = -math.inf  # the next sweep's first point shows at once
         self._show_all()
 
     # ----- workers ----------------------------------------------------------------------
@@ -363,7 +373,24 @@ class EvaluatePane(Pane):
         if message.generation == self._generation and self.sweeping:
             self._partial = (message.lambdas, message.dev_nll)
             self._progress = (len(message.dev_nll), len(message.lambdas))
-            self._show_all()
+            self._show_status()  # n/20 at once; the plot at most every PARTIAL_REDRAW s
+            wait = self._partial_drawn + PARTIAL_REDRAW - time.monotonic()
+            if not message.dev_nll:  # "0/20 nets…": the sweep's first words, not a point
+                self._show_all()
+            elif wait <= 0:
+                self._draw_partial()
+            elif self._partial_redraw is None:
+                self._partial_redraw = self.set_timer(wait, self._draw_partial)
+
+    def _draw_partial(self) -> None:
+        self._stop_partial_redraw()
+        self._partial_drawn = time.monotonic()
+        self._show_all()
+
+    def _stop_partial_redraw(self) -> None:
+        if self._partial_redraw is not None:
+            self._partial_redraw.stop()
+            self._partial_redraw = None
 
     @on(LambdaSweepReady)
     def _lambda_sweep_ready(self, message: LambdaSweepReady) -> None:
@@ -398,18 +425,18 @@ class EvaluatePane(Pane):
         order, rows = self.order, self.rows
         tuned = self.tuned
         sizes = self._evaluation.split.sizes if self._evaluation is not None else None
-        self.query_one("#eval-heading", Static).update(view.heading(sizes, self.k, tuned))
+        show(self.query_one("#eval-heading", Static), view.heading(sizes, self.k, tuned))
         table = self.query_one(EvalTable)
         if tuned:
-            table.update(view.tuned_table(self._k_sweeps, ORDERS, order))
+            show(table, view.tuned_table(self._k_sweeps, ORDERS, order))
         else:
-            table.update(view.table_content(rows, order) if rows else "scoring…")
+            show(table, view.table_content(rows, order) if rows else "scoring…")
         grid = self.query_one("#eval-grid", Static)
         grid.display = tuned
         if tuned:
-            grid.update(view.grid_content(self._grid, self._tune_note))
+            show(grid, view.grid_content(self._grid, self._tune_note))
         why = view.inf_lines(rows, order) if rows and not tuned else []
-        self.query_one("#eval-why", Static).update("\n".join(why))
+        show(self.query_one("#eval-why", Static), "\n".join(why))
         self.query_one("#eval-why").display = bool(why)
         note = "press l"
         if self.sweeping:
@@ -417,7 +444,7 @@ class EvaluatePane(Pane):
             note = f"{done}/{total} nets" if total else "running…"
         winner = None if tuned else self.winner  # the tuned table marks it itself
         summary = view.summary_lines(order, self.k_sweep, self.lambda_sweep, note, winner)
-        self.query_one("#eval-summary", Static).update("\n".join(summary))
+        show(self.query_one("#eval-summary", Static), "\n".join(summary))
         k_plot = self.query_one("#eval-k-plot", SweepPlot)
         k_plot.show(*view.k_plot(order, self.k_sweep))
         lambda_plot = self.query_one("#eval-lambda-plot", SweepPlot)
@@ -436,7 +463,7 @@ class EvaluatePane(Pane):
                 f"λ sweep at order {self.order}: {counted} · {view.duration(elapsed)}{left}"
                 " · c cancels"
             )
-        self.query_one("#eval-status", Static).update(self._status)
+        show(self.query_one("#eval-status", Static), self._status)
 
 
 def _one_line(error: Exception) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.containers import Vertical
+from textual.content import Content
 from textual.reactive import Reactive, var
 from textual.widget import Widget
 from textual.widgets import Static
@@ -33,6 +34,20 @@ def next_k(k: float, direction: int) -> float:
     if direction < 0 and K_STEPS[position] < k:
         position += 1
     return K_STEPS[max(0, min(len(K_STEPS) - 1, position + direction))]
+
+
+def show(static: Static, content: str | Content) -> None:
+    """Put `content` in `static` unless it is there already: Static.update lays the whole
+    screen out again, and a pane that redraws on every sweep point repeats most lines."""
+    shown = static.content
+    if type(shown) is type(content):
+        # Content's own == compares the text alone: a moved highlight would not count.
+        if isinstance(shown, Content) and isinstance(content, Content):
+            if shown.plain == content.plain and shown.spans == content.spans:
+                return
+        elif shown == content:
+            return
+    static.update(content)
 
 
 if TYPE_CHECKING:

@@ -104,6 +104,8 @@ class SweepPlot(PlotextPlot):
         return self._curve
 
     def show(self, curve: Curve | None, empty_title: str = "") -> None:
+        if (curve, empty_title) == (self._curve, self._empty_title):
+            return  # a sweep's every point redraws the pane: the other plot stays as it is
         self._curve = curve
         self._empty_title = empty_title
         self.refresh()
