@@ -15,11 +15,12 @@ from contextlib import contextmanager
 
 import torch
 
-# Work on this many numbers or more gains from the pool: an epoch of the table net at
-# orders 4–6 (147 K–1 M numbers on names.txt) in half the time on an idle 2-core machine.
-# Below it the pool only costs: scoring, counting and a 27×27 epoch gain nothing, and on
-# a busy machine each now and then waits tens of milliseconds for its partner.
-PARALLEL_FROM = 1 << 17
+# On names.txt the pool never pays: an epoch of the order-4 or order-6 table net takes
+# half the time on an idle 2-core machine and 2–5× longer on a busy one, where every
+# operation waits for a partner the scheduler has put aside (python -m tests.bench --only
+# r3-threads). Work this big (a large vocabulary or corpus) spends milliseconds an
+# operation, against which a wait of a time slice is no longer most of the cost.
+PARALLEL_FROM = 1 << 22
 
 _available = os.cpu_count() or 1  # what work past PARALLEL_FROM may use
 
