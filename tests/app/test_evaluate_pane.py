@@ -377,15 +377,19 @@ def test_a_cancelled_lambda_sweep_says_how_many_of_its_nets_were_done(session):
     drive(session, scenario, order=6, k=0.1)
 
 
-def test_every_orders_sweep_and_the_grid_wait_for_the_pane_to_be_shown(names_path):
-    """They run in a worker, but at start they would only take CPU from the pane in use."""
+def test_the_table_the_sweeps_and_the_grid_wait_for_the_pane_to_be_shown(names_path):
+    """They run in a worker, but at start they would only take CPU from the pane in use, and
+    memory from every classroom session that never opens the pane (issue 20.7)."""
     from .helpers import run_loaded
 
     async def scenario(app, pilot):
         pane = app.query_one(EvaluatePane)
+        await pilot.press("o")  # an order change elsewhere starts nothing here either
         await pilot.pause(0.5)
-        assert not pane._tune_started and pane.grid is None
+        assert not pane._work_started and pane.grid is None
+        assert pane.rows is None and pane.k_sweep is None
         await pilot.press("5")
-        await wait_until(pilot, lambda: pane.grid is not None)
+        await wait_until(pilot, lambda: pane.grid is not None and pane.rows is not None)
+        assert app.order == 3 and pane.k_sweep is not None  # the order of the first show
 
     run_loaded(names_path, scenario, (120, 40))

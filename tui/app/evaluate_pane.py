@@ -121,7 +121,7 @@ class EvaluatePane(Pane):
         # The running λ sweep's values and the dev NLL of its nets done so far.
         self._partial: tuple[tuple[float, ...], tuple[float, ...]] | None = None
         self._grid: Grid | None = None
-        self._tune_started = False  # the k sweep of every order and NG's grid, on first show
+        self._work_started = False  # the table, the sweeps and NG's grid: on first show
         self._tune_note = ""  # why the grid is not there, if it failed
         self._sweep_started = 0.0
         self._status = ""
@@ -152,21 +152,22 @@ class EvaluatePane(Pane):
     def on_attach(self) -> None:
         self._ticker = self.set_interval(TICK_SECONDS, self._show_status, pause=True)
         self._status = f"counting orders {ORDERS_TEXT} on the split…"
-        self._request_table()
-        self._start_sweep(with_lambda=False)
         if self.is_on_screen:
-            self._start_tune()
+            self._start_work()
         self._show_all()
 
     def on_show(self) -> None:
-        # Every order's k sweep and the grid wait until the pane is first looked at: at start
-        # they would compete with what the user is doing in another pane, for nothing.
+        # The table, the sweeps and the grid wait until the pane is first looked at: at start
+        # they would compete with what the user is doing in another pane, and every session
+        # of a classroom that never opens the pane would hold their counts (12–17 MiB).
         if self.ready:
-            self._start_tune()
+            self._start_work()
 
-    def _start_tune(self) -> None:
-        if not self._tune_started:
-            self._tune_started = True
+    def _start_work(self) -> None:
+        if not self._work_started:
+            self._work_started = True
+            self._request_table()
+            self._start_sweep(with_lambda=False)
             self._tune()
 
     @property
@@ -232,8 +233,8 @@ class EvaluatePane(Pane):
     # ----- state ------------------------------------------------------------------------
 
     def watch_order(self, old: int, new: int) -> None:
-        if not self.ready or old == new:
-            return
+        if not self.ready or old == new or not self._work_started:
+            return  # before the first show: the work starts then, at the order of then
         if not self._status or self._status in self._sweep_ends.values():
             self._status = self._sweep_ends.get(new, "")
         if self.sweeping:  # said once, at the change; the next change forgets it
@@ -243,7 +244,7 @@ class EvaluatePane(Pane):
         self._show_all()
 
     def watch_k(self) -> None:
-        if not self.ready:
+        if not self.ready or not self._work_started:
             return
         if self.rows is None:
             self._status = f"scoring orders {ORDERS_TEXT} at k = {self.k:g}…"
