@@ -164,11 +164,34 @@ def _sorted_run(ids: np.ndarray, offset: int) -> Run:
     return Run(keys[starts], counts, None)
 
 
+def _first_found_run(ids: np.ndarray, offset: int, space: int) -> Run:
+    """The packed run of ids from a space of at most _FIRST_TABLE_LIMIT: the ids sorted alone
+    (32-bit, half the bytes of packed keys) and each id's first position scattered into a
+    table over the whole space."""
+    ordered = np.sort(ids)
+    starts = _group_starts(ordered)
+    present = ordered[starts]
+    counts = np.diff(starts, append=len(ordered)).astype(np.uint32)
+    positions = torch.arange(len(ids), dtype=torch.int32 if len(ids) < 2**31 else torch.int64)
+    first = torch.full((space,), len(ids), dtype=positions.dtype)
+    first.scatter_reduce_(0, torch.from_numpy(ids).long(), positions, "amin")
+    keys = present.astype(np.int64)
+    keys <<= 32
+    keys |= first.numpy()[present].astype(np.int64) + offset
+    return Run(keys, counts, None)
+
+
+_FIRST_TABLE_LIMIT = 1 << 20  # ids below this get a table of first positions (4 MB)
+
+
 def chunk_run(ids: np.ndarray, offset: int, packed: bool) -> Run:
     """The run of one chunk's ids; `offset` is the index of its first example overall."""
-    if packed and len(ids) and int(ids.max()) < len(ids):
+    space = int(ids.max()) + 1 if len(ids) else 0
+    if packed and space <= len(ids):
         # A low order's ids repeat many times over: tallying them beats sorting them.
         return _tallied_run(ids, offset)
+    if packed and space <= _FIRST_TABLE_LIMIT:
+        return _first_found_run(ids, offset, space)
     if packed:
         return _sorted_run(ids, offset)
     ids = ids.astype(np.int64)
