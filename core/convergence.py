@@ -76,7 +76,14 @@ def _newton_rows(
     for iteration in range(max_iterations):
         if cancel is not None and cancel.is_set():
             raise TrainingCancelled("cancelled")
-        w, counts, row_totals = weights[active], pairs[active], totals[active]
+        every_row = len(active) == len(weights)
+        # Gathering every row would copy the whole table for nothing: the first iterations,
+        # where no row has converged yet, take the tensors themselves.
+        w, counts, row_totals = (
+            (weights, pairs, totals)
+            if every_row
+            else (weights[active], pairs[active], totals[active])
+        )
         probs = torch.softmax(w, dim=1)
         grad = (row_totals * probs - counts) / total + ridge * w
         largest = grad.abs().amax(dim=1)
@@ -86,14 +93,16 @@ def _newton_rows(
         # converged quadratically there) it is done, and the others go on without it, so
         # each iteration costs only the rows still moving, and the optimum is today's.
         moving = largest > CONVERGENCE_GRAD * _FROZEN_BELOW
-        active, w, grad, probs = active[moving], w[moving], grad[moving], probs[moving]
+        if not bool(moving.all()):
+            active, w, grad, probs = active[moving], w[moving], grad[moving], probs[moving]
+            every_row = False
         step = _newton_steps(scale[active], probs, grad, ridge)
         slope = (grad * step).sum(dim=1)
         row_loss = losses[active]
         # Armijo backtracking, row by row: a row whose full step lowers its loss enough keeps
         # it; only the rows still pending are halved and scored again.
         trial = w + step
-        trial_losses = row_losses(trial, active)
+        trial_losses = row_losses(trial, None if every_row else active)
         pending = (trial_losses > row_loss + 1e-4 * slope).nonzero().squeeze(1)
         size = torch.ones(len(w), dtype=torch.float64)
         for _ in range(40):
@@ -105,7 +114,10 @@ def _newton_rows(
             trial[pending], trial_losses[pending] = retried, retried_losses
             rejected = retried_losses > row_loss[pending] + 1e-4 * size[pending] * slope[pending]
             pending = pending[rejected]
-        weights[active], losses[active] = trial, trial_losses
+        if every_row:
+            weights, losses = trial, trial_losses
+        else:
+            weights[active], losses[active] = trial, trial_losses
     return weights, max_iterations
 
 
