@@ -10,9 +10,11 @@ token with one of two algorithms:
 - torch: the installed torch.multinomial(p, 1, replacement=True). Today that is a race:
   u ~ U(0,1) per token, q = -log1p(-u) ~ Exp(1), winner = argmax(p / q).
 
-'.' ends a name, and `max_length` tokens cut it (`extend_name`, the one home of that rule).
-`Sampler` steps for the app; core.batch_sampling draws many names at once and gives the
-same names bit for bit, because both consume the generator identically.
+'.' ends a name, and `max_length` tokens cut it (`extend_name`; the batch walks apply the
+same rule to arrays of draws). `Sampler` steps for the app; core.batch_sampling draws many
+names at once and gives the same names bit for bit: a draw's random numbers do not depend on
+its context, so both read the same numbers for the same draw (tests/core/test_sampling.py
+holds every batch walk to the Sampler's names).
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ from .shaping import shape_probs
 # Rows computed together up front: contexts × V float64 numbers, 64 MB at most.
 _PRECOMPUTED_NUMBERS = 1 << 23
 _LISTED_NUMBERS = 1 << 19  # known rows made Python lists in one go: a few ms
+_DENSE_CONTEXTS = 1 << 20  # contexts up to this many are listed by id (8 MB of pointers)
+# Draws per name a batch assumes before one from the same rows has shown how many a name
+# takes (Rows.draws_per_name): names.txt's models take 7 to 8.5.
+DRAWS_PER_NAME_GUESS = 8.0
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,33 @@ def exponential_race(row: torch.Tensor, u: torch.Tensor) -> tuple[torch.Tensor, 
     return q, torch.argmax(row / q, dim=-1)
 
 
+# A row for the classic draw as plain lists: the cumulative sums then +inf, and the token that
+# each answer of bisect_left on them stands for (see `classic_choices`).
+ClassicRow = tuple[list[float], list[int]]
+
+
+def classic_sums(rows: torch.Tensor) -> torch.Tensor:
+    """Each row's cumulative sums, as `draw_from` makes them, then +inf: bisect_left of u on
+    them is searchsorted's answer, V for a u past the final sum."""
+    sums = rows.cumsum(dim=-1).double()
+    return torch.cat([sums, torch.full((*sums.shape[:-1], 1), torch.inf, dtype=sums.dtype)], -1)
+
+
+def classic_choices(rows: torch.Tensor) -> torch.Tensor:
+    """For each row and each answer i of bisect_left on its `classic_sums`, the token
+    `draw_from` draws: i when possible, else the last possible token (i = V is a u past a
+    final sum a hair below 1; an impossible i < V, only a u of 0 before an impossible '.')."""
+    size = rows.shape[-1]
+    possible = torch.cat([rows > 0, torch.zeros(*rows.shape[:-1], 1, dtype=torch.bool)], -1)
+    last = size - 1 - (rows > 0).flip(-1).int().argmax(dim=-1, keepdim=True)
+    return torch.where(possible, torch.arange(size + 1), last)
+
+
+def classic_row(row: torch.Tensor) -> ClassicRow:
+    """One shaped row as the classic draw's lists (a row with a distribution)."""
+    return classic_sums(row).tolist(), classic_choices(row).tolist()
+
+
 def draw_from(
     row: torch.Tensor, algorithm: str, generator: torch.Generator
 ) -> tuple[torch.Tensor, int, torch.Tensor | None, torch.Tensor | None]:
@@ -102,6 +135,17 @@ def context_id(context: Sequence[int], size: int) -> int:
     return value
 
 
+class _OrDefault(dict[int, "ClassicRow | None"]):
+    """A dict that gives `default` for a key it lacks."""
+
+    def __init__(self, items: dict[int, ClassicRow | None], default: ClassicRow | None) -> None:
+        super().__init__(items)
+        self.default = default
+
+    def __missing__(self, key: int) -> ClassicRow | None:
+        return self.default
+
+
 class Rows:
     """The model's rows, original and shaped, each computed once: the contexts the model
     knows (all observed contexts of a counts model) together at the start, in one call, and
@@ -113,7 +157,8 @@ class Rows:
         self.top_k = check_top_k(top_k)
         size = model.vocab.size
         known = model.known_contexts()
-        if not 0 < len(known) * size <= _PRECOMPUTED_NUMBERS:
+        listed_known = len(known) * size <= _PRECOMPUTED_NUMBERS
+        if not listed_known:
             known = known[:0]
         # The known rows, one tensor each: a row is a view into them, found by `index`.
         self.original = model.next_probs(known)
@@ -123,35 +168,48 @@ class Rows:
         self._met: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         # Every context outside `index` shares this row, when the model has one.
         self.unseen: tuple[torch.Tensor, torch.Tensor] | None = None
-        unseen = model.unseen_row()
+        # Too many known rows to make up front: then nothing tells a known context from an
+        # unseen one here, so every row is the model's own, made when its context is met.
+        unseen = model.unseen_row() if listed_known else None
         if unseen is not None:
             shaped = shape_probs(unseen.unsqueeze(0), self.temperature, self.top_k)[0]
             self.unseen = (unseen, shaped)
-        self._unseen_has_row = unseen is not None and bool((unseen > 0).any())
+        self.unseen_has_row = unseen is not None and bool((unseen > 0).any())
+        # Draws a name took in the last batch sampled from these rows, by algorithm: the next
+        # batch draws about as many random numbers as it needs at once.
+        self.draws_per_name: dict[str, float] = {}
 
     def serves(self, model: NextTokenModel, temperature: float, top_k: int | None) -> bool:
         """Whether these are the rows of `model` shaped by `temperature` and `top_k`."""
         return self.model is model and (self.temperature, self.top_k) == (temperature, top_k)
 
     @cached_property
-    def classic_lists(self) -> dict[int, tuple[list[float], list[bool], int]]:
-        """The known shaped rows as plain lists for the classic draw, by context id: the
-        cumulative sums, which tokens are possible and the last possible one (where a u past
-        the final sum lands). Made in one conversion when they are few enough, else empty
-        (then each row is made a list when it is met)."""
+    def classic_lists(self) -> list[ClassicRow | None] | dict[int, ClassicRow | None]:
+        """The shaped rows as plain lists for the classic draw, by context id: the known
+        contexts' rows, and for every other context the unseen row when it has a
+        distribution. None where a row is not listed: a context with no distribution (which
+        raises when it is met, in `get`), or known rows too many to make lists of in one go
+        (then each is made when it is met, by `classic_row`). A list when there are few
+        contexts, else a dict that gives every context it lacks the unseen row."""
+        size = self.model.vocab.size
+        span = size ** (self.model.order - 1)
+        unseen = None
+        if self.unseen is not None and self.unseen_has_row:
+            unseen = classic_row(self.unseen[1])
+        listed: dict[int, ClassicRow | None] = dict.fromkeys(self.index)
         shaped = self.shaped
-        if not 0 < shaped.numel() <= _LISTED_NUMBERS:
-            return {}
-        possible = shaped > 0
-        last = shaped.shape[1] - 1 - possible.flip(1).int().argmax(dim=1)
-        lists = {}
-        for key, cumulative, ok, final, has_row in zip(
-            self.index, shaped.cumsum(1).tolist(), possible.tolist(), last.tolist(),
-            possible.any(dim=1).tolist(), strict=True,
-        ):  # fmt: skip
-            if has_row:  # a context with no row raises when it is met, in `get`
-                lists[key] = (cumulative, ok, final)
-        return lists
+        if 0 < shaped.numel() <= _LISTED_NUMBERS:
+            sums, choices = classic_sums(shaped).tolist(), classic_choices(shaped).tolist()
+            for key, row_sums, row_choices, has_row in zip(
+                self.index, sums, choices, self._has_row, strict=True
+            ):
+                listed[key] = (row_sums, row_choices) if has_row else None
+        if span > _DENSE_CONTEXTS:
+            return _OrDefault(listed, unseen)
+        table = [unseen] * span
+        for key, row in listed.items():
+            table[key] = row
+        return table
 
     def get(self, key: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(original, shaped) row of the context whose id is `key`."""
@@ -161,7 +219,7 @@ class Rows:
                 raise self.no_distribution(key)
             return self.original[i], self.shaped[i]
         if self.unseen is not None:
-            if not self._unseen_has_row:
+            if not self.unseen_has_row:
                 raise self.no_distribution(key)
             return self.unseen
         found = self._met.get(key)

@@ -20,7 +20,7 @@ from bigram_tui.core.data import read_words
 from bigram_tui.core.model import NgramModel
 from bigram_tui.core.neural import TrainingRun
 from bigram_tui.core.notebook import bigram_matrix
-from bigram_tui.core.sampling import Sampler
+from bigram_tui.core.sampling import Rows, Sampler
 from bigram_tui.core.scoring import score_counts
 
 from . import reference
@@ -235,6 +235,12 @@ def sampling_figure(settings: Settings) -> list[Row]:
     )
     ref_names = timing.reference_result
     batch = ours()
+    # The app samples through Session, which keeps the model's rows between calls.
+    rows = Rows(model, 1.0, None)
+    kept = median(
+        [time_fast(lambda: sample_names(model, n, algorithm=algorithm, rows=rows), budget=0.2)
+         for _ in range(settings.rounds)]
+    )  # fmt: skip
     sampler = Sampler(model, algorithm=algorithm)
     step_time, stepwise = time_once(lambda: [sampler.finish_name()[1].text for _ in range(n)])
     identical = batch == stepwise
@@ -246,11 +252,12 @@ def sampling_figure(settings: Settings) -> list[Row]:
             seconds(timing.reference),
             seconds(timing.ours),
             f"{ratio:,.1f}×",
-            "≥ 10×",
-            yes_no(ratio >= 10 and identical),
+            "≥ 30×",
+            yes_no(ratio >= 30 and identical),
             [
-                f"sampling: sample_names(algorithm={algorithm!r}) vs Sampler step by step "
-                f"({seconds(step_time)}): bit-identical: {yes_no(identical)}; same as the "
+                f"sampling: sample_names(algorithm={algorithm!r}), its rows made each call "
+                f"({seconds(kept)} with them kept, as Session keeps them), vs Sampler step by "
+                f"step ({seconds(step_time)}): bit-identical: {yes_no(identical)}; same as the "
                 f"notebook's torch.multinomial loop: {as_notebook:,}/{n:,} names; "
                 f"torch threads: {torch.get_num_threads()}"
             ],

@@ -3,10 +3,13 @@ batch, temperature and top-k; the lecture's bigram is order 2."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
@@ -23,6 +26,7 @@ from bigram_tui.core.params import SAMPLERS as ALGORITHMS
 from bigram_tui.core.rng import DEFAULT_SEED, make_generator
 from bigram_tui.core.sampling import (
     Draw,
+    Rows,
     SampledName,
     Sampler,
     draw_from,
@@ -541,3 +545,258 @@ def test_a_subnormal_temperature_draws_as_the_limit_t_to_0(ngram_counts_of, temp
         sampler = Sampler(model, algorithm, temperature=temperature)
         draws, name = sampler.finish_name()
         assert name == names[0] and all(float(d.probs[d.chosen]) == 1.0 for d in draws)
+
+
+# --- the batch walks (classic loop, race lanes) give the Sampler's names, whatever the model ---
+
+
+@dataclass(frozen=True)
+class RandomModel:
+    """Random rows of any order: zeros here and there (some '.', some whole rows), some rows
+    summing below 1; contexts outside `known` share `unseen`, or (None) each has its
+    own row, as a Kneser–Ney model's do."""
+
+    name: str
+    vocab: Vocab
+    order: int
+    table: torch.Tensor  # a row for every context id
+    known: torch.Tensor
+    unseen: torch.Tensor | None
+
+    def known_contexts(self) -> torch.Tensor:
+        return self.known
+
+    def unseen_row(self) -> torch.Tensor | None:
+        return self.unseen
+
+    def next_probs(self, context_ids: torch.Tensor) -> torch.Tensor:
+        rows = self.table[context_ids.long()]
+        if self.unseen is None:
+            return rows
+        seen = torch.isin(context_ids.long(), self.known).unsqueeze(1)
+        return torch.where(seen, rows, self.unseen)
+
+    def log_probs(
+        self, context_ids: torch.Tensor, nexts: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError  # sampling never scores
+
+
+def random_model(order: int, size: int, seed: int, unseen: str) -> RandomModel:
+    """`unseen`: "row" (a shared row), "none" (no distribution), "own" (a row per context)."""
+    generator = torch.Generator().manual_seed(seed)
+    contexts = size ** (order - 1)
+
+    def rows(count: int) -> torch.Tensor:
+        raw = torch.rand(count, size, generator=generator, dtype=torch.float64) ** 3
+        raw[torch.rand(count, size, generator=generator) < 0.3] = 0  # some tokens impossible
+        raw[:, 1] += 1e-3  # a name can always go on, so that no row is all zero by chance
+        probs = raw / raw.sum(dim=1, keepdim=True)
+        # Some rows sum a hair below 1 (rounding), some well below: a u past the final sum
+        # goes to the last possible token.
+        short = torch.rand(count, 1, generator=generator)
+        probs = torch.where(short < 0.2, probs * (1 - 1e-9), probs)
+        return torch.where((short >= 0.2) & (short < 0.4), probs * 0.8, probs)
+
+    table = rows(contexts)
+    table[torch.rand(contexts, generator=generator) < 0.05] = 0  # no distribution
+    known = torch.nonzero(torch.rand(contexts, generator=generator) < 0.7).flatten()
+    shared = {"row": rows(1)[0], "none": torch.zeros(size, dtype=torch.float64), "own": None}
+    vocab = Vocab(tuple("abcdefgh"[: size - 1]))
+    return RandomModel(f"random-{order}", vocab, order, table, known, shared[unseen])
+
+
+def outcome(sample: Callable[[], list[SampledName]]) -> list[SampledName] | tuple[str, str]:
+    """The names, or the error that stopped them."""
+    try:
+        return sample()
+    except NgramError as error:
+        return type(error).__name__, str(error)
+
+
+def stepped_names(model: NextTokenModel, n: int, **options: object) -> object:
+    sampler = Sampler(model, **options)  # type: ignore[arg-type]
+    return outcome(lambda: [sampler.finish_name()[1] for _ in range(n)])
+
+
+def batch_names(model: NextTokenModel, n: int, **options: object) -> object:
+    return outcome(lambda: sample_names(model, n, **options))  # type: ignore[arg-type]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=5),
+    st.integers(min_value=2, max_value=5),
+    st.integers(min_value=0, max_value=2**31),
+    st.sampled_from(["row", "none", "own"]),
+    st.sampled_from(ALGORITHMS),
+    st.sampled_from([(1.0, None), (0.5, None), (2.0, 2), (1.0, 1)]),
+    st.sampled_from([1, 2, 3, 7, 40, DEFAULT_MAX_LENGTH]),
+    st.integers(min_value=0, max_value=MAX_SEED),
+    st.integers(min_value=1, max_value=40),
+)
+def test_batch_equals_stepwise_on_random_models(
+    order, size, model_seed, unseen, algorithm, shaping, max_length, seed, n
+):
+    model = random_model(order, size, model_seed, unseen)
+    temperature, top_k = shaping
+    options = dict(
+        algorithm=algorithm, seed=seed, max_length=max_length, temperature=temperature,
+        top_k=top_k,
+    )  # fmt: skip
+    assert batch_names(model, n, **options) == stepped_names(model, n, **options)
+
+
+LANE_LIMITS = {
+    "few lanes": {"_LANE_DRAWS": 500},
+    "many lanes": {"_LANE_DRAWS": 2},
+    "contexts looked up by search": {"_DENSE_SPAN": 0},
+    "windows too short": {"DRAWS_PER_NAME_GUESS": 0.3},
+    "windows too long": {"DRAWS_PER_NAME_GUESS": 40.0},
+}
+ROW_LIMITS = {
+    "rows listed in a dict": {"_DENSE_CONTEXTS": 0},
+    "rows made lists when met": {"_LISTED_NUMBERS": 0},
+}
+
+
+@pytest.mark.parametrize("limits", [*LANE_LIMITS, *ROW_LIMITS])
+def test_batch_equals_stepwise_past_every_limit(monkeypatch, limits):
+    """Each path of the walks, forced on small models: the names do not change."""
+    from bigram_tui.core import batch_sampling, lane_sampling, sampling
+
+    for name, value in {**LANE_LIMITS, **ROW_LIMITS}[limits].items():
+        monkeypatch.setattr(lane_sampling if limits in LANE_LIMITS else sampling, name, value)
+        if name == "DRAWS_PER_NAME_GUESS":  # the classic loop's blocks follow it too
+            monkeypatch.setattr(batch_sampling, name, value)
+    for order, unseen, algorithm, max_length in itertools.product(
+        (1, 2, 4), ("row", "none", "own"), ALGORITHMS, (3, 40)
+    ):
+        model = random_model(order, 4, order * 10 + len(unseen), unseen)
+        options = dict(algorithm=algorithm, seed=order, max_length=max_length)
+        assert batch_names(model, 120, **options) == stepped_names(model, 120, **options)
+
+
+def test_the_first_cut_of_a_walk_on_contexts_alone(monkeypatch):
+    """Lanes first walk without lengths and find the first name cut afterwards: a name of
+    exactly max_length tokens is cut before its '.', one shorter is not."""
+    from bigram_tui.core import lane_sampling
+
+    monkeypatch.setattr(lane_sampling, "_LANE_DRAWS", 2)  # contexts alone from max_length 3
+    probs = torch.tensor([[0.0, 0.5, 0.5], [0.3, 0.4, 0.3], [0.2, 0.3, 0.5]], dtype=torch.float64)
+    model = MatrixModel("short names", Vocab(("a", "b")), probs)
+    exact = 0
+    for seed in range(80):
+        names = sample_names(model, 6, algorithm="torch", seed=seed, max_length=4)
+        sampler = Sampler(model, "torch", seed, max_length=4)
+        assert [sampler.finish_name()[1] for _ in range(6)] == names
+        exact += sum(len(name.text) == 4 and name.cut for name in names)
+    assert exact > 10
+
+
+def test_a_context_past_a_cut_is_not_met(monkeypatch):
+    """The walk on contexts alone goes on past a cut, which the true walk does not: a context
+    only met there, with no distribution, raises nothing."""
+    from bigram_tui.core import lane_sampling
+
+    monkeypatch.setattr(lane_sampling, "_LANE_DRAWS", 2)  # contexts alone from max_length 3
+    probs = torch.full((8, 2), 0.5, dtype=torch.float64)
+    probs[7] = 0  # context "aaa", the fourth 'a' of a name: max_length 3 cuts it first
+    model = RandomModel("cut first", Vocab(("a",)), 4, probs, torch.arange(8), None)
+    assert lane_sampling.LaneRows.of(Rows(model, 1.0, None)) is not None
+    for seed in range(10):
+        names = sample_names(model, 30, algorithm="torch", seed=seed, max_length=3)
+        sampler = Sampler(model, "torch", seed, max_length=3)
+        assert [sampler.finish_name()[1] for _ in range(30)] == names
+    with pytest.raises(NgramError):
+        sample_names(model, 30, algorithm="torch", max_length=4)
+
+
+@pytest.mark.parametrize("cuts", [False, True])
+@pytest.mark.parametrize(("lanes", "length"), [(1, 600), (3, 200), (60, 10), (300, 2), (600, 1)])
+def test_lanes_record_the_true_walk_of_every_draw(cuts, lanes, length):
+    """The stitched lanes are the walk from the window's first draw, draw after draw."""
+    from bigram_tui.core.lane_sampling import LaneRows, _Draws, _Walk
+
+    model = random_model(3, 4, 5, "row")
+    rows = Rows(model, 1.0, None)
+    tables = LaneRows.of(rows)
+    assert tables is not None
+    r = _Draws(make_generator(3), tables.size).first(lanes * length)
+    walk = _Walk(tables, r, lanes, length, max_length=5, cuts=cuts)
+    context, name_length = 0, 0
+    for draw in range(lanes * length):
+        assert walk.context[draw] == context
+        chosen = int((tables.probs[tables.slots(np.array([context]))[0]] / r[draw]).argmin())
+        assert walk.chosen[draw] == chosen
+        name_length += 1
+        if chosen == 0 or (cuts and name_length == 5):
+            context, name_length = 0, 0
+        else:
+            context = (context * 4 + chosen) % 16
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_batch_equals_stepwise_at_order_4_for_many_seeds(ngram_counts_of, algorithm):
+    """The figure's model (order 4, k = 0.1): unseen contexts share a row, names are long."""
+    model = NgramModel(ngram_counts_of(4), 0.1)
+    rows = Rows(model, 1.0, None)  # shared, as Session shares them: a second call builds none
+    for seed in range(12):
+        batch = sample_names(model, 80, algorithm=algorithm, seed=seed, rows=rows)
+        sampler = Sampler(model, algorithm, seed, reuse=rows)
+        assert [sampler.finish_name()[1] for _ in range(80)] == batch
+
+
+def test_a_multi_character_token_is_cut_at_its_characters():
+    probs = torch.tensor([[0.0, 0.5, 0.5], [0.5, 0.5, 0.0], [0.3, 0.3, 0.4]], dtype=torch.float64)
+    model = MatrixModel("words", Vocab(("ab", "c")), probs)
+    for algorithm in ALGORITHMS:
+        names = sample_names(model, 60, algorithm=algorithm, seed=9, max_length=4)
+        sampler = Sampler(model, algorithm, 9, max_length=4)
+        assert [sampler.finish_name()[1] for _ in range(60)] == names
+        assert any("ab" in name.text for name in names) and any(name.cut for name in names)
+
+
+# Digests of 300 names each, from the walk before lanes and the classic loop (issue 20): a
+# change to the draws themselves, which the Sampler would share, still shows.
+BEFORE_LANES = {
+    # (order, k, algorithm, seed, temperature, top_k, max_length): sha256 of the names, 16 hex
+    (2, 0, "classic", 42, 1.0, None, 256): "7c9c2d7a62da5bc2",
+    (2, 0, "torch", 42, 1.0, None, 256): "0abec979a62077bd",
+    (2, 1, "torch", 7, 0.7, None, 6): "c23a15c581b2ce5c",
+    (3, 0, "classic", 7, 1.0, None, 256): "7b0648cc1b09a167",
+    (3, 0, "torch", 2024, 1.3, 5, 256): "e3e779b79212f3e2",
+    (4, 0.1, "classic", 42, 1.0, None, 256): "a07e3b6d65852bbe",
+    (4, 0.1, "torch", 42, 1.0, None, 256): "68c63d6aa858a63d",
+    (4, 0.1, "classic", 99, 0.8, 4, 8): "bcff3a0a680d6406",
+    (4, 0, "torch", 3, 1.0, None, 256): "fac046c5c5996233",
+    (5, 0.1, "torch", 11, 1.0, None, 30): "b778c0f8dc064a16",
+}
+
+
+@pytest.mark.parametrize("config", BEFORE_LANES)
+def test_names_are_those_before_lanes(ngram_counts_of, config):
+    order, k, algorithm, seed, temperature, top_k, max_length = config
+    names = sample_names(
+        NgramModel(ngram_counts_of(order), k), 300, algorithm=algorithm, seed=seed,
+        temperature=temperature, top_k=top_k, max_length=max_length,
+    )  # fmt: skip
+    text = "\n".join(f"{name.text}|{int(name.cut)}" for name in names)
+    assert hashlib.sha256(text.encode()).hexdigest()[:16] == BEFORE_LANES[config]
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_a_model_with_too_many_known_rows_to_list_samples_from_its_own_rows(
+    ngram_counts_of, monkeypatch, algorithm
+):
+    # Past the limit the known rows are made when met. They must still be each context's
+    # own: before, every context then took the one row the unseen contexts share.
+    from bigram_tui.core import sampling
+
+    model = NgramModel(ngram_counts_of(3), 0.5)
+    expected = [name.text for name in sample_names(model, 40, algorithm=algorithm)]
+    monkeypatch.setattr(sampling, "_PRECOMPUTED_NUMBERS", 1)
+    batch = [name.text for name in sample_names(model, 40, algorithm=algorithm)]
+    sampler = Sampler(model, algorithm=algorithm)
+    stepped = [sampler.finish_name()[1].text for _ in range(40)]
+    assert batch == stepped == expected
