@@ -159,7 +159,7 @@ class EvaluatePane(Pane):
     def on_show(self) -> None:
         # The table, the sweeps and the grid wait until the pane is first looked at: at start
         # they would compete with what the user is doing in another pane, and every session
-        # of a classroom that never opens the pane would hold their counts (12–17 MiB).
+        # of a classroom that never opens the pane would hold their counts for nothing.
         if self.ready:
             self._start_work()
 
