@@ -154,7 +154,7 @@ def train_to_convergence(
     size = objective.counts.vocab.size
     start = initial_weights(objective.rows, size, seed).double()
     if newton and objective.separable and reg > 0:
-        with threads_for(start.numel()):
+        with threads_for(objective.numbers):
             final, iterations = _newton_rows(objective, reg, start, max_iterations, cancel)
         loss, _ = objective.loss_and_grad(final, reg)
         return ConvergedNet(objective.model(final), loss, iterations, iterations < max_iterations)
@@ -177,7 +177,7 @@ def train_to_convergence(
         weights.grad = grad
         return torch.tensor(loss, dtype=torch.float64)
 
-    with threads_for(weights.numel()):
+    with threads_for(objective.numbers):
         optimiser.step(closure)
     iterations = int(optimiser.state[weights].get("n_iter", 0))
     final = weights.detach().clone()

@@ -5,8 +5,9 @@ and the index of the example where each first occurs. Runs are kept on a stack a
 like a binary counter (a run is merged into the one below once that one is no more than
 twice its size), so every entry is merged O(log chunks) times and memory stays a small
 multiple of the distinct n-grams seen. numpy does the sorting: its integer sort is several
-times faster than torch's on the CPU. A chunk whose ids come from a space smaller than the
-chunk (orders 1–3 of a long list) is tallied instead, with torch's bincount and scatter.
+times faster than torch's on the CPU. Where the id space is small, each id's first position
+is scattered into a table over the space instead of sorted with it: a space no larger than
+the chunk (orders 1–3) is tallied outright, a middling one (order 4) sorts the ids alone.
 """
 
 from __future__ import annotations
@@ -138,14 +139,20 @@ def can_pack(vocab_size: int, order: int, examples: int) -> bool:
     return vocab_size**order <= 2**31 and examples <= _LOW_32
 
 
+def _first_positions(tokens: torch.Tensor, space: int) -> torch.Tensor:
+    """For every id below `space`, the position where `tokens` (int64) first holds it: a
+    scatter of the least position, no sort (len(tokens) where it never occurs)."""
+    positions = torch.arange(len(tokens), dtype=torch.int32 if len(tokens) < 2**31 else torch.int64)
+    first = torch.full((space,), len(tokens), dtype=positions.dtype)
+    return first.scatter_reduce_(0, tokens, positions, "amin")
+
+
 def _tallied_run(ids: np.ndarray, offset: int) -> Run:
     """The packed run of ids from a space no larger than their number: a tally per possible
-    id and each id's first position (a scatter of the least), with no sort at all."""
+    id and each id's first position, with no sort at all."""
     tokens = torch.from_numpy(ids).long()
     tally = torch.bincount(tokens)
-    positions = torch.arange(len(ids), dtype=torch.int32 if len(ids) < 2**31 else torch.int64)
-    first = torch.full((len(tally),), len(ids), dtype=positions.dtype)
-    first.scatter_reduce_(0, tokens, positions, "amin")
+    first = _first_positions(tokens, len(tally))
     present = tally.nonzero().squeeze(1)
     keys = (present << 32) | (first[present].long() + offset)
     return Run(keys.numpy(), tally[present].numpy().astype(np.uint32), None)
@@ -172,9 +179,7 @@ def _first_found_run(ids: np.ndarray, offset: int, space: int) -> Run:
     starts = _group_starts(ordered)
     present = ordered[starts]
     counts = np.diff(starts, append=len(ordered)).astype(np.uint32)
-    positions = torch.arange(len(ids), dtype=torch.int32 if len(ids) < 2**31 else torch.int64)
-    first = torch.full((space,), len(ids), dtype=positions.dtype)
-    first.scatter_reduce_(0, torch.from_numpy(ids).long(), positions, "amin")
+    first = _first_positions(torch.from_numpy(ids).long(), space)
     keys = present.astype(np.int64)
     keys <<= 32
     keys |= first.numpy()[present].astype(np.int64) + offset

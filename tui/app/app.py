@@ -185,9 +185,6 @@ class BigramApp(CoalescingNotices[None]):
         """Import torch, find and read the data, count: everything slow, off the UI thread."""
         try:
             self.post_message(LoadProgress("loading torch…"))
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=".*NumPy.*")
-
             from bigram_tui.core.session import (
                 DataError,
                 DatasetUnavailable,
@@ -195,7 +192,9 @@ class BigramApp(CoalescingNotices[None]):
                 settle_threads,
             )
 
-            settle_threads(spare_cores=1)  # one core stays free for the UI thread
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*NumPy.*")
+                settle_threads(spare_cores=1)  # imports torch; one core stays for the UI
 
             def reading(words: int) -> None:
                 self.post_message(LoadProgress(f"counting: {words:,} words…"))

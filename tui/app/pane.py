@@ -40,14 +40,13 @@ def show(static: Static, content: str | Content) -> None:
     """Put `content` in `static` unless it is there already: Static.update lays the whole
     screen out again, and a pane that redraws on every sweep point repeats most lines."""
     shown = static.content
-    if type(shown) is type(content):
+    if isinstance(shown, Content) and isinstance(content, Content):
         # Content's own == compares the text alone: a moved highlight would not count.
-        if isinstance(shown, Content) and isinstance(content, Content):
-            if shown.plain == content.plain and shown.spans == content.spans:
-                return
-        elif shown == content:
-            return
-    static.update(content)
+        same = shown.plain == content.plain and shown.spans == content.spans
+    else:
+        same = type(shown) is type(content) and shown == content
+    if not same:
+        static.update(content)
 
 
 if TYPE_CHECKING:
