@@ -182,6 +182,25 @@ def test_a_run_that_ended_shows_no_rate_not_zero(session):
     drive_train(session, scenario, (200, 60))  # wide: at 80 columns the status leaves it out
 
 
+def test_the_rate_shown_never_passes_the_pace(session):
+    """At 25 epochs/s a third of a second holds 8 or 9 epochs: the status said 27 (≤25)."""
+    import time
+
+    async def scenario(pilot, pane):
+        pane.query_one("#train-epochs", Input).value = "1000000"
+        await pilot.pause()
+        await pilot.press("space")
+        await pilot.pause(0.2)
+        pane.pause()
+        pane.state = RUNNING  # the tick reads a running state; no worker runs meanwhile
+        epoch = session.run().epoch
+        pane._rate_mark = (time.perf_counter() - 1 / 3, epoch - 9)
+        pane._on_tick()
+        assert "25 epochs/s (≤25)" in text_of(pane, "#train-status")
+
+    drive_train(session, scenario, (200, 60))
+
+
 def shown_keys(app) -> dict[str, str]:
     return {
         key: active.binding.description
